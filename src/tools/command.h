@@ -1,0 +1,17 @@
+// Each subcommand registers itself on the top-level app and, when chosen,
+// leaves its exit status here: 0 success, 1 failure, 2 bad input.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace finwait::tools {
+
+struct CommandResult {
+  int exit_status = 0;
+};
+
+void add_pcap_command(CLI::App& app, CommandResult& result);
+
+}  // namespace finwait::tools

@@ -1,0 +1,115 @@
+#include "wire/checksum.h"
+
+#include <bit>
+#include <cstring>
+
+#include "base/big_endian.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace finwait::wire {
+namespace {
+
+// RFC 1071 2(B): the ones' complement sum does not depend on byte order, so
+// the buffer is summed in native order, eight or sixteen bytes at a time, and
+// the folded result is swapped once at the end. 32-bit halves go into 64-bit
+// accumulators, so no carry is lost before 2^32 additions (far beyond 64 KiB).
+std::uint64_t sum_native(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t sum = 0;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  __m128i acc0 = zero;
+  __m128i acc1 = zero;
+  __m128i acc2 = zero;
+  __m128i acc3 = zero;
+  while (n >= 64) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48));
+    acc0 = _mm_add_epi64(acc0, _mm_unpacklo_epi32(a, zero));
+    acc1 = _mm_add_epi64(acc1, _mm_unpackhi_epi32(a, zero));
+    acc2 = _mm_add_epi64(acc2, _mm_unpacklo_epi32(b, zero));
+    acc3 = _mm_add_epi64(acc3, _mm_unpackhi_epi32(b, zero));
+    acc0 = _mm_add_epi64(acc0, _mm_unpacklo_epi32(c, zero));
+    acc1 = _mm_add_epi64(acc1, _mm_unpackhi_epi32(c, zero));
+    acc2 = _mm_add_epi64(acc2, _mm_unpacklo_epi32(d, zero));
+    acc3 = _mm_add_epi64(acc3, _mm_unpackhi_epi32(d, zero));
+    p += 64;
+    n -= 64;
+  }
+  while (n >= 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    acc0 = _mm_add_epi64(acc0, _mm_unpacklo_epi32(a, zero));
+    acc1 = _mm_add_epi64(acc1, _mm_unpackhi_epi32(a, zero));
+    p += 16;
+    n -= 16;
+  }
+  const __m128i total = _mm_add_epi64(_mm_add_epi64(acc0, acc1), _mm_add_epi64(acc2, acc3));
+  std::uint64_t lanes[2];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), total);
+  sum = lanes[0] + lanes[1];
+#endif
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    sum += (word & 0xffffffffu) + (word >> 32);
+    p += 8;
+    n -= 8;
+  }
+  if (n >= 4) {
+    std::uint32_t word;
+    std::memcpy(&word, p, 4);
+    sum += word;
+    p += 4;
+    n -= 4;
+  }
+  if (n >= 2) {
+    std::uint16_t word;
+    std::memcpy(&word, p, 2);
+    sum += word;
+    p += 2;
+    n -= 2;
+  }
+  if (n == 1) {
+    // The odd byte is the high half of a big-endian word padded with zero.
+    const std::uint8_t pair[2] = {p[0], 0};
+    std::uint16_t word;
+    std::memcpy(&word, pair, 2);
+    sum += word;
+  }
+  return sum;
+}
+
+std::uint16_t fold(std::uint64_t sum) {
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffffu) + (sum >> 16);
+  sum = (sum & 0xffffu) + (sum >> 16);
+  return static_cast<std::uint16_t>(sum);
+}
+
+}  // namespace
+
+std::uint16_t ones_complement_sum(std::span<const std::uint8_t> bytes, std::uint16_t initial) {
+  std::uint16_t native = fold(sum_native(bytes.data(), bytes.size()));
+  if constexpr (std::endian::native == std::endian::little) {
+    native = static_cast<std::uint16_t>((native << 8) | (native >> 8));
+  }
+  return ones_complement_add(native, initial);
+}
+
+std::uint16_t tcp_checksum(Ipv4Address src, Ipv4Address dst, std::span<const std::uint8_t> segment) {
+  std::uint8_t pseudo[12];
+  store_be32(pseudo, src.to_uint());
+  store_be32(pseudo + 4, dst.to_uint());
+  pseudo[8] = 0;
+  pseudo[9] = 6;  // TCP
+  store_be16(pseudo + 10, static_cast<std::uint16_t>(segment.size()));
+  const std::uint16_t sum = ones_complement_sum(segment, ones_complement_sum(pseudo));
+  return static_cast<std::uint16_t>(~sum);
+}
+
+}  // namespace finwait::wire

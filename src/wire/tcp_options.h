@@ -1,0 +1,134 @@
+// TCP options (RFC 9293 3.2, RFC 7323, RFC 2018) as a value.
+//
+// The value is the option bytes themselves, validated once by parse() or built
+// by the add_* calls in the order given. Keeping the bytes (at most 40, no
+// allocation) means any layout round-trips exactly: Linux's
+// <mss 1460,nop,nop,sackOK,nop,wscale 8> and a hand-made
+// <mss 1460,sackOK,eol,eol> stay distinct, which the script runner needs.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "base/result.h"
+#include "wire/parse_error.h"
+#include "wire/seq_num.h"
+
+namespace finwait::wire {
+
+namespace tcp_option_kind {
+inline constexpr std::uint8_t eol = 0;
+inline constexpr std::uint8_t nop = 1;
+inline constexpr std::uint8_t mss = 2;
+inline constexpr std::uint8_t window_scale = 3;
+inline constexpr std::uint8_t sack_permitted = 4;
+inline constexpr std::uint8_t sack = 5;
+inline constexpr std::uint8_t timestamps = 8;
+}  // namespace tcp_option_kind
+
+struct SackBlock {
+  SeqNum left;
+  SeqNum right;
+  constexpr bool operator==(const SackBlock&) const = default;
+};
+
+struct TcpTimestamps {
+  std::uint32_t value = 0;        // TSval
+  std::uint32_t echo_reply = 0;   // TSecr
+  constexpr bool operator==(const TcpTimestamps&) const = default;
+};
+
+// At most four SACK blocks fit in 40 option bytes (RFC 2018 3).
+struct SackBlocks {
+  std::array<SackBlock, 4> blocks{};
+  std::uint8_t count = 0;
+  constexpr bool operator==(const SackBlocks&) const = default;
+};
+
+// One option as the iterator sees it. `data` is what follows kind and length.
+struct TcpOption {
+  std::uint8_t kind = 0;
+  std::span<const std::uint8_t> data;
+  // Bytes after an EOL that are not zero: kept, never interpreted (RFC 9293 3.2:
+  // EOL ends the option list).
+  bool trailing_garbage = false;
+};
+
+class TcpOptions {
+ public:
+  static constexpr std::size_t k_max_size = 40;
+  // RFC 7323 2.3: a shift above 14 is used as 14.
+  static constexpr std::uint8_t k_max_window_scale = 14;
+
+  constexpr TcpOptions() = default;
+
+  // Validates option bytes as they sit in a TCP header. A length of 0 or 1, or
+  // one that runs past the end, is bad_option_length. A known kind with a length
+  // its RFC does not allow (mss of 5 bytes, say) is kept but ignored by the
+  // queries below, as Linux's tcp_parse_options() ignores it.
+  static Result<TcpOptions, ParseError> parse(std::span<const std::uint8_t> bytes);
+
+  // Building, in wire order. Each returns false (and adds nothing) when the
+  // option would not fit in 40 bytes; the chaining forms below check instead.
+  bool try_add_raw(std::uint8_t kind, std::span<const std::uint8_t> data);
+  bool try_add_byte(std::uint8_t kind);  // EOL or NOP: a single byte
+
+  TcpOptions& add_eol();
+  TcpOptions& add_nop();
+  TcpOptions& add_mss(std::uint16_t mss);
+  TcpOptions& add_window_scale(std::uint8_t shift);
+  TcpOptions& add_sack_permitted();
+  TcpOptions& add_sack(std::initializer_list<SackBlock> blocks);
+  TcpOptions& add_sack(std::span<const SackBlock> blocks);
+  TcpOptions& add_timestamps(std::uint32_t value, std::uint32_t echo_reply);
+
+  std::span<const std::uint8_t> bytes() const { return {bytes_.data(), size_}; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // The first well-formed occurrence of each option, if any.
+  std::optional<std::uint16_t> mss() const;
+  std::optional<std::uint8_t> window_scale() const;      // clamped to 14
+  std::optional<std::uint8_t> window_scale_raw() const;  // as sent
+  bool sack_permitted() const;
+  std::optional<TcpTimestamps> timestamps() const;
+  SackBlocks sack_blocks() const;
+
+  class Iterator {
+   public:
+    Iterator(const TcpOptions* options, std::size_t offset) : options_(options), offset_(offset) {}
+    TcpOption operator*() const;
+    Iterator& operator++();
+    bool operator==(const Iterator& other) const { return offset_ == other.offset_; }
+
+   private:
+    std::size_t length_at(std::size_t offset) const;
+    const TcpOptions* options_;
+    std::size_t offset_;
+  };
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size_); }
+
+  // "mss 1460,nop,wscale 7": the list inside tcpdump's and packetdrill's <...>.
+  // SACK edges are shown relative to `sack_base` (scripts use relative numbers).
+  std::string to_string(SeqNum sack_base = SeqNum{}) const;
+
+  bool operator==(const TcpOptions& other) const = default;
+
+ private:
+  std::optional<TcpOption> find(std::uint8_t kind) const;
+
+  // Unused bytes stay zero so that the defaulted == compares values.
+  std::array<std::uint8_t, k_max_size> bytes_{};
+  std::uint8_t size_ = 0;
+  // Offset of the first EOL; everything after it is padding. k_no_eol if none.
+  static constexpr std::uint8_t k_no_eol = 0xff;
+  std::uint8_t first_eol_ = k_no_eol;
+};
+
+}  // namespace finwait::wire
