@@ -32,7 +32,7 @@ struct Ipv4Header {
   std::array<std::uint8_t, 40> options{};
   std::uint8_t options_size = 0;
 
-  std::size_t header_size() const { return k_ipv4_min_header_size + (options_size + 3u) / 4 * 4; }
+  std::size_t header_size() const { return k_ipv4_min_header_size + (std::size_t{options_size} + 3) / 4 * 4; }
   bool is_fragment() const { return more_fragments || fragment_offset != 0; }
 
   bool operator==(const Ipv4Header&) const = default;

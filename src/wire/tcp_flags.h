@@ -11,14 +11,17 @@ namespace finwait::wire {
 
 class TcpFlags {
  public:
-  static constexpr std::uint8_t fin = 0x01;
-  static constexpr std::uint8_t syn = 0x02;
-  static constexpr std::uint8_t rst = 0x04;
-  static constexpr std::uint8_t psh = 0x08;
-  static constexpr std::uint8_t ack = 0x10;
-  static constexpr std::uint8_t urg = 0x20;
-  static constexpr std::uint8_t ece = 0x40;
-  static constexpr std::uint8_t cwr = 0x80;
+  // Bit values; TcpFlags::syn | TcpFlags::ack makes the bits of a SYN-ACK.
+  enum Bit : std::uint8_t {
+    fin = 0x01,
+    syn = 0x02,
+    rst = 0x04,
+    psh = 0x08,
+    ack = 0x10,
+    urg = 0x20,
+    ece = 0x40,
+    cwr = 0x80,
+  };
 
   constexpr TcpFlags() = default;
   constexpr explicit TcpFlags(std::uint8_t bits) : bits_(bits) {}

@@ -21,14 +21,17 @@
 
 namespace finwait::wire {
 
+// Option kinds (IANA "TCP Option Kind Numbers"); plain numbers on the wire.
 namespace tcp_option_kind {
-inline constexpr std::uint8_t eol = 0;
-inline constexpr std::uint8_t nop = 1;
-inline constexpr std::uint8_t mss = 2;
-inline constexpr std::uint8_t window_scale = 3;
-inline constexpr std::uint8_t sack_permitted = 4;
-inline constexpr std::uint8_t sack = 5;
-inline constexpr std::uint8_t timestamps = 8;
+enum Kind : std::uint8_t {
+  eol = 0,             // RFC 9293 3.2
+  nop = 1,             // RFC 9293 3.2
+  mss = 2,             // RFC 9293 3.2
+  window_scale = 3,    // RFC 7323 2
+  sack_permitted = 4,  // RFC 2018 2
+  sack = 5,            // RFC 2018 3
+  timestamps = 8,      // RFC 7323 3
+};
 }  // namespace tcp_option_kind
 
 struct SackBlock {

@@ -1,0 +1,45 @@
+# The two jobs a newcomer runs (README), plus benchmarks and long fuzzing.
+# Each target installs what is missing first (scripts/install-deps.sh is fast
+# when nothing is).
+
+FUZZ_SECONDS ?= 20
+FUZZ_LONG_SECONDS ?= 600
+FINWAIT_RELEASE := build/release/src/finwait
+
+.PHONY: deps demo test unit-tests fuzz-smoke fuzz bench format clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+# The main job. Until the simulator exists it decodes a sample exchange.
+demo: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target finwait_cli
+	$(FINWAIT_RELEASE) pcap print examples/kernel_http_exchange.pcap
+
+test: deps unit-tests fuzz-smoke
+
+unit-tests:
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug
+	ctest --preset debug
+
+# Every fuzz target for FUZZ_SECONDS each, starting from the committed corpus.
+fuzz-smoke:
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	bash scripts/run-fuzzers.sh build/fuzz/fuzz $(FUZZ_SECONDS)
+
+fuzz: deps
+	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+bench: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release
+	bash scripts/run-benchmarks.sh build/release/bench
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf build
