@@ -17,7 +17,8 @@ demo: deps
 	cmake --build --preset release --target finwait_cli
 	$(FINWAIT_RELEASE) pcap print examples/kernel_http_exchange.pcap
 
-test: deps unit-tests fuzz-smoke
+# Fuzzers first so that ctest's summary is the closing line.
+test: deps fuzz-smoke unit-tests
 
 unit-tests:
 	cmake --preset debug >/dev/null
