@@ -1,0 +1,252 @@
+#include "base/tunables.h"
+
+#include <array>
+#include <charconv>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "base/check.h"
+
+namespace finwait {
+namespace {
+
+using U = TunableUnit;
+constexpr std::int64_t k_int32_max = std::numeric_limits<std::int32_t>::max();
+
+// Defaults: `aix` holds the seed's AIX numbers (DESIGN.md "The story"); `linux`
+// holds Linux 6.x as packetdrill's defaults.sh sets it up; `rfc793` has no
+// FIN_WAIT_2 timer, no keepalive beyond RFC 1122's two hours, RFC 6298 RTOs and
+// no RFC 7323/2018 options. Where a profile has no opinion it takes Linux's.
+constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
+    {TunableId::tcp_finwait2, "tcp_finwait2", "tcp_fin_timeout", U::half_seconds, U::seconds, 1200, 120, 0, 0,
+     k_int32_max, true,
+     "bound on FIN_WAIT_2 for a connection the application has closed (orphan); 0 = no timer"},
+    {TunableId::tcp_finwait2_halfclosed, "tcp_finwait2_halfclosed", "", U::half_seconds, U::half_seconds, 0, 0, 0,
+     0, k_int32_max, true,
+     "bound on FIN_WAIT_2 while the application still holds a socket it shut down for writing; 0 = no timer"},
+    {TunableId::tcp_keepidle, "tcp_keepidle", "tcp_keepalive_time", U::half_seconds, U::seconds, 14400, 14400,
+     14400, 2, k_int32_max, true, "idle time before the first keepalive probe"},
+    {TunableId::tcp_keepintvl, "tcp_keepintvl", "tcp_keepalive_intvl", U::half_seconds, U::seconds, 150, 150, 150,
+     2, k_int32_max, true, "interval between unanswered keepalive probes"},
+    {TunableId::tcp_keepcnt, "tcp_keepcnt", "tcp_keepalive_probes", U::count, U::count, 8, 9, 8, 1, 127, true,
+     "unanswered keepalive probes before the connection is dropped"},
+    {TunableId::tcp_keepinit, "tcp_keepinit", "", U::half_seconds, U::half_seconds, 150, 0, 0, 0, k_int32_max,
+     true, "bound on connection establishment (SYN_SENT, SYN_RECEIVED); 0 = only the SYN retry limits"},
+    {TunableId::tcp_timewait, "tcp_timewait", "", U::fifteen_seconds, U::fifteen_seconds, 1, 4, 16, 1, 240, true,
+     "time in TIME_WAIT (2 MSL), in 15-second units"},
+    {TunableId::tcp_syn_retries, "tcp_syn_retries", "tcp_syn_retries", U::count, U::count, 5, 5, 5, 1, 127, true,
+     "SYN retransmissions before connect() fails"},
+    {TunableId::tcp_synack_retries, "tcp_synack_retries", "tcp_synack_retries", U::count, U::count, 5, 5, 5, 1,
+     255, true, "SYN-ACK retransmissions before a half-open connection is dropped"},
+    {TunableId::tcp_retries2, "tcp_retries2", "tcp_retries2", U::count, U::count, 15, 15, 15, 1, 255, true,
+     "data retransmissions before an established connection is dropped"},
+    {TunableId::tcp_orphan_retries, "tcp_orphan_retries", "tcp_orphan_retries", U::count, U::count, 0, 0, 0, 0,
+     255, true, "retransmissions for a connection the application has closed; 0 = 8"},
+    {TunableId::tcp_rto_initial, "tcp_rto_initial", "", U::milliseconds, U::milliseconds, 1000, 1000, 1000, 1,
+     120000, true, "retransmission timeout before any RTT is measured (RFC 6298 2.1)"},
+    {TunableId::tcp_rto_min, "tcp_rto_min", "", U::milliseconds, U::milliseconds, 200, 200, 1000, 1, 120000, true,
+     "lower bound on the retransmission timeout"},
+    {TunableId::tcp_rto_max, "tcp_rto_max", "", U::milliseconds, U::milliseconds, 120000, 120000, 60000, 100,
+     k_int32_max, true, "upper bound on the retransmission timeout"},
+    {TunableId::tcp_delack_min, "tcp_delack_min", "", U::milliseconds, U::milliseconds, 40, 40, 200, 1, 500, true,
+     "delayed-ACK timeout once data has been received"},
+    {TunableId::tcp_nodelayack, "tcp_nodelayack", "", U::boolean, U::boolean, 0, 0, 0, 0, 1, true,
+     "acknowledge every segment at once instead of delaying ACKs"},
+    {TunableId::tcp_early_retrans, "tcp_early_retrans", "tcp_early_retrans", U::count, U::count, 4, 4, 0, 0, 4,
+     true, "tail loss probes (RFC 8985 7) when 3 or 4; 0 = off"},
+    {TunableId::tcp_rfc1337, "tcp_rfc1337", "tcp_rfc1337", U::boolean, U::boolean, 0, 0, 0, 0, 1, true,
+     "ignore RSTs in TIME_WAIT (RFC 1337); 0 = a RST ends TIME_WAIT (RFC 9293)"},
+    {TunableId::tcp_timestamps, "tcp_timestamps", "tcp_timestamps", U::boolean, U::boolean, 1, 1, 0, 0, 1, false,
+     "offer TCP timestamps (RFC 7323)"},
+    {TunableId::tcp_window_scaling, "tcp_window_scaling", "tcp_window_scaling", U::boolean, U::boolean, 1, 1, 0, 0,
+     1, false, "offer window scaling (RFC 7323)"},
+    {TunableId::sack, "sack", "tcp_sack", U::boolean, U::boolean, 1, 1, 0, 0, 1, false,
+     "offer selective acknowledgements (RFC 2018)"},
+    {TunableId::tcp_mssdflt, "tcp_mssdflt", "", U::bytes, U::bytes, 1460, 536, 536, 88, 65495, false,
+     "send MSS when the peer's SYN carries no MSS option"},
+    {TunableId::tcp_sendspace, "tcp_sendspace", "", U::bytes, U::bytes, 262144, 262144, 16384, 4096, 1 << 26,
+     false, "send buffer size"},
+    {TunableId::tcp_recvspace, "tcp_recvspace", "", U::bytes, U::bytes, 540000, 540000, 16384, 4096, 1 << 26, false,
+     "receive buffer size"},
+    {TunableId::tcp_max_parked, "tcp_max_parked", "tcp_max_tw_buckets", U::count, U::count, 262144, 262144,
+     262144, 0, k_int32_max, true,
+     "cap on closed connections parked in FIN_WAIT_2 or TIME_WAIT in the compact table"},
+    {TunableId::tcp_challenge_ack_limit, "tcp_challenge_ack_limit", "tcp_challenge_ack_limit", U::count, U::count,
+     1000, k_int32_max, 1000, 0, k_int32_max, true, "challenge ACKs (RFC 5961) per second, per stack"},
+    {TunableId::tcp_invalid_ratelimit, "tcp_invalid_ratelimit", "tcp_invalid_ratelimit", U::milliseconds,
+     U::milliseconds, 500, 500, 500, 0, 60000, true,
+     "minimum gap between duplicate ACKs sent per connection for out-of-window segments"},
+    {TunableId::tcp_ephemeral_low, "tcp_ephemeral_low", "", U::count, U::count, 32768, 32768, 49152, 1024, 65535,
+     false, "lowest ephemeral port"},
+    {TunableId::tcp_ephemeral_high, "tcp_ephemeral_high", "", U::count, U::count, 65535, 60999, 65535, 1024,
+     65535, false, "highest ephemeral port"},
+}};
+
+// Nanoseconds per native unit, for the time units.
+std::int64_t nanoseconds_per(TunableUnit unit) {
+  switch (unit) {
+    case U::half_seconds: return 500'000'000;
+    case U::fifteen_seconds: return 15'000'000'000;
+    case U::seconds: return 1'000'000'000;
+    case U::milliseconds: return 1'000'000;
+    default: return 0;
+  }
+}
+
+bool parse_integer(std::string_view text, std::int64_t* out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+std::string range_text(const TunableDefinition& d) {
+  return fmt::format("{}..{} {}", d.minimum, d.maximum, to_string(d.unit));
+}
+
+}  // namespace
+
+std::string_view to_string(Profile profile) {
+  switch (profile) {
+    case Profile::aix: return "aix";
+    case Profile::linux: return "linux";
+    case Profile::rfc793: return "rfc793";
+  }
+  return "unknown";
+}
+
+std::optional<Profile> parse_profile(std::string_view name) {
+  for (Profile p : {Profile::aix, Profile::linux, Profile::rfc793}) {
+    if (to_string(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(TunableUnit unit) {
+  switch (unit) {
+    case U::half_seconds: return "half-seconds";
+    case U::fifteen_seconds: return "15-second units";
+    case U::seconds: return "seconds";
+    case U::milliseconds: return "milliseconds";
+    case U::count: return "count";
+    case U::boolean: return "boolean";
+    case U::bytes: return "bytes";
+  }
+  return "unknown";
+}
+
+std::int64_t TunableDefinition::default_for(Profile profile) const {
+  switch (profile) {
+    case Profile::aix: return default_aix;
+    case Profile::linux: return default_linux;
+    case Profile::rfc793: return default_rfc793;
+  }
+  return default_linux;
+}
+
+Tunables::Tunables(Profile profile) : profile_(profile) {
+  for (const auto& d : k_definitions) values_[static_cast<int>(d.id)] = d.default_for(profile);
+}
+
+std::span<const TunableDefinition> Tunables::definitions() { return k_definitions; }
+
+const TunableDefinition& Tunables::definition(TunableId id) {
+  const auto& d = k_definitions[static_cast<std::size_t>(id)];
+  FINWAIT_CHECK(d.id == id);
+  return d;
+}
+
+const TunableDefinition* Tunables::find(std::string_view name, bool* via_alias) {
+  for (const auto& d : k_definitions) {
+    if (d.name == name) {
+      if (via_alias != nullptr) *via_alias = false;
+      return &d;
+    }
+  }
+  for (const auto& d : k_definitions) {
+    if (!d.linux_alias.empty() && d.linux_alias == name) {
+      if (via_alias != nullptr) *via_alias = true;
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+Duration Tunables::duration(TunableId id) const {
+  const std::int64_t per = nanoseconds_per(definition(id).unit);
+  FINWAIT_CHECK(per != 0);
+  return Duration::from_nanoseconds(get(id) * per);
+}
+
+Result<std::int64_t, std::string> Tunables::set(TunableId id, std::int64_t native_value) {
+  const auto& d = definition(id);
+  if (native_value < d.minimum || native_value > d.maximum) {
+    return fail(fmt::format("{}: {} is out of range {}", d.name, native_value, range_text(d)));
+  }
+  values_[static_cast<int>(id)] = native_value;
+  return native_value;
+}
+
+Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::string_view text) {
+  bool via_alias = false;
+  const TunableDefinition* d = find(name, &via_alias);
+  if (d == nullptr) return fail(fmt::format("{}: no such tunable (`finwait no -a` lists them)", name));
+  const TunableUnit given_unit = via_alias ? d->alias_unit : d->unit;
+  std::int64_t number = 0;
+  if (parse_integer(text, &number)) {
+    if (given_unit == d->unit) return set(d->id, number);
+    // An alias in its own unit: convert to the native one (both are time units).
+    const std::int64_t ns = number * nanoseconds_per(given_unit);
+    const std::int64_t per = nanoseconds_per(d->unit);
+    if (ns % per != 0) {
+      return fail(fmt::format("{}: {} {} is not a whole number of {} (the unit of {})", name, number,
+                              to_string(given_unit), to_string(d->unit), d->name));
+    }
+    return set(d->id, ns / per);
+  }
+  if (d->unit == U::boolean) {
+    for (auto [word, value] : {std::pair{"on", 1}, {"off", 0}, {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}}) {
+      if (text == word) return set(d->id, value);
+    }
+    return fail(fmt::format("{}: '{}' is not a boolean; expected 0 or 1", name, text));
+  }
+  const std::int64_t per = nanoseconds_per(d->unit);
+  if (per == 0) {
+    return fail(fmt::format("{}: '{}' is not a number; expected a whole number in {}", name, text, range_text(*d)));
+  }
+  // A duration with a unit suffix.
+  struct Suffix {
+    std::string_view text;
+    std::int64_t ns;
+  };
+  static constexpr Suffix k_suffixes[] = {{"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000},
+                                          {"h", 3'600'000'000'000}, {"d", 86'400'000'000'000}};
+  for (const Suffix& suffix : k_suffixes) {
+    if (text.size() <= suffix.text.size() || !text.ends_with(suffix.text)) continue;
+    std::int64_t amount = 0;
+    if (!parse_integer(text.substr(0, text.size() - suffix.text.size()), &amount)) continue;
+    if (amount < 0 || amount > std::numeric_limits<std::int64_t>::max() / suffix.ns) break;
+    const std::int64_t ns = amount * suffix.ns;
+    if (ns % per != 0) {
+      return fail(fmt::format("{}: {} is not a whole number of {}", name, text, to_string(d->unit)));
+    }
+    return set(d->id, ns / per);
+  }
+  return fail(fmt::format("{}: '{}' is not a value; expected {} (e.g. {}) or a duration such as 600s, 10m, 2h, 500ms",
+                          name, text, to_string(d->unit), d->default_for(Profile::aix)));
+}
+
+std::int64_t Tunables::get_in_alias_unit(TunableId id) const {
+  const auto& d = definition(id);
+  if (d.alias_unit == d.unit) return get(id);
+  return get(id) * nanoseconds_per(d.unit) / nanoseconds_per(d.alias_unit);
+}
+
+std::string format_tunable_value(const TunableDefinition& definition, std::int64_t native_value) {
+  const std::int64_t per = nanoseconds_per(definition.unit);
+  if (per == 0) return fmt::format("{}", native_value);
+  if (native_value == 0) return "0 (off)";
+  return fmt::format("{} ({})", native_value, format_duration(Duration::from_nanoseconds(native_value * per)));
+}
+
+}  // namespace finwait
