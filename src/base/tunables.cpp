@@ -69,6 +69,8 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
      false, "send buffer size"},
     {TunableId::tcp_recvspace, "tcp_recvspace", "", U::bytes, U::bytes, 540000, 540000, 16384, 4096, 1 << 26, false,
      "receive buffer size"},
+    {TunableId::tcp_rmem_max, "tcp_rmem_max", "", U::bytes, U::bytes, 15728640, 15728640, 65535, 4096, 1 << 30,
+     false, "largest receive buffer; sets the window scale offered in SYNs"},
     {TunableId::tcp_max_parked, "tcp_max_parked", "tcp_max_tw_buckets", U::count, U::count, 262144, 262144,
      262144, 0, k_int32_max, true,
      "cap on closed connections parked in FIN_WAIT_2 or TIME_WAIT in the compact table"},

@@ -61,6 +61,7 @@ enum class TunableId : std::uint8_t {
   tcp_mssdflt,
   tcp_sendspace,
   tcp_recvspace,
+  tcp_rmem_max,
   tcp_max_parked,
   tcp_challenge_ack_limit,
   tcp_invalid_ratelimit,

@@ -1,0 +1,62 @@
+// When to acknowledge received data: at once, or after a delay (RFC 9293
+// 3.8.6.3, RFC 1122 4.2.3.2), following Linux's choices where scripts can see
+// them:
+//  - no delay until the first data has arrived (Linux's ATO starts at zero),
+//  - "quick ACK" mode for the first segments of a connection: up to 16, fewer
+//    when the window is small (tcp_incr_quickack),
+//  - an ACK at once when more than one full segment is unacknowledged,
+//  - "ping-pong" (interactive) mode, entered when a FIN arrives in
+//    ESTABLISHED or when the application answers within the ATO, turns quick
+//    ACKs off; a delayed ACK that had to fire on its own turns it back on.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "time/instant.h"
+
+namespace finwait::tcp {
+
+class AckScheduler {
+ public:
+  static constexpr int k_max_quick_acks = 16;
+  static constexpr std::size_t k_default_rcv_mss = 536;  // RFC 9293 3.7.1
+
+  void configure(Duration delayed_ack_timeout, bool ack_every_segment) {
+    delayed_ack_timeout_ = delayed_ack_timeout;
+    ack_every_segment_ = ack_every_segment;
+  }
+
+  // In-order data of `length` bytes has been accepted; `window` is the receive
+  // window in bytes, which sizes quick-ACK mode.
+  void on_data(std::size_t length, std::uint32_t window, Instant now);
+  // A FIN arrived in ESTABLISHED (Linux enters ping-pong mode).
+  void on_fin_in_established() { pingpong_ = true; }
+  // The application sent data: within the ATO of receiving some, the exchange
+  // looks interactive (Linux's tcp_event_data_sent).
+  void on_data_sent(Instant now);
+
+  // Something needs acknowledging: returns true if the ACK must go now,
+  // otherwise arms the delayed-ACK deadline.
+  bool need_ack(Instant now);
+  // Any segment carrying an ACK went out.
+  void on_ack_sent();
+  // The delayed-ACK deadline passed with nothing piggybacked.
+  void on_timer_fired() { pingpong_ = false; }
+
+  Instant deadline() const { return deadline_; }
+  bool pending() const { return deadline_ != Instant::never(); }
+
+ private:
+  Duration delayed_ack_timeout_ = milliseconds(40);
+  bool ack_every_segment_ = false;
+  Duration ato_;  // zero until data has been received
+  int quick_ = 0;
+  bool pingpong_ = false;
+  std::size_t rcv_mss_ = k_default_rcv_mss;
+  std::size_t unacked_bytes_ = 0;
+  Instant last_data_received_;
+  Instant deadline_ = Instant::never();
+};
+
+}  // namespace finwait::tcp

@@ -1,0 +1,44 @@
+// A bounded FIFO of bytes in one contiguous block: the send buffer (bytes from
+// SND.UNA on, so any in-flight range can be handed out as one span for a
+// segment's payload) and the receive buffer (bytes the application has not
+// read yet). Storage grows on demand up to the capacity, is reused in steady
+// state, and is given back when a large queue drains (idle connections stay small).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace finwait::tcp {
+
+class ByteQueue {
+ public:
+  explicit ByteQueue(std::size_t capacity = 0) : capacity_(capacity) {}
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::size_t capacity() const { return capacity_; }
+  std::size_t free_space() const { return capacity_ > size_ ? capacity_ - size_ : 0; }
+  // A smaller capacity keeps what is queued; it only refuses more.
+  void set_capacity(std::size_t capacity) { capacity_ = capacity; }
+
+  // Appends as much as fits; returns how much.
+  std::size_t append(std::span<const std::uint8_t> bytes);
+  // `length` bytes starting `offset` bytes from the front (clamped to what is queued).
+  std::span<const std::uint8_t> peek(std::size_t offset, std::size_t length) const;
+  // Copies up to out.size() bytes from the front and removes them.
+  std::size_t read(std::span<std::uint8_t> out);
+  // Removes up to `count` bytes from the front.
+  void consume(std::size_t count);
+  void clear() { consume(size_); }
+
+ private:
+  static constexpr std::size_t k_keep_when_empty = 64 * 1024;
+  std::vector<std::uint8_t> storage_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+  std::size_t capacity_;
+};
+
+}  // namespace finwait::tcp

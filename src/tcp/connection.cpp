@@ -1,0 +1,330 @@
+// Opening, user calls, options and state changes (RFC 9293 3.10.1-3.10.6).
+#include "tcp/connection.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+
+namespace finwait::tcp {
+
+using wire::SeqNum;
+using wire::TcpFlags;
+
+Connection::Connection(const ConnectionConfig& config)
+    : tunables_(config.tunables),
+      challenge_acks_(config.challenge_acks),
+      options_(config.options),
+      local_port_(config.local_port),
+      remote_port_(config.remote_port),
+      local_mss_(config.local_mss),
+      timestamp_offset_(config.timestamp_offset),
+      rtt_(config.tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
+                                                          : RttEstimator::Flavor::linux,
+           config.tunables->duration(TunableId::tcp_rto_initial), config.tunables->duration(TunableId::tcp_rto_min),
+           config.tunables->duration(TunableId::tcp_rto_max)) {
+  FINWAIT_CHECK(tunables_ != nullptr);
+  send_queue_.set_capacity(options_.send_buffer.value_or(
+      static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
+  receive_queue_.set_capacity(options_.receive_buffer.value_or(
+      static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace))));
+  ack_scheduler_.configure(tunables().duration(TunableId::tcp_delack_min), tunables().enabled(TunableId::tcp_nodelayack));
+}
+
+Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, Instant now) {
+  Connection c(config);
+  c.iss_ = iss;
+  c.snd_una_ = iss;
+  c.snd_nxt_ = iss;
+  c.send_base_ = iss + 1;
+  c.offer_ = c.our_offer(now);
+  c.last_received_ = now;
+  c.set_state(State::syn_sent, Cause::app_connect);
+  c.send_syn(now);
+  const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
+  if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
+  return c;
+}
+
+Connection Connection::open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn, SeqNum iss,
+                                    Instant now) {
+  Connection c(config);
+  c.passive_ = true;
+  c.state_ = State::listen;
+  c.iss_ = iss;
+  c.snd_una_ = iss;
+  c.snd_nxt_ = iss;
+  c.send_base_ = iss + 1;
+  // RFC 9293 3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ.
+  c.irs_ = syn.seq;
+  c.rcv_nxt_ = syn.seq + 1;
+  c.rcv_adv_ = c.rcv_nxt_;
+  c.note_timestamps(syn);
+  c.offer_ = answer_offer(c.our_offer(now), syn.options);
+  c.apply_negotiated(negotiate(c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));
+  // RFC 7323 2.2: the window of a SYN is never scaled.
+  c.snd_wnd_ = syn.window;
+  c.max_snd_wnd_ = c.snd_wnd_;
+  c.snd_wl1_ = syn.seq;
+  c.snd_wl2_ = iss;
+  c.last_received_ = now;
+  c.set_state(State::syn_received, Cause::syn_received);
+  c.send_syn_ack(now);
+  const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
+  if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
+  return c;
+}
+
+OptionOffer Connection::our_offer(Instant now) const {
+  OptionOffer offer;
+  offer.mss = local_mss_;
+  if (tunables().enabled(TunableId::tcp_window_scaling)) {
+    // Linux's tcp_select_initial_window: the shift that lets the largest
+    // receive buffer be advertised, log2(space) - 15, at most 14.
+    const auto space = static_cast<std::uint64_t>(tunables().get(TunableId::tcp_rmem_max));
+    int shift = 0;
+    while (shift < 14 && (space >> shift) > 0xffff) ++shift;
+    offer.window_scale = static_cast<std::uint8_t>(shift);
+  }
+  offer.sack_permitted = tunables().enabled(TunableId::sack);
+  if (tunables().enabled(TunableId::tcp_timestamps)) {
+    offer.timestamps = wire::TcpTimestamps{
+        static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_, ts_recent_};
+  }
+  return offer;
+}
+
+void Connection::apply_negotiated(const Negotiated& negotiated) {
+  negotiated_ = negotiated;
+  // RFC 5681 3.1 and RFC 6928: an initial window of ten segments, as Linux.
+  cwnd_ = 10 * effective_mss();
+}
+
+std::uint32_t Connection::effective_mss() const {
+  // RFC 9293 3.7.1: the smaller of the peer's MSS and ours, less the options
+  // every segment will carry (RFC 7323 timestamps: 12 bytes).
+  std::uint32_t mss = std::min<std::uint32_t>(negotiated_.peer_mss, local_mss_);
+  if (negotiated_.timestamps) mss -= 12;
+  return std::max<std::uint32_t>(mss, 8);
+}
+
+Duration Connection::rto() const { return rtt_.rto(); }
+
+std::size_t Connection::unsent_bytes() const {
+  const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
+  return wire::seq_lt(snd_nxt_, data_end) ? static_cast<std::size_t>(wire::seq_diff(data_end, snd_nxt_)) : 0;
+}
+
+void Connection::set_state(State next, Cause cause) {
+  if (next == state_) return;
+  Event event;
+  event.kind = EventKind::state_changed;
+  event.from = state_;
+  event.to = next;
+  event.cause = cause;
+  events_.push_back(event);
+  const State previous = state_;
+  state_ = next;
+  if (next == State::established && (previous == State::syn_sent || previous == State::syn_received)) {
+    keepinit_at_ = Instant::never();
+    emit_event(EventKind::connected);
+  }
+}
+
+void Connection::emit_event(EventKind kind, Errno error) {
+  Event event;
+  event.kind = kind;
+  event.from = state_;
+  event.to = state_;
+  event.error = error;
+  events_.push_back(event);
+}
+
+void Connection::enter_closed(Cause cause, Errno error) {
+  if (state_ == State::closed) return;
+  set_state(State::closed, cause);
+  if (error != Errno::ok) {
+    error_ = error;
+    emit_event(EventKind::error, error);
+  }
+  if (linger_at_ != Instant::never()) {
+    linger_at_ = Instant::never();
+    Event done;
+    done.kind = EventKind::linger_done;
+    done.completed = false;
+    events_.push_back(done);
+  }
+  // Whoever reads learns of the end: data still queued stays readable.
+  emit_event(EventKind::readable);
+  retransmit_at_ = loss_probe_at_ = persist_at_ = keepalive_at_ = Instant::never();
+  finwait2_at_ = time_wait_at_ = keepinit_at_ = Instant::never();
+  ack_scheduler_.on_ack_sent();
+  in_flight_.clear();
+  in_flight_head_ = 0;
+}
+
+Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, Instant now) {
+  if (error_ != Errno::ok) {
+    // Reported once, as Linux reports sk_err; later writes see EPIPE.
+    const Errno error = error_;
+    error_ = Errno::ok;
+    return fail(error);
+  }
+  if (write_shut_ || fin_queued_) return fail(Errno::epipe);
+  switch (state_) {
+    case State::syn_sent:
+    case State::syn_received: return fail(Errno::eagain);  // the socket layer waits for ESTABLISHED
+    case State::established:
+    case State::close_wait: break;
+    case State::closed:
+    case State::listen: return fail(snd_nxt_ == iss_ ? Errno::enotconn : Errno::epipe);
+    default: return fail(Errno::epipe);
+  }
+  if (data.empty()) return std::size_t{0};
+  const std::size_t accepted = send_queue_.append(data);
+  if (accepted == 0) {
+    writable_blocked_ = true;
+    return fail(Errno::eagain);
+  }
+  ack_scheduler_.on_data_sent(now);
+  // DESIGN.md "The story": data sent resets the keepalive idle clock.
+  last_received_ = std::max(last_received_, now);
+  arm_keepalive(now);
+  output(now);
+  return accepted;
+}
+
+Result<std::size_t, Errno> Connection::receive(std::span<std::uint8_t> out, Instant now) {
+  if (!receive_queue_.empty()) {
+    const std::uint32_t window_before = receive_window();
+    const std::size_t n = receive_queue_.read(out);
+    // RFC 9293 3.8.6.2.2: tell the peer when the window has opened by at
+    // least one segment (or half the buffer) since it last heard.
+    const std::uint32_t window_after = receive_window();
+    const std::uint32_t advertised = static_cast<std::uint32_t>(wire::seq_diff(rcv_adv_, rcv_nxt_));
+    if ((state_ == State::established || state_ == State::fin_wait_1 || state_ == State::fin_wait_2) &&
+        window_after > window_before &&
+        window_after - advertised >= std::min<std::uint32_t>(effective_mss(),
+                                                             static_cast<std::uint32_t>(receive_queue_.capacity() / 2))) {
+      send_ack(now);
+    }
+    return n;
+  }
+  if (fin_received_) return std::size_t{0};
+  if (error_ != Errno::ok) {
+    const Errno error = error_;
+    error_ = Errno::ok;
+    return fail(error);
+  }
+  if (read_shut_ || state_ == State::closed) return std::size_t{0};
+  return fail(Errno::eagain);
+}
+
+Errno Connection::shutdown(Shutdown how, Instant now) {
+  if (state_ == State::closed || state_ == State::listen) return Errno::enotconn;
+  if (state_ == State::syn_sent) {
+    // Linux's inet_shutdown() disconnects a connection still in SYN-SENT.
+    enter_closed(Cause::app_shutdown, Errno::ok);
+    return Errno::ok;
+  }
+  if (how == Shutdown::read || how == Shutdown::both) read_shut_ = true;
+  if ((how == Shutdown::write || how == Shutdown::both) && !write_shut_) {
+    write_shut_ = true;
+    fin_queued_ = true;
+    // RFC 9293 3.10.4: the FIN follows the queued data; the state changes now.
+    if (state_ == State::established || state_ == State::syn_received) {
+      set_state(State::fin_wait_1, Cause::app_shutdown);
+    } else if (state_ == State::close_wait) {
+      set_state(State::last_ack, Cause::app_shutdown);
+    }
+    output(now);
+  }
+  return Errno::ok;
+}
+
+CloseOutcome Connection::close(Instant now) {
+  orphaned_ = true;
+  read_shut_ = true;
+  switch (state_) {
+    case State::closed:
+    case State::listen: return CloseOutcome::closed;
+    case State::syn_sent:
+      // RFC 9293 3.10.4: delete the TCB; no RST (nothing is synchronized).
+      enter_closed(Cause::app_close, Errno::ok);
+      return CloseOutcome::closed;
+    default: break;
+  }
+  const bool resets = state_ == State::syn_received || state_ == State::established ||
+                      state_ == State::close_wait || state_ == State::fin_wait_1 || state_ == State::fin_wait_2;
+  if (!receive_queue_.empty()) {
+    // RFC 2525 2.17 (RFC 1122 4.2.2.13): closing with unread data resets, so
+    // the peer learns that data was lost.
+    receive_queue_.clear();
+    if (resets) send_reset_active(now);
+    enter_closed(Cause::unread_data_abort, Errno::ok);
+    return CloseOutcome::closed;
+  }
+  if (options_.linger_on && options_.linger_seconds == 0) {
+    // SO_LINGER {1, 0}: abort (Linux's tcp_disconnect: RST only where the peer
+    // may still hold the connection).
+    if (resets) send_reset_active(now);
+    enter_closed(Cause::linger_abort, Errno::ok);
+    return CloseOutcome::closed;
+  }
+  if (!fin_queued_) {
+    fin_queued_ = true;
+    write_shut_ = true;
+    if (state_ == State::established || state_ == State::syn_received) {
+      set_state(State::fin_wait_1, Cause::app_close);
+    } else if (state_ == State::close_wait) {
+      set_state(State::last_ack, Cause::app_close);
+    }
+    output(now);
+  }
+  if (state_ == State::closed) return CloseOutcome::closed;
+  // Already in FIN-WAIT-2 (after shutdown): the orphan bound starts now.
+  if (state_ == State::fin_wait_2) arm_finwait2(now);
+  if (state_ == State::closed) return CloseOutcome::closed;
+  const bool fin_acked = fin_sent_ && wire::seq_gt(snd_una_, fin_seq_);
+  if (options_.linger_on && options_.linger_seconds > 0 && !fin_acked) {
+    linger_at_ = now + seconds(options_.linger_seconds);
+    return CloseOutcome::lingering;
+  }
+  return CloseOutcome::orphaned;
+}
+
+void Connection::abort(Instant now, Cause cause) {
+  // RFC 9293 3.10.5 ABORT.
+  switch (state_) {
+    case State::syn_received:
+    case State::established:
+    case State::fin_wait_1:
+    case State::fin_wait_2:
+    case State::close_wait: send_reset_active(now); break;
+    default: break;
+  }
+  enter_closed(cause, Errno::ok);
+}
+
+void Connection::set_options(const SocketOptions& options, Instant now) {
+  const bool keepalive_changed = options.keepalive != options_.keepalive ||
+                                 options.keepalive_idle != options_.keepalive_idle ||
+                                 options.keepalive_interval != options_.keepalive_interval;
+  const bool linger2_changed =
+      options.linger2 != options_.linger2 || options.linger2_negative != options_.linger2_negative;
+  const bool keepalive_turned_on = options.keepalive && !options_.keepalive;
+  options_ = options;
+  if (options_.send_buffer) send_queue_.set_capacity(*options_.send_buffer);
+  if (options_.receive_buffer) receive_queue_.set_capacity(*options_.receive_buffer);
+  if (keepalive_turned_on) {
+    // Linux's tcp_set_keepalive(): the idle time counts from now.
+    last_received_ = std::max(last_received_, now);
+    keepalive_probes_ = 0;
+  }
+  if (keepalive_changed) {
+    keepalive_at_ = Instant::never();
+    arm_keepalive(now);
+  }
+  if (linger2_changed && state_ == State::fin_wait_2 && orphaned_) arm_finwait2(now);
+}
+
+}  // namespace finwait::tcp

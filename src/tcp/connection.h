@@ -1,0 +1,283 @@
+// One TCP connection: the RFC 9293 state machine, sans I/O (STYLE.md rule 4).
+//
+// Driven by on_segment(segment, now), on_timer(now) and the user calls; it
+// answers with segments to send (outgoing()), events (events()) and the next
+// instant it wants on_timer() called (next_deadline()). It reads no clock,
+// touches no device and starts no thread, so the same code runs under virtual
+// time in the simulator and under real time on TUN.
+//
+// The implementation is split by concept:
+//   connection.cpp          opening, user calls, options, state changes
+//   connection_input.cpp    segment arrival (RFC 9293 3.10.7)
+//   connection_output.cpp   building and sending segments
+//   connection_timers.cpp   every timer and what it ends with
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "base/errno.h"
+#include "base/result.h"
+#include "base/tunables.h"
+#include "tcp/ack_scheduler.h"
+#include "tcp/byte_queue.h"
+#include "tcp/event.h"
+#include "tcp/handshake_options.h"
+#include "tcp/rtt_estimator.h"
+#include "tcp/socket_options.h"
+#include "tcp/state.h"
+#include "time/instant.h"
+#include "wire/tcp_header.h"
+
+namespace finwait::tcp {
+
+// Limits the challenge ACKs (RFC 5961 3-5) of a whole stack; a connection
+// asks before sending one. Optional: without one, only the per-connection
+// limit (tcp_invalid_ratelimit) applies.
+class ChallengeAckLimiter {
+ public:
+  virtual ~ChallengeAckLimiter() = default;
+  virtual bool allow(Instant now) = 0;
+};
+
+struct ConnectionConfig {
+  const Tunables* tunables = nullptr;  // the stack's; read when timers are armed
+  std::uint16_t local_port = 0;
+  std::uint16_t remote_port = 0;
+  std::uint16_t local_mss = 1460;  // from the device MTU
+  // RFC 7323 5.4: a per-connection offset hides the clock in TSval (injected
+  // like the ISN, so tests are repeatable).
+  std::uint32_t timestamp_offset = 0;
+  SocketOptions options;
+  ChallengeAckLimiter* challenge_acks = nullptr;
+};
+
+enum class Shutdown : std::uint8_t { read, write, both };
+
+// What close() did.
+enum class CloseOutcome : std::uint8_t {
+  closed,    // nothing left: the connection is CLOSED (SYN-SENT, or aborted)
+  orphaned,  // it goes on without the application (FIN sent or queued)
+  lingering, // SO_LINGER {1, N}: a linger_done event follows
+};
+
+class Connection {
+ public:
+  // RFC 9293 3.10.1 OPEN, active: sends <SEQ=ISS><CTL=SYN>, enters SYN-SENT.
+  static Connection open_active(const ConnectionConfig& config, wire::SeqNum iss, Instant now);
+  // A SYN reached a listener: sends the SYN-ACK, enters SYN-RECEIVED.
+  static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn, wire::SeqNum iss,
+                                 Instant now);
+
+  Connection(Connection&&) = default;
+  Connection& operator=(Connection&&) = default;
+
+  // --- inputs -----------------------------------------------------------
+  void on_segment(const wire::TcpSegment& segment, Instant now);
+  void on_timer(Instant now);
+
+  // --- user calls (RFC 9293 3.10.2-3.10.6) ---------------------------------
+  // Queues data; returns how much fit, or EAGAIN, EPIPE, ENOTCONN, ECONNRESET...
+  Result<std::size_t, Errno> send(std::span<const std::uint8_t> data, Instant now);
+  // Reads queued data; 0 means end of stream. EAGAIN when nothing is there yet.
+  Result<std::size_t, Errno> receive(std::span<std::uint8_t> out, Instant now);
+  Errno shutdown(Shutdown how, Instant now);
+  CloseOutcome close(Instant now);
+  void abort(Instant now, Cause cause = Cause::app_abort);
+
+  // Options that change timers re-arm them at once.
+  const SocketOptions& options() const { return options_; }
+  void set_options(const SocketOptions& options, Instant now);
+
+  // --- outputs ----------------------------------------------------------
+  // Segments to transmit, in order. Payloads point into the send buffer:
+  // valid until the next call into this connection.
+  const std::vector<wire::TcpSegment>& outgoing() const { return outgoing_; }
+  const std::vector<Event>& events() const { return events_; }
+  void clear_output() {
+    outgoing_.clear();
+    events_.clear();
+  }
+  // When on_timer() should next be called; Instant::never() for none.
+  Instant next_deadline() const;
+
+  // --- what there is to see ---------------------------------------------
+  State state() const { return state_; }
+  bool is_closed() const { return state_ == State::closed; }
+  bool orphaned() const { return orphaned_; }
+  std::uint16_t local_port() const { return local_port_; }
+  std::uint16_t remote_port() const { return remote_port_; }
+  std::size_t readable_bytes() const { return receive_queue_.size(); }
+  bool end_of_stream() const { return fin_received_ && receive_queue_.empty(); }
+  std::size_t send_space() const { return send_queue_.free_space(); }
+  std::size_t unsent_bytes() const;
+  Errno pending_error() const { return error_; }
+  const Negotiated& negotiated() const { return negotiated_; }
+  wire::SeqNum iss() const { return iss_; }
+  wire::SeqNum irs() const { return irs_; }
+  wire::SeqNum snd_una() const { return snd_una_; }
+  wire::SeqNum snd_nxt() const { return snd_nxt_; }
+  wire::SeqNum rcv_nxt() const { return rcv_nxt_; }
+  std::uint32_t snd_wnd() const { return snd_wnd_; }
+  Duration rto() const;
+
+  // The timer that will act next, for netstat's timer:(name,remaining,count).
+  struct TimerView {
+    const char* name = "off";
+    Instant deadline = Instant::never();
+    int count = 0;  // retransmissions or probes so far
+  };
+  TimerView next_timer() const;
+
+ private:
+  explicit Connection(const ConnectionConfig& config);
+
+  // One segment in flight, so that retransmission keeps its boundaries and
+  // RTT samples can follow Karn's rule (RFC 6298 3).
+  struct SentSegment {
+    wire::SeqNum start;
+    std::uint32_t length = 0;  // sequence space, SYN and FIN included
+    Instant sent;
+    bool retransmitted = false;
+    bool syn = false;
+    bool fin = false;
+  };
+
+  // connection.cpp
+  void set_state(State next, Cause cause);
+  void enter_closed(Cause cause, Errno error);
+  void emit_event(EventKind kind, Errno error = Errno::ok);
+  void apply_negotiated(const Negotiated& negotiated);
+  std::uint32_t effective_mss() const;
+  OptionOffer our_offer(Instant now) const;
+  const Tunables& tunables() const { return *tunables_; }
+
+  // connection_input.cpp
+  void on_segment_syn_sent(const wire::TcpSegment& segment, Instant now);
+  void on_segment_synchronized(const wire::TcpSegment& segment, Instant now);
+  void on_segment_time_wait(const wire::TcpSegment& segment, Instant now);
+  bool is_acceptable(const wire::TcpSegment& segment) const;
+  void on_reset(const wire::TcpSegment& segment, Instant now);
+  bool process_ack(const wire::TcpSegment& segment, Instant now);
+  void process_text(const wire::TcpSegment& segment, Instant now);
+  void process_fin(Instant now);
+  void update_send_window(const wire::TcpSegment& segment);
+  void take_rtt_sample(wire::SeqNum ack, Instant now);
+  void note_timestamps(const wire::TcpSegment& segment);
+
+  // connection_output.cpp
+  wire::TcpSegment make_segment(std::uint8_t flags, wire::SeqNum seq, Instant now);
+  void transmit(wire::TcpSegment segment, Instant now);
+  void send_syn(Instant now);
+  void send_syn_ack(Instant now);
+  void send_ack(Instant now);
+  void send_challenge_ack(Instant now);
+  void send_rate_limited_ack(Instant now);
+  void send_reset_active(Instant now);       // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>
+  void send_reset_reply(const wire::TcpSegment& to, Instant now);  // RFC 9293 3.10.7.1 form
+  void send_window_probe(Instant now);       // <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data
+  void output(Instant now);                  // send what the windows allow
+  bool send_data_segment(wire::SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now);
+  void retransmit_first(Instant now);
+  void schedule_ack(Instant now);
+  std::uint32_t receive_window() const;
+  std::uint16_t window_field(bool syn) const;
+  std::uint32_t flight_size() const { return snd_nxt_.raw() - snd_una_.raw(); }
+
+  // connection_timers.cpp
+  void on_retransmit_timer(Instant now);
+  void on_loss_probe_timer(Instant now);
+  void on_persist_timer(Instant now);
+  void on_keepalive_timer(Instant now);
+  void arm_retransmit(Instant now);
+  void arm_loss_probe(Instant now);
+  void arm_keepalive(Instant now);
+  void arm_finwait2(Instant now);
+  void arm_time_wait(Instant now);
+  bool user_timeout_expired(Instant since, Instant now) const;
+  int retry_limit() const;
+  Duration keepalive_idle() const;
+  Duration keepalive_interval() const;
+  int keepalive_count() const;
+
+  const Tunables* tunables_;
+  ChallengeAckLimiter* challenge_acks_;
+  SocketOptions options_;
+  std::uint16_t local_port_;
+  std::uint16_t remote_port_;
+  std::uint16_t local_mss_;
+  std::uint32_t timestamp_offset_;
+
+  State state_ = State::closed;
+  bool passive_ = false;
+
+  // RFC 9293 3.3.1 send sequence variables.
+  wire::SeqNum iss_;
+  wire::SeqNum snd_una_;
+  wire::SeqNum snd_nxt_;
+  std::uint32_t snd_wnd_ = 0;  // scaled: bytes
+  std::uint32_t max_snd_wnd_ = 0;
+  wire::SeqNum snd_wl1_;
+  wire::SeqNum snd_wl2_;
+  // Receive sequence variables.
+  wire::SeqNum irs_;
+  wire::SeqNum rcv_nxt_;
+  wire::SeqNum rcv_adv_;  // right edge of the window we last advertised
+
+  Negotiated negotiated_;
+  OptionOffer offer_;
+  std::uint32_t ts_recent_ = 0;
+
+  // Sending.
+  ByteQueue send_queue_;          // bytes from send_base_ on, acknowledged or not
+  wire::SeqNum send_base_;        // sequence number of send_queue_'s first byte
+  bool fin_queued_ = false;       // the application asked for a FIN
+  bool fin_sent_ = false;
+  wire::SeqNum fin_seq_;
+  std::vector<SentSegment> in_flight_;
+  std::size_t in_flight_head_ = 0;
+  std::uint32_t cwnd_ = 0;
+  std::uint32_t ssthresh_ = 0xffffffff;
+  wire::SeqNum recovery_point_;   // after an RTO, until snd_una passes it
+  bool in_loss_recovery_ = false;
+
+  // Receiving.
+  ByteQueue receive_queue_;
+  bool fin_received_ = false;
+  bool read_shut_ = false;
+  AckScheduler ack_scheduler_;
+  Instant last_invalid_ack_ = Instant::never();  // tcp_invalid_ratelimit
+
+  RttEstimator rtt_;
+
+  // Timers: one deadline each; next_deadline() is their minimum.
+  Instant retransmit_at_ = Instant::never();
+  int retransmits_ = 0;            // consecutive expiries for the oldest segment
+  Instant retrans_stamp_ = Instant::never();  // first transmission of what is being retransmitted
+  Instant loss_probe_at_ = Instant::never();
+  bool loss_probe_out_ = false;
+  Instant persist_at_ = Instant::never();
+  int persist_probes_ = 0;
+  Instant persist_since_ = Instant::never();
+  Instant keepalive_at_ = Instant::never();
+  int keepalive_probes_ = 0;
+  Instant last_received_;          // keepalive idle clock
+  Instant finwait2_at_ = Instant::never();
+  bool finwait2_orphan_timer_ = false;
+  Instant time_wait_at_ = Instant::never();
+  Instant keepinit_at_ = Instant::never();
+  Instant linger_at_ = Instant::never();
+
+  // The application's side.
+  bool orphaned_ = false;
+  bool write_shut_ = false;
+  Errno error_ = Errno::ok;
+  bool writable_blocked_ = false;
+
+  std::vector<wire::TcpSegment> outgoing_;
+  std::vector<Event> events_;
+};
+
+}  // namespace finwait::tcp

@@ -1,0 +1,444 @@
+// Segment arrival: RFC 9293 3.10.7, with RFC 5961's defences as RFC 9293
+// recommends, and Linux's choices where the two differ (marked "Deviation").
+#include <algorithm>
+
+#include "tcp/connection.h"
+
+namespace finwait::tcp {
+
+using wire::SeqNum;
+using wire::seq_ge;
+using wire::seq_gt;
+using wire::seq_le;
+using wire::seq_lt;
+using wire::TcpSegment;
+
+void Connection::on_segment(const TcpSegment& segment, Instant now) {
+  switch (state_) {
+    case State::closed:
+    case State::listen: return;  // the stack answers for connections that do not exist
+    case State::syn_sent: on_segment_syn_sent(segment, now); return;
+    case State::time_wait: on_segment_time_wait(segment, now); return;
+    default: on_segment_synchronized(segment, now); return;
+  }
+}
+
+void Connection::note_timestamps(const TcpSegment& segment) {
+  // RFC 7323 4.3: remember the TSval to echo. (Simplified: the latest TSval
+  // of a segment that starts at or before RCV.NXT.)
+  if (auto ts = segment.options.timestamps(); ts && seq_le(segment.seq, rcv_nxt_)) ts_recent_ = ts->value;
+}
+
+// RFC 9293 3.10.7.3: SEGMENT ARRIVES in SYN-SENT.
+void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
+  const bool has_ack = segment.flags.ack_set();
+  // First, check the ACK: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset
+  // (unless the RST bit is set, if so drop the segment and return)".
+  if (has_ack && (seq_le(segment.ack, iss_) || seq_gt(segment.ack, snd_nxt_))) {
+    if (!segment.flags.rst_set()) send_reset_reply(segment, now);
+    return;
+  }
+  // Second, the RST: acceptable only with an acceptable ACK (RFC 5961 3.2
+  // leaves SYN-SENT as RFC 793 had it): "connection reset", CLOSED.
+  if (segment.flags.rst_set()) {
+    if (has_ack) enter_closed(Cause::rst_received, Errno::econnrefused);
+    return;
+  }
+  // Fifth: neither SYN nor RST: drop.
+  if (!segment.flags.syn_set()) return;
+
+  // Fourth: the SYN. RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ.
+  irs_ = segment.seq;
+  rcv_nxt_ = segment.seq + 1;
+  rcv_adv_ = rcv_nxt_;
+  note_timestamps(segment);
+  apply_negotiated(negotiate(offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
+  last_received_ = now;
+  // RFC 7323 2.2: the window of a SYN is never scaled.
+  snd_wnd_ = segment.window;
+  max_snd_wnd_ = snd_wnd_;
+  snd_wl1_ = segment.seq;
+  snd_wl2_ = segment.ack;
+  if (has_ack) {
+    // "SND.UNA should be advanced to equal SEG.ACK ... If SND.UNA > ISS (our
+    // SYN has been ACKed), change the connection state to ESTABLISHED, form an
+    // ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
+    take_rtt_sample(segment.ack, now);
+    snd_una_ = segment.ack;
+    in_flight_.clear();
+    in_flight_head_ = 0;
+    retransmit_at_ = Instant::never();
+    retransmits_ = 0;
+    retrans_stamp_ = Instant::never();
+    set_state(State::established, Cause::syn_ack_received);
+    send_ack(now);
+    arm_keepalive(now);
+    output(now);
+    return;
+  }
+  // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment
+  // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it."
+  offer_ = answer_offer(offer_, segment.options);
+  set_state(State::syn_received, Cause::syn_received);
+  send_syn_ack(now);
+}
+
+bool Connection::is_acceptable(const TcpSegment& segment) const {
+  // RFC 9293 3.10.7.4 first: the four cases of the acceptability test.
+  const std::uint32_t length = segment.sequence_length();
+  std::uint32_t window = receive_window();
+  const std::int32_t promised = wire::seq_diff(rcv_adv_, rcv_nxt_);
+  if (promised > 0) window = std::max(window, static_cast<std::uint32_t>(promised));
+  if (length == 0) {
+    if (window == 0) return segment.seq == rcv_nxt_;
+    return wire::in_window(segment.seq, rcv_nxt_, window);
+  }
+  if (window == 0) return false;
+  return wire::in_window(segment.seq, rcv_nxt_, window) ||
+         wire::in_window(segment.seq + (length - 1), rcv_nxt_, window);
+}
+
+// RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states but TIME-WAIT.
+void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now) {
+  const bool rst = segment.flags.rst_set();
+  const bool syn = segment.flags.syn_set();
+  if (state_ == State::syn_received && passive_ && syn && !rst && segment.seq == irs_) {
+    // A retransmitted SYN: our SYN-ACK was lost; send it again (Linux's tcp_check_req).
+    retransmit_first(now);
+    return;
+  }
+  if (!is_acceptable(segment)) {
+    // Deviation: Linux (tcp_reset_check) also takes a RST at RCV.NXT-1 once
+    // our FIN... the peer's FIN has been received, since a peer that sent a
+    // FIN may reset from just past it.
+    if (rst && segment.seq == rcv_nxt_ - 1 &&
+        (state_ == State::close_wait || state_ == State::last_ack || state_ == State::closing)) {
+      on_reset(segment, now);
+      return;
+    }
+    // "If an incoming segment is not acceptable, an acknowledgment should be
+    // sent in reply (unless the RST bit is set ...)".
+    if (rst) return;
+    if (syn) {
+      send_challenge_ack(now);  // RFC 5961 4.2, whatever the sequence number
+    } else if (segment.payload.empty() && !segment.flags.fin_set()) {
+      send_rate_limited_ack(now);
+    } else {
+      send_ack(now);
+    }
+    return;
+  }
+  // Second, the RST bit (RFC 5961 3.2): reset only on an exact match of
+  // RCV.NXT; anywhere else in the window, send a challenge ACK.
+  if (rst) {
+    if (segment.seq == rcv_nxt_) {
+      on_reset(segment, now);
+    } else {
+      send_challenge_ack(now);
+    }
+    return;
+  }
+  // Fourth, the SYN bit (RFC 5961 4.2, RFC 9293 3.10.7.4): challenge ACK.
+  if (syn) {
+    send_challenge_ack(now);
+    return;
+  }
+  // Fifth, the ACK field: "if the ACK bit is off, drop the segment and return".
+  if (!segment.flags.ack_set()) return;
+  note_timestamps(segment);
+  // Keepalive: any segment from the peer resets the idle clock.
+  last_received_ = now;
+  keepalive_probes_ = 0;
+  if (!process_ack(segment, now)) return;
+  if (state_ == State::closed) return;
+  arm_keepalive(now);
+  // Sixth, URG: urgent data is not supported (RFC 6093 advises against it); the pointer is ignored.
+  // Seventh, the segment text.
+  const bool had_text = !segment.payload.empty();
+  const SeqNum rcv_before = rcv_nxt_;
+  process_text(segment, now);
+  if (state_ == State::closed) return;
+  // Eighth, the FIN bit, once everything before it has been received.
+  if (segment.flags.fin_set() &&
+      segment.seq + static_cast<std::uint32_t>(segment.payload.size()) == rcv_nxt_ &&
+      (state_ != State::close_wait && state_ != State::closing && state_ != State::last_ack)) {
+    process_fin(now);
+  } else if (segment.flags.fin_set() && seq_lt(segment.seq + static_cast<std::uint32_t>(segment.payload.size()), rcv_nxt_)) {
+    send_ack(now);  // a retransmitted FIN: acknowledge it again
+  } else if (had_text && rcv_nxt_ != rcv_before) {
+    schedule_ack(now);
+  }
+}
+
+void Connection::on_reset(const TcpSegment& segment, Instant now) {
+  (void)segment;
+  (void)now;
+  // RFC 9293 3.10.7.4 second.
+  switch (state_) {
+    case State::syn_received:
+      // Passive: "return this connection to LISTEN" (the listener lives on; this
+      // half-open connection goes). Active: "connection refused".
+      enter_closed(Cause::rst_received, passive_ ? Errno::ok : Errno::econnrefused);
+      return;
+    case State::close_wait:
+      // Deviation: Linux's tcp_reset() reports EPIPE once the peer had closed.
+      enter_closed(Cause::rst_received, Errno::epipe);
+      return;
+    case State::established:
+    case State::fin_wait_1:
+    case State::fin_wait_2: enter_closed(Cause::rst_received, Errno::econnreset); return;
+    default: enter_closed(Cause::rst_received, Errno::ok); return;
+  }
+}
+
+void Connection::take_rtt_sample(SeqNum ack, Instant now) {
+  // RFC 6298 3 (Karn): only from a segment that was not retransmitted; like
+  // Linux, from the oldest segment this ACK covers.
+  if (in_flight_head_ == in_flight_.size()) return;
+  const SentSegment& oldest = in_flight_[in_flight_head_];
+  if (!seq_ge(ack, oldest.start + oldest.length)) return;
+  if (!oldest.retransmitted) rtt_.on_sample(now - oldest.sent, ack, snd_nxt_);
+}
+
+bool Connection::process_ack(const TcpSegment& segment, Instant now) {
+  const SeqNum ack = segment.ack;
+  // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an
+  // ACK, drop the segment, and return."
+  if (seq_gt(ack, snd_nxt_)) {
+    if (state_ == State::syn_received) {
+      send_reset_reply(segment, now);
+    } else {
+      send_challenge_ack(now);
+    }
+    return false;
+  }
+  // RFC 5961 5.2: an ACK older than SND.UNA - MAX.SND.WND is an attack or a
+  // very old duplicate: challenge ACK and drop.
+  const std::uint32_t max_window = std::max<std::uint32_t>(max_snd_wnd_, 1);
+  if (seq_lt(ack, snd_una_ - max_window)) {
+    send_challenge_ack(now);
+    return false;
+  }
+  if (state_ == State::syn_received) {
+    // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED ... If the
+    // segment acknowledgment is not acceptable, form a reset segment
+    // <SEQ=SEG.ACK><CTL=RST> and send it."
+    if (!seq_gt(ack, snd_una_)) {
+      send_reset_reply(segment, now);
+      return false;
+    }
+    set_state(State::established, Cause::ack_received);
+    snd_wnd_ = static_cast<std::uint32_t>(segment.window) << negotiated_.snd_wscale;
+    max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+    snd_wl1_ = segment.seq;
+    snd_wl2_ = ack;
+  }
+  if (seq_gt(ack, snd_una_)) {
+    // New data acknowledged: "SND.UNA <- SEG.ACK. Any segments on the
+    // retransmission queue that are thereby entirely acknowledged are removed."
+    take_rtt_sample(ack, now);
+    const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
+    const SeqNum acked_data_end = seq_lt(ack, data_end) ? ack : data_end;
+    if (seq_gt(acked_data_end, send_base_)) {
+      const auto n = static_cast<std::size_t>(wire::seq_diff(acked_data_end, send_base_));
+      send_queue_.consume(n);
+      send_base_ = acked_data_end;
+    }
+    const std::uint32_t newly_acked = static_cast<std::uint32_t>(wire::seq_diff(ack, snd_una_));
+    snd_una_ = ack;
+    while (in_flight_head_ < in_flight_.size()) {
+      SentSegment& oldest = in_flight_[in_flight_head_];
+      const SeqNum end = oldest.start + oldest.length;
+      if (seq_le(end, ack)) {
+        ++in_flight_head_;
+      } else {
+        if (seq_gt(ack, oldest.start)) {
+          oldest.length = static_cast<std::uint32_t>(wire::seq_diff(end, ack));
+          oldest.start = ack;
+          oldest.syn = false;
+        }
+        break;
+      }
+    }
+    if (in_flight_head_ == in_flight_.size()) {
+      in_flight_.clear();
+      in_flight_head_ = 0;
+    } else if (in_flight_head_ > 64 && in_flight_head_ * 2 > in_flight_.size()) {
+      in_flight_.erase(in_flight_.begin(), in_flight_.begin() + static_cast<std::ptrdiff_t>(in_flight_head_));
+      in_flight_head_ = 0;
+    }
+    // RFC 5681 3.1: slow start below ssthresh, congestion avoidance above.
+    const std::uint32_t mss = effective_mss();
+    if (cwnd_ < ssthresh_) {
+      cwnd_ += std::min(newly_acked, mss);
+    } else {
+      cwnd_ += std::max<std::uint32_t>(1, mss * mss / std::max<std::uint32_t>(cwnd_, 1));
+    }
+    if (in_loss_recovery_ && seq_ge(snd_una_, recovery_point_)) in_loss_recovery_ = false;
+    retransmits_ = 0;
+    retrans_stamp_ = Instant::never();
+    loss_probe_out_ = false;
+    loss_probe_at_ = Instant::never();
+    persist_probes_ = 0;
+    // RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
+    retransmit_at_ = Instant::never();
+    if (flight_size() > 0) {
+      if (!in_loss_recovery_) arm_loss_probe(now);
+      if (loss_probe_at_ == Instant::never()) arm_retransmit(now);
+    }
+    if (writable_blocked_ && send_queue_.free_space() > 0) {
+      writable_blocked_ = false;
+      emit_event(EventKind::writable);
+    }
+  }
+  // Window update: "If SND.UNA =< SEG.ACK =< SND.NXT ... if (SND.WL1 < SEG.SEQ
+  // or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND".
+  if (seq_ge(ack, snd_una_)) update_send_window(segment);
+
+  const bool fin_acked = fin_sent_ && seq_gt(snd_una_, fin_seq_);
+  if (fin_acked && linger_at_ != Instant::never()) {
+    linger_at_ = Instant::never();
+    Event done;
+    done.kind = EventKind::linger_done;
+    done.completed = true;
+    events_.push_back(done);
+  }
+  switch (state_) {
+    case State::fin_wait_1:
+      // "In addition to the processing for the ESTABLISHED state, if the FIN
+      // segment is now acknowledged, then enter FIN-WAIT-2 and continue."
+      if (fin_acked) {
+        set_state(State::fin_wait_2, Cause::fin_acked);
+        arm_finwait2(now);
+        if (state_ == State::closed) return false;
+      }
+      break;
+    case State::closing:
+      // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state;
+      // otherwise, ignore the segment."
+      if (fin_acked) {
+        set_state(State::time_wait, Cause::fin_acked);
+        arm_time_wait(now);
+      }
+      return false;
+    case State::last_ack:
+      // "If our FIN is now acknowledged, delete the TCB, enter the CLOSED state."
+      if (fin_acked) enter_closed(Cause::fin_acked, Errno::ok);
+      return false;
+    default: break;
+  }
+  output(now);
+  return true;
+}
+
+void Connection::update_send_window(const TcpSegment& segment) {
+  if (!(seq_lt(snd_wl1_, segment.seq) || (snd_wl1_ == segment.seq && seq_le(snd_wl2_, segment.ack)))) return;
+  // RFC 7323 2.3: windows after the SYN are scaled by the peer's shift.
+  snd_wnd_ = static_cast<std::uint32_t>(segment.window) << negotiated_.snd_wscale;
+  max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+  snd_wl1_ = segment.seq;
+  snd_wl2_ = segment.ack;
+  if (snd_wnd_ > 0) {
+    persist_at_ = Instant::never();
+    persist_since_ = Instant::never();
+    persist_probes_ = 0;
+  }
+}
+
+void Connection::process_text(const TcpSegment& segment, Instant now) {
+  if (segment.payload.empty()) return;
+  switch (state_) {
+    case State::established:
+    case State::fin_wait_1:
+    case State::fin_wait_2: break;
+    default: return;  // "This should not occur, since a FIN has been received": ignore.
+  }
+  const SeqNum end = segment.seq + static_cast<std::uint32_t>(segment.payload.size());
+  // RFC 1122 4.2.2.13 (and Linux's tcp_rcv_state_process): new data for a
+  // connection whose application will never read it again is answered with
+  // a RST, so the peer learns the data is lost.
+  if (read_shut_ && (state_ == State::fin_wait_1 || state_ == State::fin_wait_2) && seq_gt(end, rcv_nxt_)) {
+    send_reset_reply(segment, now);
+    enter_closed(Cause::data_after_close, Errno::econnreset);
+    return;
+  }
+  if (seq_gt(segment.seq, rcv_nxt_)) {
+    // Out of order. Reassembly is not implemented yet: drop the data and send
+    // a duplicate ACK at once (RFC 5681 4.2) so the peer retransmits.
+    send_ack(now);
+    return;
+  }
+  if (!seq_gt(end, rcv_nxt_)) {
+    send_ack(now);  // all old: a duplicate
+    return;
+  }
+  const auto skip = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, segment.seq));
+  auto fresh = segment.payload.subspan(skip);
+  const std::size_t taken = receive_queue_.append(fresh.first(std::min(fresh.size(), static_cast<std::size_t>(receive_window()))));
+  rcv_nxt_ += static_cast<std::uint32_t>(taken);
+  if (taken > 0) {
+    ack_scheduler_.on_data(taken, receive_window() + static_cast<std::uint32_t>(taken), now);
+    emit_event(EventKind::readable);
+  }
+  if (taken < fresh.size()) send_ack(now);  // beyond the window: tell the peer where we are
+}
+
+void Connection::process_fin(Instant now) {
+  // RFC 9293 3.10.7.4 eighth: "advance RCV.NXT over the FIN, and send an
+  // acknowledgment for the FIN ... signal the user 'connection closing'".
+  rcv_nxt_ += 1;
+  fin_received_ = true;
+  emit_event(EventKind::readable);
+  switch (state_) {
+    case State::syn_received:
+    case State::established:
+      set_state(State::close_wait, Cause::fin_received);
+      // Linux's tcp_fin(): the ACK may be delayed (ping-pong mode), since the
+      // application is likely to answer with its own FIN.
+      ack_scheduler_.on_fin_in_established();
+      schedule_ack(now);
+      return;
+    case State::fin_wait_1:
+      // Our FIN is not yet acknowledged (else we would be in FIN-WAIT-2):
+      // simultaneous close.
+      set_state(State::closing, Cause::fin_received);
+      send_ack(now);
+      return;
+    case State::fin_wait_2:
+      set_state(State::time_wait, Cause::fin_received);
+      send_ack(now);
+      arm_time_wait(now);
+      return;
+    default: send_ack(now); return;
+  }
+}
+
+// TIME-WAIT (RFC 9293 3.10.7.4; Linux's tcp_timewait_state_process()).
+void Connection::on_segment_time_wait(const TcpSegment& segment, Instant now) {
+  const bool in_window_bare = segment.seq == rcv_nxt_ && segment.payload.empty() && !segment.flags.syn_set() &&
+                              !segment.flags.fin_set();
+  if (segment.flags.rst_set()) {
+    // RFC 9293: a RST ends TIME-WAIT. RFC 1337 (tcp_rfc1337=1): ignore it, so
+    // that an old RST cannot cut TIME-WAIT short ("TIME-WAIT assassination").
+    if (segment.seq == rcv_nxt_ && !tunables().enabled(TunableId::tcp_rfc1337)) {
+      enter_closed(Cause::rst_received, Errno::ok);
+    }
+    return;
+  }
+  if (in_window_bare) {
+    // A bare ACK at RCV.NXT: restart 2 MSL, say nothing (Linux).
+    arm_time_wait(now);
+    return;
+  }
+  // "The only thing that can arrive in this state is a retransmission of the
+  // remote FIN. Acknowledge it, and restart the 2 MSL timeout." Anything else
+  // gets the same duplicate ACK; pure ACKs are rate-limited.
+  if (segment.flags.ack_set()) arm_time_wait(now);
+  if (segment.payload.empty() && !segment.flags.fin_set() && !segment.flags.syn_set()) {
+    send_rate_limited_ack(now);
+  } else {
+    send_ack(now);
+  }
+}
+
+}  // namespace finwait::tcp

@@ -1,0 +1,256 @@
+// Building and sending segments: SYN, SYN-ACK, data, FIN, ACK, RST and probes.
+#include <algorithm>
+
+#include "tcp/connection.h"
+
+namespace finwait::tcp {
+
+using wire::SeqNum;
+using wire::TcpFlags;
+using wire::TcpSegment;
+
+namespace {
+
+constexpr std::uint8_t k_syn = TcpFlags::syn;
+constexpr std::uint8_t k_ack = TcpFlags::ack;
+
+}  // namespace
+
+TcpSegment Connection::make_segment(std::uint8_t flags, SeqNum seq, Instant now) {
+  TcpSegment segment;
+  segment.src_port = local_port_;
+  segment.dst_port = remote_port_;
+  segment.seq = seq;
+  segment.flags = TcpFlags(flags);
+  if (segment.flags.ack_set()) segment.ack = rcv_nxt_;
+  if (segment.flags.rst_set()) {
+    segment.window = 0;  // as Linux sends resets (SCRIPTS.md 7)
+  } else {
+    segment.window = window_field(segment.flags.syn_set());
+  }
+  if (negotiated_.timestamps && !segment.flags.syn_set()) {
+    // RFC 7323 3.2: once negotiated, every segment carries TSval and TSecr;
+    // Linux pads them with two NOPs to a word boundary.
+    segment.options.add_nop().add_nop().add_timestamps(
+        static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_, ts_recent_);
+  }
+  return segment;
+}
+
+void Connection::transmit(TcpSegment segment, Instant now) {
+  (void)now;
+  if (segment.flags.ack_set() && !segment.flags.rst_set()) {
+    ack_scheduler_.on_ack_sent();
+    const std::uint32_t advertised = static_cast<std::uint32_t>(segment.window)
+                                     << (segment.flags.syn_set() ? 0 : negotiated_.rcv_wscale);
+    const SeqNum right_edge = rcv_nxt_ + advertised;
+    if (wire::seq_gt(right_edge, rcv_adv_)) rcv_adv_ = right_edge;
+  }
+  outgoing_.push_back(segment);
+}
+
+std::uint32_t Connection::receive_window() const {
+  const auto free = static_cast<std::uint32_t>(receive_queue_.free_space());
+  return std::min<std::uint32_t>(free, 0xffffu << negotiated_.rcv_wscale);
+}
+
+std::uint16_t Connection::window_field(bool syn) const {
+  if (syn) {
+    // Linux's tcp_select_initial_window: at most 64 KiB, in whole segments of
+    // the size the peer will send (less 12 bytes of timestamps once agreed).
+    std::uint32_t mss = local_mss_;
+    if (state_ != State::syn_sent && negotiated_.timestamps) mss -= 12;
+    const std::uint32_t window = std::min<std::uint32_t>(0xffff, static_cast<std::uint32_t>(receive_queue_.free_space()));
+    return static_cast<std::uint16_t>(window / mss * mss);
+  }
+  // RFC 9293 3.8.6.2.2: never move the right edge back.
+  std::uint32_t window = receive_window();
+  const std::int32_t promised = wire::seq_diff(rcv_adv_, rcv_nxt_);
+  if (promised > 0) window = std::max(window, static_cast<std::uint32_t>(promised));
+  return static_cast<std::uint16_t>(std::min<std::uint32_t>(window >> negotiated_.rcv_wscale, 0xffff));
+}
+
+void Connection::send_syn(Instant now) {
+  TcpSegment syn = make_segment(k_syn, iss_, now);
+  if (offer_.timestamps) offer_.timestamps->value = static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_;
+  syn.options = build_handshake_options(offer_);
+  const bool first = in_flight_.size() == in_flight_head_;
+  if (first) {
+    in_flight_.push_back(SentSegment{iss_, 1, now, false, true, false});
+    snd_nxt_ = iss_ + 1;
+  } else {
+    in_flight_[in_flight_head_].retransmitted = true;
+  }
+  transmit(syn, now);
+  if (retransmit_at_ == Instant::never()) arm_retransmit(now);
+}
+
+void Connection::send_syn_ack(Instant now) {
+  TcpSegment syn_ack = make_segment(k_syn | k_ack, iss_, now);
+  if (offer_.timestamps) {
+    offer_.timestamps->value = static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_;
+    offer_.timestamps->echo_reply = ts_recent_;
+  }
+  syn_ack.options = build_handshake_options(offer_);
+  const bool first = in_flight_.size() == in_flight_head_;
+  if (first) {
+    in_flight_.push_back(SentSegment{iss_, 1, now, false, true, false});
+    snd_nxt_ = iss_ + 1;
+  } else {
+    in_flight_[in_flight_head_].retransmitted = true;
+  }
+  transmit(syn_ack, now);
+  if (retransmit_at_ == Instant::never()) arm_retransmit(now);
+}
+
+void Connection::send_ack(Instant now) { transmit(make_segment(k_ack, snd_nxt_, now), now); }
+
+void Connection::send_challenge_ack(Instant now) {
+  // RFC 5961 7: challenge ACKs are rate-limited, per connection (Linux's
+  // tcp_invalid_ratelimit) and per stack (tcp_challenge_ack_limit).
+  const Duration gap = tunables().duration(TunableId::tcp_invalid_ratelimit);
+  if (last_invalid_ack_ != Instant::never() && now - last_invalid_ack_ < gap) return;
+  if (challenge_acks_ != nullptr && !challenge_acks_->allow(now)) return;
+  last_invalid_ack_ = now;
+  send_ack(now);
+}
+
+void Connection::send_rate_limited_ack(Instant now) {
+  // Linux's tcp_oow_rate_limited(): a duplicate ACK for an out-of-window pure
+  // ACK at most every tcp_invalid_ratelimit, so two stacks cannot loop.
+  const Duration gap = tunables().duration(TunableId::tcp_invalid_ratelimit);
+  if (last_invalid_ack_ != Instant::never() && now - last_invalid_ack_ < gap) return;
+  last_invalid_ack_ = now;
+  send_ack(now);
+}
+
+void Connection::send_reset_active(Instant now) {
+  // RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>; Linux's tcp_send_active_reset()
+  // adds the ACK, which scripts expect (`R. 1:1(0) ack 1`).
+  transmit(make_segment(TcpFlags::rst | k_ack, snd_nxt_, now), now);
+}
+
+void Connection::send_reset_reply(const TcpSegment& to, Instant now) {
+  (void)now;
+  // RFC 9293 3.10.7.1: if the segment has an ACK, <SEQ=SEG.ACK><CTL=RST>;
+  // otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+  TcpSegment reset;
+  reset.src_port = local_port_;
+  reset.dst_port = remote_port_;
+  if (to.flags.ack_set()) {
+    reset.seq = to.ack;
+    reset.flags = TcpFlags(TcpFlags::rst);
+  } else {
+    reset.ack = to.seq + to.sequence_length();
+    reset.flags = TcpFlags(TcpFlags::rst | k_ack);
+  }
+  outgoing_.push_back(reset);
+}
+
+void Connection::send_window_probe(Instant now) {
+  // RFC 1122 4.2.3.6 and Linux's tcp_xmit_probe_skb(): an ACK one below
+  // SND.UNA carrying no data, which the peer must answer with an ACK.
+  // It serves keepalive and zero-window probing alike.
+  transmit(make_segment(k_ack, snd_una_ - 1, now), now);
+}
+
+void Connection::schedule_ack(Instant now) {
+  if (ack_scheduler_.need_ack(now)) send_ack(now);
+}
+
+bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now) {
+  const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
+  const std::uint32_t offset = static_cast<std::uint32_t>(wire::seq_diff(seq, send_base_));
+  const std::uint32_t available =
+      wire::seq_lt(seq, data_end) ? static_cast<std::uint32_t>(wire::seq_diff(data_end, seq)) : 0;
+  const std::uint32_t length = std::min(max_length, available);
+  // The FIN rides on the segment that carries the last byte, if it is queued.
+  const bool with_fin = fin_queued_ && seq + length == data_end &&
+                        (!fin_sent_ || fin_seq_ == data_end);
+  if (length == 0 && !with_fin) return false;
+  std::uint8_t flags = k_ack;
+  if (length > 0 && seq + length == data_end) flags |= TcpFlags::psh;
+  if (with_fin) flags |= TcpFlags::fin;
+  TcpSegment segment = make_segment(flags, seq, now);
+  segment.payload = send_queue_.peek(offset, length);
+  const std::uint32_t sequence_length = length + (with_fin ? 1 : 0);
+  if (!retransmission) {
+    in_flight_.push_back(SentSegment{seq, sequence_length, now, false, false, with_fin});
+    snd_nxt_ = seq + sequence_length;
+    if (with_fin) {
+      fin_sent_ = true;
+      fin_seq_ = data_end;
+    }
+  }
+  transmit(segment, now);
+  if (retransmit_at_ == Instant::never() && loss_probe_at_ == Instant::never()) arm_retransmit(now);
+  return true;
+}
+
+void Connection::output(Instant now) {
+  switch (state_) {
+    case State::established:
+    case State::close_wait:
+    case State::fin_wait_1:
+    case State::closing:
+    case State::last_ack: break;
+    default: return;  // data waits for ESTABLISHED; nothing goes after FIN-WAIT-2
+  }
+  bool sent = false;
+  const std::uint32_t mss = effective_mss();
+  while (!fin_sent_) {
+    const std::uint32_t unsent = static_cast<std::uint32_t>(unsent_bytes());
+    if (unsent == 0 && !fin_queued_) break;
+    // RFC 9293 3.8.6 and RFC 5681: the usable window is the smaller of the
+    // peer's window and the congestion window, less what is in flight.
+    const std::uint32_t window = std::min(snd_wnd_, cwnd_);
+    const std::uint32_t flight = flight_size();
+    const std::uint32_t usable = window > flight ? window - flight : 0;
+    std::uint32_t length = std::min({unsent, mss, usable});
+    if (unsent > 0 && length == 0) {
+      // Zero window with nothing in flight: probe it (RFC 9293 3.8.6.1).
+      if (snd_wnd_ == 0 && flight == 0 && persist_at_ == Instant::never()) {
+        persist_since_ = now;
+        persist_probes_ = 0;
+        persist_at_ = now + rtt_.rto();
+      }
+      break;
+    }
+    if (unsent > 0 && length < mss && length < unsent && flight > 0) break;  // sender SWS avoidance
+    // Nagle (RFC 1122 4.2.3.4): hold a small final piece while data is in
+    // flight, unless TCP_NODELAY or a FIN is waiting to go with it.
+    if (unsent > 0 && length < mss && length == unsent && flight > 0 && !options_.nodelay && !fin_queued_) break;
+    if (unsent == 0 && usable == 0 && snd_wnd_ <= flight) {
+      // The FIN needs one unit of window too (Linux's tcp_snd_wnd_test).
+      if (snd_wnd_ == 0 && flight == 0 && persist_at_ == Instant::never()) {
+        persist_since_ = now;
+        persist_probes_ = 0;
+        persist_at_ = now + rtt_.rto();
+      }
+      break;
+    }
+    if (!send_data_segment(snd_nxt_, length, false, now)) break;
+    sent = true;
+  }
+  if (sent) {
+    persist_at_ = Instant::never();
+    arm_loss_probe(now);
+  }
+}
+
+void Connection::retransmit_first(Instant now) {
+  if (in_flight_head_ == in_flight_.size()) return;
+  SentSegment& first = in_flight_[in_flight_head_];
+  first.retransmitted = true;
+  if (first.syn) {
+    if (state_ == State::syn_sent) {
+      send_syn(now);
+    } else {
+      send_syn_ack(now);
+    }
+    return;
+  }
+  send_data_segment(first.start, std::min(first.length, effective_mss()), true, now);
+}
+
+}  // namespace finwait::tcp
