@@ -34,6 +34,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   Connection c(config);
   c.iss_ = iss;
   c.snd_una_ = iss;
+  c.last_small_end_ = iss;
   c.snd_nxt_ = iss;
   c.send_base_ = iss + 1;
   c.offer_ = c.our_offer(now);
@@ -52,6 +53,7 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.state_ = State::listen;
   c.iss_ = iss;
   c.snd_una_ = iss;
+  c.last_small_end_ = iss;
   c.snd_nxt_ = iss;
   c.send_base_ = iss + 1;
   // RFC 9293 3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ.

@@ -235,6 +235,7 @@ class Connection {
   wire::SeqNum send_base_;        // sequence number of send_queue_'s first byte
   bool fin_queued_ = false;       // the application asked for a FIN
   bool fin_sent_ = false;
+  wire::SeqNum last_small_end_;         // end of the last segment shorter than the MSS (Nagle, Minshall)
   wire::SeqNum fin_seq_;
   std::vector<SentSegment> in_flight_;
   std::size_t in_flight_head_ = 0;

@@ -369,7 +369,9 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
     return;
   }
   if (!seq_gt(end, rcv_nxt_)) {
-    send_ack(now);  // all old: a duplicate
+    // All old. A plain retransmission is acknowledged at once; if a FIN
+    // follows the old data, the FIN's own acknowledgment answers it.
+    if (!segment.flags.fin_set()) send_ack(now);
     return;
   }
   const auto skip = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, segment.seq));

@@ -217,9 +217,13 @@ void Connection::output(Instant now) {
       break;
     }
     if (unsent > 0 && length < mss && length < unsent && flight > 0) break;  // sender SWS avoidance
-    // Nagle (RFC 1122 4.2.3.4): hold a small final piece while data is in
-    // flight, unless TCP_NODELAY or a FIN is waiting to go with it.
-    if (unsent > 0 && length < mss && length == unsent && flight > 0 && !options_.nodelay && !fin_queued_) break;
+    // Nagle (RFC 1122 4.2.3.4) with Minshall's refinement, as Linux: hold a
+    // small final piece while an earlier small segment is unacknowledged,
+    // unless TCP_NODELAY or a FIN is waiting to go with it.
+    if (unsent > 0 && length < mss && length == unsent && wire::seq_gt(last_small_end_, snd_una_) &&
+        !options_.nodelay && !fin_queued_) {
+      break;
+    }
     if (unsent == 0 && usable == 0 && snd_wnd_ <= flight) {
       // The FIN needs one unit of window too (Linux's tcp_snd_wnd_test).
       if (snd_wnd_ == 0 && flight == 0 && persist_at_ == Instant::never()) {
@@ -230,6 +234,7 @@ void Connection::output(Instant now) {
       break;
     }
     if (!send_data_segment(snd_nxt_, length, false, now)) break;
+    if (length < mss) last_small_end_ = snd_nxt_;
     sent = true;
   }
   if (sent) {

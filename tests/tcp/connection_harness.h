@@ -156,6 +156,8 @@ class ConnectionHarness {
     collect();
     return r;
   }
+  // Reads and discards up to `n` bytes, as an application that keeps up.
+  void drain(std::size_t n) { (void)read(n); }
   CloseOutcome close() {
     auto outcome = connection_->close(now_);
     collect();
