@@ -163,6 +163,10 @@ class ConnectionHarness {
     collect();
     return outcome;
   }
+  void abort() {
+    connection_->abort(now_);
+    collect();
+  }
   void shutdown(Shutdown how) {
     EXPECT_EQ(connection_->shutdown(how, now_), Errno::ok);
     collect();
