@@ -104,9 +104,12 @@ void Connection::apply_negotiated(const Negotiated& negotiated) {
 std::uint32_t Connection::effective_mss() const {
   // RFC 9293 3.7.1: the smaller of the peer's MSS and ours, less the options
   // every segment will carry (RFC 7323 timestamps: 12 bytes).
-  std::uint32_t mss = std::min<std::uint32_t>(negotiated_.peer_mss, local_mss_);
-  if (negotiated_.timestamps) mss -= 12;
-  return std::max<std::uint32_t>(mss, 8);
+  // Linux's tcp_min_snd_mss (48) keeps a tiny advertised MSS from turning a
+  // stream into a flood of minute segments.
+  constexpr std::uint32_t k_min_mss = 48;
+  const std::uint32_t options = negotiated_.timestamps ? 12 : 0;
+  const std::uint32_t mss = std::min<std::uint32_t>(negotiated_.peer_mss, local_mss_);
+  return std::max(mss, k_min_mss + options) - options;
 }
 
 Duration Connection::rto() const { return rtt_.rto(); }
