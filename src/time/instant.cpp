@@ -1,5 +1,7 @@
 #include "time/instant.h"
 
+#include <ostream>
+
 #include <fmt/format.h>
 
 namespace finwait {
@@ -28,6 +30,13 @@ std::string format_duration(Duration d) {
   std::string out = h > 0 ? fmt::format("{}{}h{:02}m{:02}s", sign, h, m, s) : fmt::format("{}{}m{:02}s", sign, m, s);
   if (ms != 0) out.insert(out.size() - 1, fmt::format(".{:03}", ms));
   return out;
+}
+
+std::ostream& operator<<(std::ostream& out, Duration d) { return out << format_duration(d); }
+
+std::ostream& operator<<(std::ostream& out, Instant t) {
+  if (t == Instant::never()) return out << "never";
+  return out << "t=" << format_duration(t.since_epoch());
 }
 
 }  // namespace finwait

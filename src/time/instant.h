@@ -5,6 +5,7 @@
 #pragma once
 
 #include <compare>
+#include <iosfwd>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -71,5 +72,9 @@ class Instant {
 
 // "1h59m00s", "600.000s", "75ms": for timelines, netstat and test messages.
 std::string format_duration(Duration d);
+
+// So that test failures print times, not bytes.
+std::ostream& operator<<(std::ostream& out, Duration d);
+std::ostream& operator<<(std::ostream& out, Instant t);
 
 }  // namespace finwait

@@ -1,0 +1,64 @@
+#include "wire/segment_text.h"
+
+#include <gtest/gtest.h>
+
+namespace finwait::wire {
+namespace {
+
+TEST(SegmentText, ParsesEveryPart) {
+  auto s = parse_segment_text("S. 0:0(0) ack 1 win 65535 urg 3 <mss 1460,nop,wscale 7,sackOK,TS val 5 ecr 6,sack 1:2 3:4,eol>");
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s->flags, TcpFlags(TcpFlags::syn | TcpFlags::ack));
+  EXPECT_EQ(s->ack, 1u);
+  EXPECT_EQ(s->window, 65535);
+  EXPECT_EQ(s->urgent, 3);
+  EXPECT_TRUE(s->options_given);
+  EXPECT_FALSE(s->options_wildcard);
+  EXPECT_EQ(s->options.to_string(), "mss 1460,nop,wscale 7,sackOK,TS val 5 ecr 6,sack 1:2 3:4,eol");
+}
+
+TEST(SegmentText, WildcardAndNoOptions) {
+  auto wild = parse_segment_text("F. 1:1(0) ack 2 <...>");
+  ASSERT_TRUE(wild.ok());
+  EXPECT_TRUE(wild->options_wildcard);
+  auto none = parse_segment_text("P. 1:1001(1000) ack 1");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->options_given);
+  EXPECT_EQ(none->length, 1000u);
+  EXPECT_FALSE(none->window.has_value());
+}
+
+TEST(SegmentText, ErrorsSayWhatAndWhere) {
+  EXPECT_NE(parse_segment_text("X 0:0(0)").error().find("not a set of TCP flags"), std::string::npos);
+  EXPECT_NE(parse_segment_text("S 0:5(4)").error().find("END must be START + LEN"), std::string::npos);
+  EXPECT_NE(parse_segment_text("S 0:0(0) <mss>").error().find("expected an MSS value"), std::string::npos);
+  EXPECT_NE(parse_segment_text("S 0:0(0) <foo 1>").error().find("unknown TCP option 'foo"), std::string::npos);
+  EXPECT_NE(parse_segment_text("S 0:0(0) wat").error().find("unexpected 'wat'"), std::string::npos);
+  EXPECT_NE(parse_segment_text("S 0:0(0) win 70000").error().find("too large"), std::string::npos);
+}
+
+TEST(SegmentText, MismatchNamesEachDifference) {
+  TcpSegment actual;
+  actual.flags = TcpFlags(TcpFlags::ack | TcpFlags::fin);
+  actual.seq = SeqNum(1001);
+  actual.ack = SeqNum(5002);
+  actual.window = 100;
+  auto expected = parse_segment_text("F. 1:1(0) ack 2 win 100");
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(mismatch(*expected, actual, SeqNum(1000), SeqNum(5000)), "");
+  auto other = parse_segment_text("F 2:2(0) win 99 <nop>");
+  EXPECT_EQ(mismatch(*other, actual, SeqNum(1000), SeqNum(5000)),
+            "flags F. instead of F; seq 1 instead of 2; ack field 5002 instead of 0; win 100 instead of 99; options <> "
+            "instead of <nop>");
+}
+
+TEST(SegmentText, TimestampValuesAreNotCompared) {
+  TcpSegment actual;
+  actual.flags = TcpFlags(TcpFlags::ack);
+  actual.options.add_nop().add_nop().add_timestamps(12345, 678);
+  auto expected = parse_segment_text(". 0:0(0) ack 0 <nop,nop,TS val 1 ecr 2>");
+  EXPECT_EQ(mismatch(*expected, actual, SeqNum(0), SeqNum(0)), "");
+}
+
+}  // namespace
+}  // namespace finwait::wire
