@@ -122,6 +122,12 @@ class Connection {
   wire::SeqNum rcv_nxt() const { return rcv_nxt_; }
   std::uint32_t snd_wnd() const { return snd_wnd_; }
   Duration rto() const;
+  // What the stack needs to park this connection in its compact table.
+  std::uint32_t ts_recent() const { return ts_recent_; }
+  std::uint32_t timestamp_offset() const { return timestamp_offset_; }
+  std::uint16_t advertised_window() const { return window_field(false); }
+  Instant finwait2_deadline() const { return finwait2_at_; }
+  Instant time_wait_deadline() const { return time_wait_at_; }
 
   // The timer that will act next, for netstat's timer:(name,remaining,count).
   struct TimerView {

@@ -1,0 +1,87 @@
+// What a stack counts, named as Linux's `netstat -s` / nstat names them
+// where a name exists (Tcp: ActiveOpens, ...; TcpExt: TCPAbortOnTimeout, ...),
+// plus finwait's own for the seed story's timers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "wire/parse_error.h"
+
+namespace finwait::stack {
+
+struct Counters {
+  // RFC 1213 / Linux Tcp:
+  std::uint64_t active_opens = 0;   // ActiveOpens: CLOSED -> SYN-SENT
+  std::uint64_t passive_opens = 0;  // PassiveOpens: LISTEN -> SYN-RECEIVED
+  std::uint64_t attempt_fails = 0;  // AttemptFails: SYN-SENT/SYN-RECEIVED -> CLOSED
+  std::uint64_t estab_resets = 0;   // EstabResets: ESTABLISHED/CLOSE-WAIT -> CLOSED
+  std::uint64_t in_segs = 0;        // InSegs
+  std::uint64_t out_segs = 0;       // OutSegs
+  std::uint64_t in_errs = 0;        // InErrs: segments dropped as malformed
+  std::uint64_t out_rsts = 0;       // OutRsts
+  // Linux TcpExt where it has one:
+  std::uint64_t challenge_acks = 0;     // TCPChallengeACK
+  std::uint64_t listen_drops = 0;       // ListenDrops: SYNs refused, backlog full
+  std::uint64_t abort_on_timeout = 0;   // TCPAbortOnTimeout: retransmission limit
+  std::uint64_t abort_on_linger = 0;    // TCPAbortOnLinger (SO_LINGER 0 and TCP_LINGER2 < 0)
+  std::uint64_t abort_on_data = 0;      // TCPAbortOnData: data after close, or unread at close
+  std::uint64_t abort_on_close = 0;     // TCPAbortOnClose
+  // finwait's own, one per way a connection can end:
+  std::uint64_t finwait2_timeouts = 0;            // FinWait2Timeouts
+  std::uint64_t finwait2_halfclosed_timeouts = 0; // FinWait2HalfClosedTimeouts
+  std::uint64_t keepalive_drops = 0;              // KeepaliveDrops
+  std::uint64_t user_timeouts = 0;                // UserTimeouts
+  std::uint64_t keepinit_timeouts = 0;            // KeepinitTimeouts
+  std::uint64_t time_wait_expired = 0;            // TimeWaitExpired
+  std::uint64_t parked = 0;                       // Parked: moved to the compact table
+  std::uint64_t parked_refused = 0;               // ParkedRefused: the cap was reached
+  // ICMP:
+  std::uint64_t icmp_echo_replies = 0;    // IcmpOutEchoReps
+  std::uint64_t icmp_unreachables = 0;    // IcmpInDestUnreachs
+  // Frames dropped before TCP, by reason (BadSegments:reason).
+  std::array<std::uint64_t, wire::k_parse_error_count> bad_segments{};
+  std::uint64_t not_for_us = 0;           // addressed to another host
+  std::uint64_t unknown_protocol = 0;     // neither TCP nor ICMP
+
+  struct Row {
+    std::string_view name;
+    std::uint64_t value;
+  };
+  // Every counter with its name, in a fixed order, for `netstat -s` and JSON.
+  template <class F>
+  void for_each(F&& f) const {
+    f(Row{"ActiveOpens", active_opens});
+    f(Row{"PassiveOpens", passive_opens});
+    f(Row{"AttemptFails", attempt_fails});
+    f(Row{"EstabResets", estab_resets});
+    f(Row{"InSegs", in_segs});
+    f(Row{"OutSegs", out_segs});
+    f(Row{"InErrs", in_errs});
+    f(Row{"OutRsts", out_rsts});
+    f(Row{"TCPChallengeACK", challenge_acks});
+    f(Row{"ListenDrops", listen_drops});
+    f(Row{"TCPAbortOnTimeout", abort_on_timeout});
+    f(Row{"TCPAbortOnLinger", abort_on_linger});
+    f(Row{"TCPAbortOnData", abort_on_data});
+    f(Row{"TCPAbortOnClose", abort_on_close});
+    f(Row{"FinWait2Timeouts", finwait2_timeouts});
+    f(Row{"FinWait2HalfClosedTimeouts", finwait2_halfclosed_timeouts});
+    f(Row{"KeepaliveDrops", keepalive_drops});
+    f(Row{"UserTimeouts", user_timeouts});
+    f(Row{"KeepinitTimeouts", keepinit_timeouts});
+    f(Row{"TimeWaitExpired", time_wait_expired});
+    f(Row{"Parked", parked});
+    f(Row{"ParkedRefused", parked_refused});
+    f(Row{"IcmpOutEchoReps", icmp_echo_replies});
+    f(Row{"IcmpInDestUnreachs", icmp_unreachables});
+    f(Row{"NotForUs", not_for_us});
+    f(Row{"UnknownProtocol", unknown_protocol});
+    for (int i = 0; i < wire::k_parse_error_count; ++i) {
+      f(Row{wire::to_string(static_cast<wire::ParseError>(i)), bad_segments[static_cast<std::size_t>(i)]});
+    }
+  }
+};
+
+}  // namespace finwait::stack

@@ -1,0 +1,819 @@
+// The stack: demultiplexing, listeners, the socket calls, timers and the
+// compact table for parked connections.
+#include "stack/stack.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "wire/checksum.h"
+#include "wire/icmp.h"
+
+namespace finwait::stack {
+
+using tcp::Cause;
+using tcp::State;
+using wire::Ipv4Address;
+using wire::TcpFlags;
+using wire::TcpSegment;
+
+namespace {
+
+constexpr int k_max_backlog = 4096;  // Linux's somaxconn
+
+}  // namespace
+
+bool Stack::ChallengeAckBudget::allow(Instant now) {
+  // Linux's tcp_challenge_ack_limit: so many challenge ACKs per second, for
+  // the whole stack (RFC 5961 7).
+  const std::int64_t second = now.nanoseconds() / 1'000'000'000;
+  if (second != second_) {
+    second_ = second;
+    used_ = 0;
+  }
+  if (used_ >= stack_.tunables_.get(TunableId::tcp_challenge_ack_limit)) return false;
+  ++used_;
+  ++stack_.counters_.challenge_acks;
+  return true;
+}
+
+Stack::Stack(const StackConfig& config)
+    : config_(config),
+      tunables_(config.profile),
+      isn_(config.secret),
+      ports_(SipKey{config.secret.k0 ^ 0x5a5a5a5a5a5a5a5aULL, config.secret.k1}),
+      flow_table_(SipKey{config.secret.k1, config.secret.k0 ^ 0xa5a5a5a5a5a5a5a5ULL}),
+      parked_(SipKey{config.secret.k1 ^ 0x3c3c3c3c3c3c3c3cULL, config.secret.k0}) {}
+
+// --- the device side --------------------------------------------------------
+
+void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now) {
+  for (StackObserver* o : observers_) o->on_packet(Direction::in, packet, now);
+  auto ip = wire::Ipv4View::parse(packet);
+  if (!ip) {
+    ++counters_.bad_segments[static_cast<std::size_t>(ip.error())];
+    return;
+  }
+  if (ip->dst() != config_.address) {
+    ++counters_.not_for_us;
+    return;
+  }
+  if (ip->protocol() == wire::k_ip_protocol_icmp) {
+    if (!ip->header_checksum_ok()) {
+      ++counters_.bad_segments[static_cast<std::size_t>(wire::ParseError::bad_ip_checksum)];
+      return;
+    }
+    on_icmp(ip->payload(), ip->to_value(), now);
+    return;
+  }
+  if (ip->protocol() != wire::k_ip_protocol_tcp) {
+    ++counters_.unknown_protocol;
+    return;
+  }
+  auto tcp = wire::parse_ipv4_tcp(packet, wire::ChecksumPolicy::verify);
+  if (!tcp) {
+    ++counters_.bad_segments[static_cast<std::size_t>(tcp.error())];
+    ++counters_.in_errs;
+    return;
+  }
+  ++counters_.in_segs;
+  on_tcp(*tcp, packet, now);
+}
+
+void Stack::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now) {
+  auto icmp = wire::parse_icmp(bytes);
+  if (!icmp || !icmp->checksum_ok) {
+    ++counters_.bad_segments[static_cast<std::size_t>(icmp ? wire::ParseError::bad_checksum : icmp.error())];
+    return;
+  }
+  if (icmp->type == wire::k_icmp_echo_request) {
+    // RFC 792: echo the data back.
+    wire::Ipv4Header reply;
+    reply.src = config_.address;
+    reply.dst = ip.src;
+    reply.protocol = wire::k_ip_protocol_icmp;
+    reply.identification = next_ip_id_++;
+    std::vector<std::uint8_t> body(8 + icmp->body.size());
+    wire::IcmpMessage answer = *icmp;
+    answer.type = wire::k_icmp_echo_reply;
+    answer.code = 0;
+    wire::emit_icmp(answer, body);
+    emit_packet(reply, body, nullptr, now);
+    ++counters_.icmp_echo_replies;
+    return;
+  }
+  if (icmp->type == wire::k_icmp_destination_unreachable) {
+    // RFC 1122 4.2.3.9: a soft error for TCP; the connection carries on
+    // (its retransmission timer decides), the error is remembered for SO_ERROR.
+    ++counters_.icmp_unreachables;
+    auto inner = wire::Ipv4View::parse(icmp->body);
+    if (!inner || inner->protocol() != wire::k_ip_protocol_tcp || inner->payload().size() < 4) return;
+    const auto ports = inner->payload();
+    const FlowKey flow{inner->src(), inner->dst(), static_cast<std::uint16_t>(ports[0] << 8 | ports[1]),
+                       static_cast<std::uint16_t>(ports[2] << 8 | ports[3])};
+    if (auto slot = flow_table_.find(flow); slot && slots_[*slot].fd >= 0) {
+      Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
+      if (s.error == Errno::ok) s.error = icmp->code <= 1 ? Errno::ehostunreach : Errno::econnrefused;
+    }
+  }
+}
+
+void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now) {
+  (void)bytes;
+  const TcpSegment& seg = packet.tcp;
+  const FlowKey flow{packet.ip.dst, packet.ip.src, seg.dst_port, seg.src_port};
+  if (auto slot = flow_table_.find(flow)) {
+    slots_[*slot].connection->on_segment(seg, now);
+    sync(*slot, now);
+    return;
+  }
+  if (auto parked = parked_.find(flow)) {
+    const ParkedEntry entry = parked_.entry(*parked);
+    const ParkedOutcome out = parked_.on_segment(
+        *parked, seg, now, tunables_.duration(TunableId::tcp_timewait), tunables_.enabled(TunableId::tcp_rfc1337),
+        tunables_.duration(TunableId::tcp_invalid_ratelimit));
+    if (out.next) note_transition(flow, entry.state, *out.next, out.cause, now);
+    if (out.send_ack) emit_parked_ack(parked_.entry(*parked), now);
+    if (out.send_reset) emit_reset_for(packet, now);
+    if (!out.new_syn) return;
+    // The TIME-WAIT entry gave way to a new SYN: fall through to the listener.
+  }
+  if (const int listener = find_listener(flow.local, flow.local_port); listener >= 0) {
+    // RFC 9293 3.10.7.2, LISTEN: a RST is ignored; an ACK gets <SEQ=SEG.ACK><CTL=RST>;
+    // a SYN opens a connection.
+    if (seg.flags.rst_set()) return;
+    if (seg.flags.ack_set()) {
+      emit_reset_for(packet, now);
+      return;
+    }
+    if (seg.flags.syn_set()) on_syn_for_listener(listener, packet, now);
+    return;
+  }
+  // RFC 9293 3.10.7.1: no connection: reset (never for a RST).
+  if (!seg.flags.rst_set()) emit_reset_for(packet, now);
+}
+
+void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now) {
+  Socket& listener = sockets_[static_cast<std::size_t>(listener_fd)];
+  // The backlog bounds the SYN and accept queues together; a full one drops
+  // the SYN (the peer retries), as Linux does.
+  if (listener.syn_queue + listener.accept_queue.size() >= static_cast<std::size_t>(std::max(listener.backlog, 1))) {
+    ++counters_.listen_drops;
+    return;
+  }
+  const FlowKey flow{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port};
+  const std::uint32_t index = new_slot();
+  Slot& slot = slots_[index];
+  slot.flow = flow;
+  slot.listener = listener_fd;
+  slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener.options), packet.tcp,
+                                                        isn_.next(flow, now), now));
+  flow_table_.insert(flow, index);
+  ++listener.syn_queue;
+  sync(index, now);
+}
+
+void Stack::on_timer(Instant now) {
+  due_.clear();
+  wheel_.advance(now, [&](TimerNode& node) { due_.push_back(static_cast<std::uint32_t>(node.cookie)); });
+  for (std::uint32_t index : due_) {
+    Slot& slot = slots_[index];
+    if (!slot.connection) continue;
+    slot.connection->on_timer(now);
+    sync(index, now);
+  }
+  parked_.expire(now, [&](const ParkedEntry& entry, Cause cause) {
+    note_transition(entry.key, entry.state, State::closed, cause, now);
+  });
+}
+
+Instant Stack::next_deadline() const { return std::min(wheel_.next_wakeup(), parked_.next_deadline()); }
+
+// --- connections ------------------------------------------------------------
+
+tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::SocketOptions& options) {
+  tcp::ConnectionConfig c;
+  c.tunables = &tunables_;
+  c.local_port = flow.local_port;
+  c.remote_port = flow.remote_port;
+  c.local_mss = static_cast<std::uint16_t>(config_.mtu - 40);
+  c.timestamp_offset = isn_.timestamp_offset(flow);
+  c.options = options;
+  c.challenge_acks = &challenge_acks_;
+  return c;
+}
+
+std::uint32_t Stack::new_slot() {
+  if (!free_slots_.empty()) {
+    const std::uint32_t index = free_slots_.back();
+    free_slots_.pop_back();
+    return index;
+  }
+  slots_.emplace_back();
+  const auto index = static_cast<std::uint32_t>(slots_.size() - 1);
+  slots_.back().timer.cookie = index;
+  return index;
+}
+
+void Stack::free_slot(std::uint32_t index) {
+  Slot& slot = slots_[index];
+  wheel_.cancel(slot.timer);
+  slot.connection.reset();
+  slot.fd = -1;
+  slot.listener = -1;
+  slot.in_accept_queue = false;
+  free_slots_.push_back(index);
+}
+
+void Stack::note_transition(const FlowKey& flow, State from, State to, Cause cause, Instant now) {
+  if (to == State::syn_sent) ++counters_.active_opens;
+  if (from == State::listen && to == State::syn_received) ++counters_.passive_opens;
+  if (to == State::closed) {
+    if (from == State::syn_sent || from == State::syn_received) ++counters_.attempt_fails;
+    if ((from == State::established || from == State::close_wait) && cause == Cause::rst_received) {
+      ++counters_.estab_resets;
+    }
+    switch (cause) {
+      case Cause::finwait2_timeout: ++counters_.finwait2_timeouts; break;
+      case Cause::finwait2_halfclosed_timeout: ++counters_.finwait2_halfclosed_timeouts; break;
+      case Cause::keepalive_timeout: ++counters_.keepalive_drops; break;
+      case Cause::user_timeout: ++counters_.user_timeouts; break;
+      case Cause::keepinit_timeout: ++counters_.keepinit_timeouts; break;
+      case Cause::time_wait_expired: ++counters_.time_wait_expired; break;
+      case Cause::retransmit_timeout: ++counters_.abort_on_timeout; break;
+      case Cause::linger_abort:
+      case Cause::linger2_negative: ++counters_.abort_on_linger; break;
+      case Cause::unread_data_abort:
+      case Cause::data_after_close: ++counters_.abort_on_data; break;
+      case Cause::app_abort:
+      case Cause::listener_closed: ++counters_.abort_on_close; break;
+      default: break;
+    }
+  }
+  for (StackObserver* o : observers_) o->on_state_change(flow, from, to, cause, now);
+}
+
+void Stack::sync(std::uint32_t index, Instant now) {
+  Slot& slot = slots_[index];
+  tcp::Connection& c = *slot.connection;
+  for (const TcpSegment& segment : c.outgoing()) emit_segment(slot.flow, segment, now);
+  for (const tcp::Event& event : c.events()) {
+    if (event.kind == tcp::EventKind::state_changed) {
+      note_transition(slot.flow, event.from, event.to, event.cause, now);
+    } else if (event.kind == tcp::EventKind::connected && slot.listener >= 0 && !slot.in_accept_queue) {
+      Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
+      --listener.syn_queue;
+      listener.accept_queue.push_back(index);
+      slot.in_accept_queue = true;
+    } else if (event.kind == tcp::EventKind::linger_done && slot.fd >= 0) {
+      Socket& s = sockets_[static_cast<std::size_t>(slot.fd)];
+      if (s.closing) {
+        // close() returns: the descriptor is released, the connection goes on alone.
+        s = Socket{};
+        slot.fd = -1;
+      }
+    }
+  }
+  c.clear_output();
+  if (c.is_closed()) {
+    flow_table_.erase(slot.flow);
+    if (slot.listener >= 0) {
+      Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
+      if (slot.in_accept_queue) {
+        std::erase(listener.accept_queue, index);
+      } else if (listener.syn_queue > 0) {
+        --listener.syn_queue;
+      }
+      slot.listener = -1;
+      slot.in_accept_queue = false;
+    }
+    if (slot.fd >= 0) {
+      Socket& s = sockets_[static_cast<std::size_t>(slot.fd)];
+      if (s.closing) {
+        s = Socket{};
+        slot.fd = -1;
+      }
+    }
+    if (slot.fd < 0) {
+      free_slot(index);
+    } else {
+      wheel_.cancel(slot.timer);  // the socket keeps the closed connection for its reads
+    }
+    return;
+  }
+  maybe_park(index, now);
+  if (!slots_[index].connection) return;
+  const Instant deadline = c.next_deadline();
+  if (deadline == Instant::never()) {
+    wheel_.cancel(slot.timer);
+  } else if (!slot.timer.armed() || slot.timer.deadline() != deadline) {
+    wheel_.arm(slot.timer, deadline);
+  }
+}
+
+void Stack::maybe_park(std::uint32_t index, Instant now) {
+  Slot& slot = slots_[index];
+  const tcp::Connection& c = *slot.connection;
+  if (slot.fd >= 0 || slot.listener >= 0 || !c.orphaned()) return;
+  // Only connections that just wait: TIME-WAIT, or FIN-WAIT-2 with nothing
+  // else to do (keepalive needs the full connection).
+  Duration timeout;
+  if (c.state() == State::time_wait) {
+    timeout = c.time_wait_deadline() - now;
+  } else if (c.state() == State::fin_wait_2 && !c.options().keepalive) {
+    timeout = c.finwait2_deadline() == Instant::never() ? Duration::max() : c.finwait2_deadline() - now;
+  } else {
+    return;
+  }
+  if (static_cast<std::int64_t>(parked_.size()) >= tunables_.get(TunableId::tcp_max_parked)) {
+    ++counters_.parked_refused;  // it stays a full connection, still bounded by its timer
+    return;
+  }
+  ParkedEntry entry;
+  entry.key = slot.flow;
+  entry.snd_nxt = c.snd_nxt().raw();
+  entry.rcv_nxt = c.rcv_nxt().raw();
+  entry.ts_recent = c.ts_recent();
+  entry.ts_offset = c.timestamp_offset();
+  entry.window = c.advertised_window();
+  entry.state = c.state();
+  if (c.negotiated().timestamps) entry.flags |= ParkedEntry::k_timestamps;
+  parked_.park(entry, timeout, now);
+  ++counters_.parked;
+  flow_table_.erase(slot.flow);
+  free_slot(index);
+}
+
+// --- output -------------------------------------------------------------------
+
+void Stack::emit_segment(const FlowKey& flow, const TcpSegment& segment, Instant now) {
+  wire::Ipv4Header ip;
+  ip.src = flow.local;
+  ip.dst = flow.remote;
+  ip.dont_fragment = true;
+  ip.identification = next_ip_id_++;
+  emit_packet(ip, {}, &segment, now);
+}
+
+void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport,
+                        const TcpSegment* segment, Instant now) {
+  const std::size_t start = out_bytes_.size();
+  std::size_t size = 0;
+  if (segment != nullptr) {
+    wire::Ipv4TcpPacket packet{ip, *segment};
+    size = wire::ipv4_tcp_size(packet);
+    out_bytes_.resize(start + size);
+    wire::emit_ipv4_tcp(packet, std::span(out_bytes_).subspan(start, size));
+    ++counters_.out_segs;
+    if (segment->flags.rst_set()) ++counters_.out_rsts;
+  } else {
+    size = ip.header_size() + transport.size();
+    out_bytes_.resize(start + size);
+    const std::size_t header = wire::emit_ipv4(ip, transport.size(), std::span(out_bytes_).subspan(start, size));
+    std::copy(transport.begin(), transport.end(), out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
+  }
+  out_frames_.emplace_back(start, size);
+  for (StackObserver* o : observers_) o->on_packet(Direction::out, std::span(out_bytes_).subspan(start, size), now);
+}
+
+void Stack::emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now) {
+  // RFC 9293 3.10.7.1: "If the incoming segment has an ACK field, the reset
+  // takes its sequence number from the ACK field of the segment, otherwise
+  // the reset has sequence number zero and the ACK field is set to the sum of
+  // the sequence number and segment length of the incoming segment."
+  TcpSegment reset;
+  reset.src_port = packet.tcp.dst_port;
+  reset.dst_port = packet.tcp.src_port;
+  if (packet.tcp.flags.ack_set()) {
+    reset.seq = packet.tcp.ack;
+    reset.flags = TcpFlags(TcpFlags::rst);
+  } else {
+    reset.ack = packet.tcp.seq + packet.tcp.sequence_length();
+    reset.flags = TcpFlags(TcpFlags::rst | TcpFlags::ack);
+  }
+  emit_segment(FlowKey{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port}, reset, now);
+}
+
+void Stack::emit_parked_ack(const ParkedEntry& entry, Instant now) {
+  TcpSegment ack;
+  ack.src_port = entry.key.local_port;
+  ack.dst_port = entry.key.remote_port;
+  ack.seq = wire::SeqNum(entry.snd_nxt);
+  ack.ack = wire::SeqNum(entry.rcv_nxt);
+  ack.flags = TcpFlags(TcpFlags::ack);
+  ack.window = entry.window;
+  if (entry.flags & ParkedEntry::k_timestamps) {
+    ack.options.add_nop().add_nop().add_timestamps(
+        static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + entry.ts_offset, entry.ts_recent);
+  }
+  emit_segment(entry.key, ack, now);
+}
+
+// --- sockets --------------------------------------------------------------------
+
+Stack::Socket* Stack::socket_at(int fd) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= sockets_.size() || !sockets_[static_cast<std::size_t>(fd)].open) {
+    return nullptr;
+  }
+  return &sockets_[static_cast<std::size_t>(fd)];
+}
+
+const Stack::Socket* Stack::socket_at(int fd) const { return const_cast<Stack*>(this)->socket_at(fd); }
+
+tcp::Connection* Stack::connection_of(int fd) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr || !s->slot) return nullptr;
+  auto& slot = slots_[*s->slot];
+  return slot.connection ? &*slot.connection : nullptr;
+}
+
+const tcp::Connection* Stack::connection_of(int fd) const { return const_cast<Stack*>(this)->connection_of(fd); }
+
+bool Stack::valid(int fd) const { return socket_at(fd) != nullptr; }
+
+int Stack::socket() {
+  for (std::size_t i = 0; i < sockets_.size(); ++i) {
+    if (!sockets_[i].open) {
+      sockets_[i] = Socket{};
+      sockets_[i].open = true;
+      return static_cast<int>(i);
+    }
+  }
+  sockets_.emplace_back();
+  sockets_.back().open = true;
+  return static_cast<int>(sockets_.size() - 1);
+}
+
+bool Stack::port_in_use(Ipv4Address local, std::uint16_t port) const {
+  for (const Socket& s : sockets_) {
+    if (s.open && s.bound && s.local_port == port && (s.local_address == local || s.local_address == Ipv4Address{})) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Errno Stack::bind(int fd, Ipv4Address address, std::uint16_t port) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->bound || s->slot) return Errno::einval;
+  if (address != Ipv4Address{} && address != config_.address) return Errno::eaddrnotavail;
+  if (port != 0) {
+    // A port held by another socket is taken, unless both allow reuse and
+    // neither listens (Linux's SO_REUSEADDR rule).
+    for (const Socket& other : sockets_) {
+      if (&other == s || !other.open || !other.bound || other.local_port != port) continue;
+      const bool reusable = s->reuse_address && other.reuse_address && !other.listening;
+      if (!reusable) return Errno::eaddrinuse;
+    }
+  }
+  s->bound = true;
+  s->local_address = address;
+  s->local_port = port;
+  return Errno::ok;
+}
+
+Errno Stack::listen(int fd, int backlog) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->slot) return Errno::einval;
+  if (!s->bound || s->local_port == 0) {
+    // Linux binds an ephemeral port for a listen() without bind().
+    std::uint16_t port = 0;
+    for (std::int64_t p = tunables_.get(TunableId::tcp_ephemeral_low); p <= tunables_.get(TunableId::tcp_ephemeral_high); ++p) {
+      if (!port_in_use(config_.address, static_cast<std::uint16_t>(p))) {
+        port = static_cast<std::uint16_t>(p);
+        break;
+      }
+    }
+    if (port == 0) return Errno::eaddrinuse;
+    s->bound = true;
+    s->local_port = port;
+  }
+  s->listening = true;
+  s->backlog = std::clamp(backlog, 1, k_max_backlog);
+  return Errno::ok;
+}
+
+int Stack::find_listener(Ipv4Address address, std::uint16_t port) const {
+  for (std::size_t i = 0; i < sockets_.size(); ++i) {
+    const Socket& s = sockets_[i];
+    if (s.open && s.listening && !s.closing && s.local_port == port &&
+        (s.local_address == address || s.local_address == Ipv4Address{})) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+Result<int, Errno> Stack::accept(int fd) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return fail(Errno::ebadf);
+  if (!s->listening) return fail(Errno::einval);
+  if (s->accept_queue.empty()) return fail(Errno::eagain);
+  const std::uint32_t index = s->accept_queue.front();
+  s->accept_queue.pop_front();
+  const tcp::SocketOptions inherited = s->options;
+  const int child = socket();
+  Socket& c = sockets_[static_cast<std::size_t>(child)];
+  Slot& slot = slots_[index];
+  slot.listener = -1;
+  slot.in_accept_queue = false;
+  slot.fd = child;
+  c.bound = true;
+  c.local_address = slot.flow.local;
+  c.local_port = slot.flow.local_port;
+  c.options = inherited;
+  c.slot = index;
+  c.connected_once = true;
+  return child;
+}
+
+Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->listening) return Errno::eisconn;
+  if (s->slot) {
+    const tcp::Connection* c = connection_of(fd);
+    if (c == nullptr) return Errno::eisconn;
+    if (c->state() == State::syn_sent || c->state() == State::syn_received) return Errno::ealready;
+    if (c->is_closed()) {
+      const Errno error = c->pending_error();
+      return error == Errno::ok ? Errno::econnaborted : error;
+    }
+    return Errno::eisconn;
+  }
+  const Ipv4Address local = config_.address;
+  FlowKey flow{local, address, s->local_port, port};
+  if (!s->bound || s->local_port == 0) {
+    auto chosen = ports_.allocate(local, address, port,
+                                  static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_low)),
+                                  static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_high)),
+                                  [&](std::uint16_t p) {
+                                    const FlowKey candidate{local, address, p, port};
+                                    return port_in_use(local, p) || flow_table_.find(candidate).has_value() ||
+                                           parked_.find(candidate).has_value();
+                                  });
+    if (!chosen) return Errno::eaddrnotavail;
+    flow.local_port = *chosen;
+    s->bound = true;
+    s->local_address = local;
+    s->local_port = *chosen;
+  } else if (flow_table_.find(flow) || parked_.find(flow)) {
+    return Errno::eaddrinuse;
+  }
+  const std::uint32_t index = new_slot();
+  Slot& slot = slots_[index];
+  slot.flow = flow;
+  slot.fd = fd;
+  s->slot = index;
+  slot.connection.emplace(
+      tcp::Connection::open_active(connection_config(flow, s->options), isn_.next(flow, now), now));
+  flow_table_.insert(flow, index);
+  sync(index, now);
+  return Errno::einprogress;
+}
+
+Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> data, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return fail(Errno::ebadf);
+  if (s->error != Errno::ok) {
+    const Errno error = s->error;
+    s->error = Errno::ok;
+    return fail(error);
+  }
+  if (!s->slot) return fail(s->listening ? Errno::enotconn : Errno::enotconn);
+  Slot& slot = slots_[*s->slot];
+  auto result = slot.connection->send(data, now);
+  sync(*s->slot, now);
+  return result;
+}
+
+Result<std::size_t, Errno> Stack::receive(int fd, std::span<std::uint8_t> out, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return fail(Errno::ebadf);
+  if (!s->slot) return fail(s->listening ? Errno::enotconn : Errno::enotconn);
+  Slot& slot = slots_[*s->slot];
+  auto result = slot.connection->receive(out, now);
+  if (!slot.connection->is_closed()) sync(*s->slot, now);
+  return result;
+}
+
+Errno Stack::shutdown(int fd, tcp::Shutdown how, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (!s->slot) return Errno::enotconn;
+  Slot& slot = slots_[*s->slot];
+  const Errno result = slot.connection->shutdown(how, now);
+  sync(*s->slot, now);
+  return result;
+}
+
+Errno Stack::close(int fd, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->listening) {
+    // Connections never accepted go with the listener: RST (Linux's inet_csk_listen_stop).
+    std::vector<std::uint32_t> children;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].connection && slots_[i].listener == fd) children.push_back(static_cast<std::uint32_t>(i));
+    }
+    for (std::uint32_t index : children) {
+      slots_[index].connection->abort(now, Cause::listener_closed);
+      sync(index, now);
+    }
+    *s = Socket{};
+    return Errno::ok;
+  }
+  if (!s->slot) {
+    *s = Socket{};
+    return Errno::ok;
+  }
+  const std::uint32_t index = *s->slot;
+  Slot& slot = slots_[index];
+  if (slot.connection->is_closed()) {
+    free_slot(index);
+    *s = Socket{};
+    return Errno::ok;
+  }
+  const tcp::CloseOutcome outcome = slot.connection->close(now);
+  if (outcome == tcp::CloseOutcome::lingering) {
+    s->closing = true;  // released when the linger ends (sync)
+  } else {
+    slot.fd = -1;
+    *s = Socket{};
+  }
+  sync(index, now);
+  return Errno::ok;
+}
+
+bool Stack::close_pending(int fd) const {
+  const Socket* s = socket_at(fd);
+  return s != nullptr && s->closing;
+}
+
+tcp::SocketOptions* Stack::options(int fd) {
+  Socket* s = socket_at(fd);
+  return s == nullptr ? nullptr : &s->options;
+}
+
+Errno Stack::apply_options(int fd, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->slot && slots_[*s->slot].connection && !slots_[*s->slot].connection->is_closed()) {
+    slots_[*s->slot].connection->set_options(s->options, now);
+    sync(*s->slot, now);
+  }
+  return Errno::ok;
+}
+
+bool Stack::set_nonblocking(int fd, bool on) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return false;
+  s->nonblocking = on;
+  return true;
+}
+
+bool Stack::set_reuse_address(int fd, bool on) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return false;
+  s->reuse_address = on;
+  return true;
+}
+
+bool Stack::reuse_address(int fd) const {
+  const Socket* s = socket_at(fd);
+  return s != nullptr && s->reuse_address;
+}
+
+bool Stack::nonblocking(int fd) const {
+  const Socket* s = socket_at(fd);
+  return s != nullptr && s->nonblocking;
+}
+
+Errno Stack::take_error(int fd) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->error != Errno::ok) {
+    const Errno error = s->error;
+    s->error = Errno::ok;
+    return error;
+  }
+  if (s->slot && slots_[*s->slot].connection) {
+    // The connection's pending error is read (and cleared) by a receive of zero bytes.
+    const Errno error = slots_[*s->slot].connection->pending_error();
+    if (error != Errno::ok) {
+      std::uint8_t none[1];
+      (void)slots_[*s->slot].connection->receive(std::span(none, 0), Instant{});
+      return error;
+    }
+  }
+  return Errno::ok;
+}
+
+SocketReadiness Stack::readiness(int fd) const {
+  SocketReadiness r;
+  const Socket* s = socket_at(fd);
+  if (s == nullptr) return r;
+  if (s->error != Errno::ok) r.error = true;
+  if (s->listening) {
+    r.readable = !s->accept_queue.empty();
+    return r;
+  }
+  const tcp::Connection* c = connection_of(fd);
+  if (c == nullptr) {
+    r.hangup = s->slot.has_value();
+    return r;
+  }
+  const State state = c->state();
+  if (c->pending_error() != Errno::ok) r.error = true;
+  r.readable = c->readable_bytes() > 0 || c->end_of_stream() || r.error || c->is_closed();
+  r.read_hangup = c->end_of_stream();
+  const bool can_send = state == State::established || state == State::close_wait;
+  r.writable = (can_send && c->send_space() > 0) || r.error;
+  // Linux's tcp_poll(): EPOLLHUP once both directions are shut, or the connection is gone.
+  r.hangup = c->is_closed() || (c->end_of_stream() && (state == State::fin_wait_2 || state == State::time_wait ||
+                                                       state == State::last_ack || state == State::closing));
+  return r;
+}
+
+bool Stack::is_listener(int fd) const {
+  const Socket* s = socket_at(fd);
+  return s != nullptr && s->listening;
+}
+
+std::optional<FlowKey> Stack::flow_of(int fd) const {
+  const Socket* s = socket_at(fd);
+  if (s == nullptr || !s->slot) return std::nullopt;
+  return slots_[*s->slot].flow;
+}
+
+std::optional<State> Stack::state_of(int fd) const {
+  const Socket* s = socket_at(fd);
+  if (s == nullptr) return std::nullopt;
+  if (s->listening) return State::listen;
+  const tcp::Connection* c = connection_of(fd);
+  if (c == nullptr) return State::closed;
+  return c->state();
+}
+
+std::size_t Stack::readable_bytes(int fd) const {
+  const tcp::Connection* c = connection_of(fd);
+  return c == nullptr ? 0 : c->readable_bytes();
+}
+
+bool Stack::connected_once(int fd) const {
+  const tcp::Connection* c = connection_of(fd);
+  if (c == nullptr) return false;
+  return c->state() != State::syn_sent && c->state() != State::syn_received &&
+         !(c->is_closed() && c->pending_error() == Errno::econnrefused);
+}
+
+std::optional<State> Stack::state_of(const FlowKey& flow) const {
+  if (auto slot = flow_table_.find(flow)) return slots_[*slot].connection->state();
+  if (auto parked = parked_.find(flow)) return parked_.entry(*parked).state;
+  return std::nullopt;
+}
+
+std::vector<Stack::ConnectionInfo> Stack::connections(Instant now) const {
+  std::vector<ConnectionInfo> out;
+  for (const Slot& slot : slots_) {
+    if (!slot.connection || slot.connection->is_closed()) continue;
+    const tcp::Connection& c = *slot.connection;
+    ConnectionInfo info;
+    info.flow = slot.flow;
+    info.state = c.state();
+    const auto timer = c.next_timer();
+    info.timer = timer.name;
+    if (timer.deadline != Instant::never()) info.timer_remaining = timer.deadline - now;
+    info.timer_count = timer.count;
+    info.receive_queue = c.readable_bytes();
+    info.send_queue = c.unsent_bytes();
+    info.orphan = slot.fd < 0 && slot.listener < 0;
+    out.push_back(info);
+  }
+  parked_.for_each([&](const ParkedEntry& e) {
+    ConnectionInfo info;
+    info.flow = e.key;
+    info.state = e.state;
+    info.parked = true;
+    info.orphan = true;
+    info.timer = e.state == State::time_wait ? "timewait" : "finwait2";
+    if (e.deadline_ns != std::numeric_limits<std::int64_t>::max()) {
+      info.timer_remaining = Instant::from_nanoseconds(e.deadline_ns) - now;
+    } else {
+      info.timer = "off";
+    }
+    out.push_back(info);
+  });
+  return out;
+}
+
+std::vector<Stack::ListenerInfo> Stack::listeners() const {
+  std::vector<ListenerInfo> out;
+  for (const Socket& s : sockets_) {
+    if (s.open && s.listening) out.push_back({s.local_address, s.local_port, s.accept_queue.size(), s.backlog});
+  }
+  return out;
+}
+
+}  // namespace finwait::stack

@@ -1,0 +1,219 @@
+// A stack: one IPv4 address, its tunables, every connection and listener,
+// one timing wheel, and the socket calls. Single-threaded and sans I/O like
+// the engine: driven by on_frame(bytes, now), on_timer(now) and the socket
+// calls; it answers with frames to send (outgoing()) and next_deadline().
+//
+// The pieces, one file each: flow_table (4-tuple -> connection), listener
+// queues here, parked_table (closed connections that only wait), isn_generator
+// (RFC 6528), port_allocator (RFC 6056), counters, observers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/errno.h"
+#include "base/result.h"
+#include "base/siphash.h"
+#include "base/tunables.h"
+#include "stack/counters.h"
+#include "stack/flow_key.h"
+#include "stack/flow_table.h"
+#include "stack/isn_generator.h"
+#include "stack/observer.h"
+#include "stack/parked_table.h"
+#include "stack/port_allocator.h"
+#include "tcp/connection.h"
+#include "time/timing_wheel.h"
+#include "wire/ipv4_tcp_packet.h"
+
+namespace finwait::stack {
+
+struct StackConfig {
+  std::string name = "host";
+  wire::Ipv4Address address;
+  Profile profile = Profile::linux;
+  // Keys the flow hash, ISNs and ephemeral ports; fixed in tests and
+  // simulations (repeatable runs), random on real interfaces.
+  SipKey secret{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  std::uint16_t mtu = 1500;
+};
+
+struct SocketReadiness {
+  bool readable = false;     // data, end of stream, a connection to accept, or an error
+  bool writable = false;     // connected with send space
+  bool error = false;        // an error is pending (SO_ERROR)
+  bool hangup = false;       // nothing more either way: closed or reset
+  bool read_hangup = false;  // the peer sent its FIN
+};
+
+class Stack {
+ public:
+  explicit Stack(const StackConfig& config);
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  const StackConfig& config() const { return config_; }
+  Tunables& tunables() { return tunables_; }
+  const Tunables& tunables() const { return tunables_; }
+  const Counters& counters() const { return counters_; }
+  void add_observer(StackObserver* observer) { observers_.push_back(observer); }
+
+  // --- the device side ----------------------------------------------------
+  // One IPv4 packet in. Malformed ones are counted by reason and dropped.
+  void on_frame(std::span<const std::uint8_t> packet, Instant now);
+  void on_timer(Instant now);
+  Instant next_deadline() const;
+  // IPv4 packets to transmit, in order; valid until clear_outgoing().
+  std::size_t outgoing_count() const { return out_frames_.size(); }
+  std::span<const std::uint8_t> outgoing(std::size_t i) const {
+    return {out_bytes_.data() + out_frames_[i].first, out_frames_[i].second};
+  }
+  void clear_outgoing() {
+    out_bytes_.clear();
+    out_frames_.clear();
+  }
+
+  // --- sockets (descriptors are small integers from 0) ---------------------
+  int socket();
+  Errno bind(int fd, wire::Ipv4Address address, std::uint16_t port);
+  Errno listen(int fd, int backlog);
+  Result<int, Errno> accept(int fd);
+  // Starts the handshake: EINPROGRESS on success (the caller waits for
+  // writable, or an error); EALREADY while it runs, EISCONN after.
+  Errno connect(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now);
+  Result<std::size_t, Errno> send(int fd, std::span<const std::uint8_t> data, Instant now);
+  Result<std::size_t, Errno> receive(int fd, std::span<std::uint8_t> out, Instant now);
+  Errno shutdown(int fd, tcp::Shutdown how, Instant now);
+  // Releases the descriptor. With SO_LINGER {1, N} the descriptor stays
+  // "closing" until the FIN is acknowledged or N seconds pass: close_pending().
+  Errno close(int fd, Instant now);
+  bool close_pending(int fd) const;
+  // Options are applied at once to a connection that exists.
+  tcp::SocketOptions* options(int fd);
+  Errno apply_options(int fd, Instant now);
+  bool set_nonblocking(int fd, bool on);
+  bool set_reuse_address(int fd, bool on);
+  bool reuse_address(int fd) const;
+  bool nonblocking(int fd) const;
+  Errno take_error(int fd);  // SO_ERROR: the pending error, cleared
+  SocketReadiness readiness(int fd) const;
+
+  bool valid(int fd) const;
+  bool is_listener(int fd) const;
+  std::optional<FlowKey> flow_of(int fd) const;
+  std::optional<tcp::State> state_of(int fd) const;
+  std::size_t readable_bytes(int fd) const;
+  bool connected_once(int fd) const;
+
+  // --- what there is to see ----------------------------------------------
+  // The state of the connection with this 4-tuple (parked ones included).
+  std::optional<tcp::State> state_of(const FlowKey& flow) const;
+  // Connections held, parked ones included, listeners not.
+  std::size_t connection_count() const { return flow_table_.size() + parked_.size(); }
+  std::size_t parked_count() const { return parked_.size(); }
+  const ParkedTable& parked() const { return parked_; }
+
+  struct ConnectionInfo {
+    FlowKey flow;
+    tcp::State state = tcp::State::closed;
+    std::string timer = "off";  // ss -o names: on, keepalive, timewait, ...
+    Duration timer_remaining;
+    int timer_count = 0;
+    std::size_t receive_queue = 0;
+    std::size_t send_queue = 0;
+    bool orphan = false;
+    bool parked = false;
+  };
+  std::vector<ConnectionInfo> connections(Instant now) const;
+  struct ListenerInfo {
+    wire::Ipv4Address address;
+    std::uint16_t port = 0;
+    std::size_t accept_queue = 0;
+    int backlog = 0;
+  };
+  std::vector<ListenerInfo> listeners() const;
+
+ private:
+  struct Slot {
+    std::optional<tcp::Connection> connection;
+    FlowKey flow;
+    TimerNode timer;
+    int fd = -1;        // the socket holding it; -1 for orphans and the not yet accepted
+    int listener = -1;  // the listening socket while in its queues
+    bool in_accept_queue = false;
+  };
+  struct Socket {
+    bool open = false;
+    bool closing = false;  // SO_LINGER wait after close()
+    bool nonblocking = false;
+    bool reuse_address = false;  // SO_REUSEADDR
+    bool listening = false;
+    bool bound = false;
+    bool connected_once = false;
+    wire::Ipv4Address local_address;
+    std::uint16_t local_port = 0;
+    tcp::SocketOptions options;
+    std::optional<std::uint32_t> slot;
+    int backlog = 0;
+    std::size_t syn_queue = 0;
+    std::deque<std::uint32_t> accept_queue;
+    Errno error = Errno::ok;
+  };
+
+  class ChallengeAckBudget : public tcp::ChallengeAckLimiter {
+   public:
+    explicit ChallengeAckBudget(Stack& stack) : stack_(stack) {}
+    bool allow(Instant now) override;
+
+   private:
+    Stack& stack_;
+    std::int64_t second_ = -1;
+    std::int64_t used_ = 0;
+  };
+
+  tcp::ConnectionConfig connection_config(const FlowKey& flow, const tcp::SocketOptions& options);
+  std::uint32_t new_slot();
+  void free_slot(std::uint32_t index);
+  void sync(std::uint32_t index, Instant now);
+  void maybe_park(std::uint32_t index, Instant now);
+  void note_transition(const FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause, Instant now);
+  void on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now);
+  void on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now);
+  void on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now);
+  int find_listener(wire::Ipv4Address address, std::uint16_t port) const;
+  void emit_segment(const FlowKey& flow, const wire::TcpSegment& segment, Instant now);
+  void emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now);
+  void emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport_header_and_payload,
+                   const wire::TcpSegment* segment, Instant now);
+  void emit_parked_ack(const ParkedEntry& entry, Instant now);
+  bool port_in_use(wire::Ipv4Address local, std::uint16_t port) const;
+  Socket* socket_at(int fd);
+  const Socket* socket_at(int fd) const;
+  tcp::Connection* connection_of(int fd);
+  const tcp::Connection* connection_of(int fd) const;
+
+  StackConfig config_;
+  Tunables tunables_;
+  Counters counters_;
+  std::vector<StackObserver*> observers_;
+  IsnGenerator isn_;
+  PortAllocator ports_;
+  ChallengeAckBudget challenge_acks_{*this};
+  TimingWheel wheel_;
+  FlowTable flow_table_;
+  ParkedTable parked_;
+  std::deque<Slot> slots_;  // a deque: slots never move, their timer nodes stay linked
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<Socket> sockets_;
+  std::uint16_t next_ip_id_ = 1;
+  // Outgoing frames, back to back in one buffer: no allocation per segment.
+  std::vector<std::uint8_t> out_bytes_;
+  std::vector<std::pair<std::size_t, std::size_t>> out_frames_;
+  std::vector<std::uint32_t> due_;  // slots whose timers fired, reused
+};
+
+}  // namespace finwait::stack
