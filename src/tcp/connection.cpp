@@ -200,16 +200,14 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
 
 Result<std::size_t, Errno> Connection::receive(std::span<std::uint8_t> out, Instant now) {
   if (!receive_queue_.empty()) {
-    const std::uint32_t window_before = receive_window();
     const std::size_t n = receive_queue_.read(out);
-    // RFC 9293 3.8.6.2.2: tell the peer when the window has opened by at
-    // least one segment (or half the buffer) since it last heard.
-    const std::uint32_t window_after = receive_window();
-    const std::uint32_t advertised = static_cast<std::uint32_t>(wire::seq_diff(rcv_adv_, rcv_nxt_));
+    // Linux's tcp_cleanup_rbuf(): reading sends a window update only when it
+    // at least doubles the window the peer knows of (RFC 9293 3.8.6.2.2's
+    // receiver-side silly window avoidance in Linux's form).
+    const std::int32_t known = wire::seq_diff(rcv_adv_, rcv_nxt_);
+    const std::uint32_t now_open = receive_window();
     if ((state_ == State::established || state_ == State::fin_wait_1 || state_ == State::fin_wait_2) &&
-        window_after > window_before &&
-        window_after - advertised >= std::min<std::uint32_t>(effective_mss(),
-                                                             static_cast<std::uint32_t>(receive_queue_.capacity() / 2))) {
+        !fin_received_ && now_open > 0 && now_open >= 2 * static_cast<std::uint32_t>(std::max(known, 0))) {
       send_ack(now);
     }
     return n;

@@ -13,5 +13,6 @@ struct CommandResult {
 };
 
 void add_pcap_command(CLI::App& app, CommandResult& result);
+void add_script_command(CLI::App& app, CommandResult& result);
 
 }  // namespace finwait::tools

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
 
   finwait::tools::CommandResult result;
   finwait::tools::add_pcap_command(app, result);
+  finwait::tools::add_script_command(app, result);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,107 @@
+// The runner's inside, shared by its files: script_runner.cpp (time, packets,
+// strictness), script_calls.cpp (the system calls) and script_commands.cpp
+// (back-quoted commands). Not part of the library's interface.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "script/script.h"
+#include "script/script_runner.h"
+#include "stack/stack.h"
+
+namespace finwait::script {
+
+// Packetdrill's default addresses: labels inside the simulated world.
+inline const wire::Ipv4Address k_local_address(192, 168, 0, 1);
+inline const wire::Ipv4Address k_remote_address(192, 0, 2, 1);
+inline constexpr std::uint16_t k_script_port = 8080;
+inline constexpr std::uint16_t k_remote_client_port = 40000;
+
+// A failure: the line and what went wrong. Thrown inside the runner only,
+// caught by run(): a script stops at its first failure.
+struct ScriptFailure {
+  int line;
+  std::string message;
+};
+
+class Runner {
+ public:
+  Runner(const Script& script, const RunOptions& options);
+  ScriptResult run();
+
+ private:
+  friend class Calls;
+
+  struct Captured {
+    Instant at;
+    std::vector<std::uint8_t> bytes;
+  };
+  struct ScriptFd {
+    bool is_epoll = false;
+    int stack_fd = -1;
+    std::map<int, std::uint32_t> interest;  // epoll: script fd -> events
+  };
+  struct Pending {
+    const Event* event = nullptr;
+    std::int64_t start_us = 0;
+    std::int64_t end_us = 0;
+    bool started = false;  // connect(): the handshake began
+  };
+
+  // Configuration (header options and the command line).
+  void configure();
+  void apply_option(const std::string& name, const std::string& value, int line);
+
+  // Time.
+  std::int64_t now_us() const { return now_.nanoseconds() / 1000; }
+  std::int64_t resolve(TimeSpec::Kind kind, std::int64_t value_us) const;
+  std::int64_t tolerance(std::int64_t scripted_us) const;
+  void advance_to(std::int64_t target_us);
+  void step_timers_once();
+
+  // Packets.
+  void capture();
+  void strictness_check(const Event& event);
+  void inject(const Event& event, const PacketEvent& packet);
+  void expect_outbound(const Event& event, const PacketEvent& packet);
+  std::string describe(const Captured& c) const;
+
+  // Calls (script_calls.cpp).
+  void call(const Event& event, const CallEvent& call, bool first_attempt, bool* blocked);
+  void check_pending();
+
+  // Commands (script_commands.cpp).
+  void command(const std::string& text, int line);
+
+  [[noreturn]] void failure(int line, std::string message) const { throw ScriptFailure{line, std::move(message)}; }
+  void trace(std::string line);
+
+  const Script& script_;
+  RunOptions run_options_;
+  ScriptResult result_;
+  Profile profile_ = Profile::linux;
+  bool lenient_ = false;
+  std::int64_t tolerance_us_ = 4000;
+  double tolerance_percent_ = 12.5;
+  std::optional<std::int64_t> ts_tick_us_;
+
+  std::unique_ptr<stack::Stack> stack_;
+  Instant now_;
+  std::int64_t last_event_us_ = 0;
+  std::deque<Captured> captured_;
+  std::optional<stack::FlowKey> flow_;  // the script's connection, seen from the stack
+  std::optional<wire::SeqNum> local_isn_;
+  std::optional<std::int64_t> ts_offset_;  // actual TSval - scripted TSval
+  std::uint32_t last_ts_val_ = 0;
+  std::uint16_t next_ip_id_ = 1;
+  std::map<int, ScriptFd> fds_;
+  std::optional<Pending> pending_;
+};
+
+}  // namespace finwait::script

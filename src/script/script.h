@@ -1,0 +1,86 @@
+// A parsed script in the packetdrill dialect of SCRIPTS.md: header options,
+// an optional init command, events, an optional cleanup command.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+#include "wire/segment_text.h"
+
+namespace finwait::script {
+
+// Where something is in its file, for messages: FILE:LINE:COLUMN.
+struct Location {
+  int line = 0;
+  int column = 0;
+};
+
+// SCRIPTS.md 2.
+struct TimeSpec {
+  enum class Kind : std::uint8_t { absolute, relative, any };
+  Kind kind = Kind::relative;
+  std::int64_t start_us = 0;
+  // a~b: the packet may leave anywhere in [a, b].
+  bool is_range = false;
+  Kind end_kind = Kind::absolute;
+  std::int64_t end_us = 0;
+  // T...E: a blocking call starting at T and returning at E.
+  bool is_blocking = false;
+};
+
+// An argument or result of a call (SCRIPTS.md 4).
+struct Expr {
+  enum class Kind : std::uint8_t { ellipsis, integer, symbols, string, array, object, list };
+  Kind kind = Kind::ellipsis;
+  std::int64_t integer = 0;
+  std::vector<std::string> symbols;  // A|B|C
+  std::string text;                  // "str"
+  std::vector<Expr> items;           // [N] is an array of one; [{...}, {...}] a list
+  std::vector<std::pair<std::string, Expr>> fields;  // {name=value, ...}
+  Location where;
+};
+
+struct PacketEvent {
+  bool inbound = false;  // '<' injected into the stack; '>' expected from it
+  wire::SegmentText segment;
+  std::string text;
+};
+
+struct CallEvent {
+  std::string name;
+  std::vector<Expr> args;
+  Expr result;
+  std::optional<std::string> errno_name;
+};
+
+struct CommandEvent {
+  std::string command;
+};
+
+struct Event {
+  Location where;
+  TimeSpec time;
+  std::variant<PacketEvent, CallEvent, CommandEvent> action;
+};
+
+struct Script {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> options;  // --name=value, in order
+  std::optional<CommandEvent> init_command;
+  std::vector<Event> events;
+  std::optional<CommandEvent> cleanup_command;
+};
+
+struct SyntaxError {
+  Location where;
+  std::string message;
+};
+
+Result<Script, SyntaxError> parse_script(const std::string& path, const std::string& text);
+
+}  // namespace finwait::script

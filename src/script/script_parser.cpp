@@ -1,0 +1,440 @@
+// Reads the packetdrill dialect of SCRIPTS.md into a Script. Whitespace,
+// newlines and comments carry no meaning, except that a packet line runs to
+// the end of its line.
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "script/script.h"
+
+namespace finwait::script {
+namespace {
+
+class Parser {
+ public:
+  Parser(std::string path, const std::string& text) : path_(std::move(path)), text_(text) {}
+
+  Result<Script, SyntaxError> parse() {
+    Script script;
+    script.path = path_;
+    skip();
+    // Header options, one per line, before the first event.
+    while (starts_with("--")) {
+      const Location where = location();
+      std::string line = rest_of_line();
+      const std::size_t eq = line.find('=');
+      std::string name = line.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      std::string value = eq == std::string::npos ? "" : line.substr(eq + 1);
+      trim(name);
+      trim(value);
+      if (name.empty()) return error(where, "an option needs a name: --name=value");
+      script.options.emplace_back(name, value);
+      skip();
+    }
+    if (peek() == '`') {
+      auto command = backquoted();
+      if (!command) return fail(command.error());
+      script.init_command = CommandEvent{*command};
+      skip();
+    }
+    while (!at_end()) {
+      if (peek() == '`') {
+        // A command after the last event: the cleanup command.
+        auto command = backquoted();
+        if (!command) return fail(command.error());
+        skip();
+        if (!at_end()) return error(location(), "nothing may follow the cleanup command");
+        script.cleanup_command = CommandEvent{*command};
+        break;
+      }
+      auto event = parse_event();
+      if (!event) return fail(event.error());
+      script.events.push_back(std::move(*event));
+      skip();
+    }
+    return script;
+  }
+
+ private:
+  using Error = Failure<SyntaxError>;
+
+  Error error(Location where, std::string message) const { return fail(SyntaxError{where, std::move(message)}); }
+
+  bool at_end() const { return pos_ >= text_.size(); }
+  char peek(std::size_t ahead = 0) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
+  bool starts_with(std::string_view s) const { return text_.compare(pos_, s.size(), s) == 0; }
+  Location location() const { return {line_, column_}; }
+
+  void advance() {
+    if (text_[pos_] == '\n') {
+      ++line_;
+      column_ = 1;
+    } else {
+      ++column_;
+    }
+    ++pos_;
+  }
+  void advance(std::size_t n) {
+    for (std::size_t i = 0; i < n && !at_end(); ++i) advance();
+  }
+
+  // Skips whitespace and comments (// to end of line, /* ... */).
+  void skip() {
+    while (!at_end()) {
+      if (std::isspace(static_cast<unsigned char>(peek()))) {
+        advance();
+      } else if (starts_with("//")) {
+        while (!at_end() && peek() != '\n') advance();
+      } else if (starts_with("/*")) {
+        advance(2);
+        while (!at_end() && !starts_with("*/")) advance();
+        advance(2);
+      } else {
+        break;
+      }
+    }
+  }
+
+  static void trim(std::string& s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    std::size_t i = 0;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    s.erase(0, i);
+  }
+
+  // The rest of the current line without comments.
+  std::string rest_of_line() {
+    std::string out;
+    while (!at_end() && peek() != '\n') {
+      if (starts_with("//")) {
+        while (!at_end() && peek() != '\n') advance();
+        break;
+      }
+      if (starts_with("/*")) {
+        advance(2);
+        while (!at_end() && !starts_with("*/")) advance();
+        advance(2);
+        out += ' ';
+        continue;
+      }
+      out += peek();
+      advance();
+    }
+    trim(out);
+    return out;
+  }
+
+  Result<std::string, SyntaxError> backquoted() {
+    const Location where = location();
+    advance();  // `
+    std::string command;
+    while (!at_end() && peek() != '`') {
+      command += peek();
+      advance();
+    }
+    if (at_end()) return error(where, "unterminated back-quoted command (missing `)");
+    advance();
+    trim(command);
+    return command;
+  }
+
+  // [+]digits[.digits] or [+].digits, in microseconds.
+  Result<std::pair<bool, std::int64_t>, SyntaxError> time_number() {
+    const Location where = location();
+    bool relative = false;
+    if (peek() == '+') {
+      relative = true;
+      advance();
+    }
+    std::int64_t whole = 0;
+    bool digits = false;
+    while (std::isdigit(static_cast<unsigned char>(peek()))) {
+      whole = whole * 10 + (peek() - '0');
+      digits = true;
+      advance();
+      if (whole > 100'000'000'000LL) return error(where, "time too large");
+    }
+    std::int64_t fraction_us = 0;
+    if (peek() == '.' && peek(1) != '.') {
+      advance();
+      std::int64_t scale = 100000;
+      while (std::isdigit(static_cast<unsigned char>(peek()))) {
+        if (scale > 0) fraction_us += (peek() - '0') * scale;
+        scale /= 10;
+        digits = true;
+        advance();
+      }
+    }
+    if (!digits) return error(where, "expected a time: 0, 1.25, +0.1, +.01, a~b, T...E or *");
+    return std::pair{relative, whole * 1'000'000 + fraction_us};
+  }
+
+  Result<TimeSpec, SyntaxError> time_spec() {
+    TimeSpec t;
+    if (peek() == '*') {
+      advance();
+      t.kind = TimeSpec::Kind::any;
+      return t;
+    }
+    auto start = time_number();
+    if (!start) return fail(start.error());
+    t.kind = start->first ? TimeSpec::Kind::relative : TimeSpec::Kind::absolute;
+    t.start_us = start->second;
+    if (peek() == '~') {
+      advance();
+      auto end = time_number();
+      if (!end) return fail(end.error());
+      t.is_range = true;
+      t.end_kind = end->first ? TimeSpec::Kind::relative : TimeSpec::Kind::absolute;
+      t.end_us = end->second;
+    } else if (starts_with("...")) {
+      advance(3);
+      auto end = time_number();
+      if (!end) return fail(end.error());
+      t.is_blocking = true;
+      t.end_kind = end->first ? TimeSpec::Kind::relative : TimeSpec::Kind::absolute;
+      t.end_us = end->second;
+    }
+    return t;
+  }
+
+  Result<Event, SyntaxError> parse_event() {
+    Event event;
+    event.where = location();
+    auto time = time_spec();
+    if (!time) return fail(time.error());
+    event.time = *time;
+    // A time must be followed by whitespace and then the action.
+    if (!at_end() && !std::isspace(static_cast<unsigned char>(peek()))) {
+      return error(location(), fmt::format("unexpected '{}' after the time", peek()));
+    }
+    skip();
+    if (at_end()) return error(location(), "a time must be followed by a packet, a call or a command");
+    const char c = peek();
+    if (c == '<' || c == '>') {
+      PacketEvent packet;
+      packet.inbound = c == '<';
+      advance();
+      const Location text_at = location();
+      packet.text = rest_of_line();
+      auto segment = wire::parse_segment_text(packet.text);
+      if (!segment) return error(text_at, segment.error());
+      packet.segment = *segment;
+      event.action = std::move(packet);
+      return event;
+    }
+    if (c == '`') {
+      auto command = backquoted();
+      if (!command) return fail(command.error());
+      event.action = CommandEvent{*command};
+      return event;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      auto call = parse_call();
+      if (!call) return fail(call.error());
+      event.action = std::move(*call);
+      return event;
+    }
+    return error(location(), fmt::format("unexpected '{}': expected '<', '>', a call or a back-quoted command", c));
+  }
+
+  std::string identifier() {
+    std::string out;
+    while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_') {
+      out += peek();
+      advance();
+    }
+    return out;
+  }
+
+  Result<CallEvent, SyntaxError> parse_call() {
+    CallEvent call;
+    call.name = identifier();
+    skip();
+    if (peek() != '(') return error(location(), fmt::format("expected '(' after {}", call.name));
+    advance();
+    skip();
+    if (peek() != ')') {
+      while (true) {
+        auto arg = expr();
+        if (!arg) return fail(arg.error());
+        call.args.push_back(std::move(*arg));
+        skip();
+        if (peek() == ',') {
+          advance();
+          skip();
+          continue;
+        }
+        if (peek() == ')') break;
+        return error(location(), fmt::format("expected ',' or ')' in the arguments of {}", call.name));
+      }
+    }
+    advance();  // )
+    skip();
+    if (peek() != '=') return error(location(), fmt::format("expected '= RESULT' after {}(...)", call.name));
+    advance();
+    skip();
+    auto result = expr();
+    if (!result) return fail(result.error());
+    call.result = std::move(*result);
+    // Optional errno name and (free text), on the same line.
+    std::size_t save = pos_;
+    const int save_line = line_;
+    const int save_column = column_;
+    while (peek() == ' ' || peek() == '\t') advance();
+    if (peek() == 'E' && std::isupper(static_cast<unsigned char>(peek(1)))) {
+      call.errno_name = identifier();
+      while (peek() == ' ' || peek() == '\t') advance();
+      if (peek() == '(') {
+        int depth = 0;
+        do {
+          if (peek() == '(') ++depth;
+          if (peek() == ')') --depth;
+          advance();
+        } while (!at_end() && depth > 0 && peek() != '\n');
+      }
+    } else {
+      pos_ = save;
+      line_ = save_line;
+      column_ = save_column;
+    }
+    return call;
+  }
+
+  Result<Expr, SyntaxError> expr() {
+    Expr e;
+    e.where = location();
+    skip();
+    if (starts_with("...")) {
+      advance(3);
+      e.kind = Expr::Kind::ellipsis;
+      return e;
+    }
+    if (peek() == '"') {
+      advance();
+      while (!at_end() && peek() != '"') {
+        e.text += peek();
+        advance();
+      }
+      if (at_end()) return error(e.where, "unterminated string");
+      advance();
+      e.kind = Expr::Kind::string;
+      return e;
+    }
+    if (peek() == '[') {
+      advance();
+      skip();
+      e.kind = Expr::Kind::array;
+      while (peek() != ']') {
+        auto item = expr();
+        if (!item) return fail(item.error());
+        e.items.push_back(std::move(*item));
+        skip();
+        if (peek() == ',') {
+          advance();
+          skip();
+        } else if (peek() != ']') {
+          return error(location(), "expected ',' or ']'");
+        }
+      }
+      advance();
+      if (e.items.size() != 1 || e.items[0].kind == Expr::Kind::object) e.kind = Expr::Kind::list;
+      return e;
+    }
+    if (peek() == '{') {
+      advance();
+      skip();
+      e.kind = Expr::Kind::object;
+      while (peek() != '}') {
+        const std::string name = identifier();
+        if (name.empty()) return error(location(), "expected a field name in {name=value}");
+        skip();
+        if (peek() != '=') return error(location(), fmt::format("expected '=' after {}", name));
+        advance();
+        auto value = expr();
+        if (!value) return fail(value.error());
+        e.fields.emplace_back(name, std::move(*value));
+        skip();
+        if (peek() == ',') {
+          advance();
+          skip();
+        } else if (peek() != '}') {
+          return error(location(), "expected ',' or '}'");
+        }
+      }
+      advance();
+      return e;
+    }
+    // Integers and symbols, joined by '|'.
+    bool any = false;
+    while (true) {
+      skip();
+      std::string word;
+      if (peek() == '-' || std::isdigit(static_cast<unsigned char>(peek()))) {
+        word += peek();
+        advance();
+        while (std::isalnum(static_cast<unsigned char>(peek()))) {
+          word += peek();
+          advance();
+        }
+      } else if (std::isalpha(static_cast<unsigned char>(peek())) || peek() == '_') {
+        word = identifier();
+      } else {
+        break;
+      }
+      any = true;
+      e.symbols.push_back(word);
+      std::size_t save = pos_;
+      const int save_line = line_;
+      const int save_column = column_;
+      skip();
+      if (peek() != '|') {
+        pos_ = save;
+        line_ = save_line;
+        column_ = save_column;
+        break;
+      }
+      advance();
+    }
+    if (!any) return error(e.where, "expected a value: a number, a SYMBOL, \"text\", [..], {..} or ...");
+    // A single number is an integer.
+    if (e.symbols.size() == 1) {
+      const std::string& w = e.symbols[0];
+      std::int64_t value = 0;
+      const bool negative = !w.empty() && w[0] == '-';
+      const std::string_view digits = std::string_view(w).substr(negative ? 1 : 0);
+      std::from_chars_result r{};
+      if (digits.size() > 2 && (digits.substr(0, 2) == "0x" || digits.substr(0, 2) == "0X")) {
+        r = std::from_chars(digits.data() + 2, digits.data() + digits.size(), value, 16);
+      } else {
+        r = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      }
+      if (r.ec == std::errc{} && r.ptr == digits.data() + digits.size()) {
+        e.kind = Expr::Kind::integer;
+        e.integer = negative ? -value : value;
+        e.symbols.clear();
+        return e;
+      }
+      if (std::isdigit(static_cast<unsigned char>(digits.empty() ? 'x' : digits[0]))) {
+        return error(e.where, fmt::format("'{}' is not a number", w));
+      }
+    }
+    e.kind = Expr::Kind::symbols;
+    return e;
+  }
+
+  std::string path_;
+  const std::string& text_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+  int column_ = 1;
+};
+
+}  // namespace
+
+Result<Script, SyntaxError> parse_script(const std::string& path, const std::string& text) {
+  return Parser(path, text).parse();
+}
+
+}  // namespace finwait::script

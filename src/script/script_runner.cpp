@@ -1,0 +1,313 @@
+// Time, packets and strictness (SCRIPTS.md 2, 3 and 5).
+#include "script/script_runner.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "script/runner.h"
+#include "wire/segment_format.h"
+
+namespace finwait::script {
+
+using wire::SeqNum;
+using wire::TcpSegment;
+
+namespace {
+
+constexpr std::int64_t k_forever_us = std::numeric_limits<std::int64_t>::max() / 4;
+
+std::string seconds_text(std::int64_t us) {
+  return fmt::format("{}{}.{:06}", us < 0 ? "-" : "", std::llabs(us) / 1'000'000, std::llabs(us) % 1'000'000);
+}
+
+}  // namespace
+
+Runner::Runner(const Script& script, const RunOptions& options) : script_(script), run_options_(options) {}
+
+void Runner::trace(std::string line) {
+  if (run_options_.verbose) result_.trace.push_back(std::move(line));
+}
+
+void Runner::apply_option(const std::string& name, const std::string& value, int line) {
+  auto integer = [&](std::int64_t* out) {
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), *out);
+    if (ec != std::errc{} || end != value.data() + value.size()) {
+      failure(line, fmt::format("--{}: '{}' is not a whole number", name, value));
+    }
+  };
+  if (name == "tolerance_usecs") {
+    integer(&tolerance_us_);
+  } else if (name == "tolerance_percent") {
+    tolerance_percent_ = std::strtod(value.c_str(), nullptr);
+  } else if (name == "profile") {
+    auto p = parse_profile(value);
+    if (!p) failure(line, fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", value));
+    profile_ = *p;
+  } else if (name == "lenient") {
+    lenient_ = value.empty() || value == "1" || value == "true";
+  } else if (name == "ip_version") {
+    if (value != "ipv4") failure(line, fmt::format("--ip_version={}: finwait scripts run over IPv4 only", value));
+  } else if (name == "tcp_ts_tick_usecs") {
+    std::int64_t tick = 0;
+    integer(&tick);
+    if (tick > 0) ts_tick_us_ = tick;
+  } else if (name == "mss" || name == "define" || name == "verbose" || name == "bind_port" ||
+             name == "connect_port") {
+    // --mss sizes packetdrill's tun device segments; the stack here uses its
+    // own MTU. --define is applied by the parser's caller. Accepted as no-ops.
+  } else {
+    failure(line, fmt::format("unsupported option --{} (finwait knows --tolerance_usecs, --tolerance_percent, "
+                              "--mss, --ip_version, --define, --tcp_ts_tick_usecs, --profile, --lenient)",
+                              name));
+  }
+}
+
+void Runner::configure() {
+  // The command line first, then the script's header, which wins.
+  for (const auto& [name, value] : run_options_.options) apply_option(name, value, 0);
+  for (const auto& [name, value] : script_.options) apply_option(name, value, 1);
+  stack::StackConfig config;
+  config.name = "local";
+  config.address = k_local_address;
+  config.profile = profile_;
+  stack_ = std::make_unique<stack::Stack>(config);
+}
+
+ScriptResult Runner::run() {
+  try {
+    configure();
+    if (script_.init_command) command(script_.init_command->command, 1);
+    for (const Event& event : script_.events) {
+      const int line = event.where.line;
+      if (const auto* packet = std::get_if<PacketEvent>(&event.action); packet && !packet->inbound) {
+        expect_outbound(event, *packet);
+        continue;
+      }
+      const std::int64_t at =
+          event.time.kind == TimeSpec::Kind::any ? now_us() : resolve(event.time.kind, event.time.start_us);
+      if (at < now_us()) {
+        failure(line, fmt::format("event at {} s is earlier than the previous event ({} s)", seconds_text(at),
+                                  seconds_text(now_us())));
+      }
+      advance_to(at);
+      strictness_check(event);
+      last_event_us_ = at;
+      if (const auto* packet = std::get_if<PacketEvent>(&event.action)) {
+        inject(event, *packet);
+      } else if (const auto* c = std::get_if<CallEvent>(&event.action)) {
+        if (pending_ && event.time.is_blocking) {
+          failure(line, "a blocking call is still running (finwait runs one at a time)");
+        }
+        bool blocked = false;
+        call(event, *c, true, &blocked);
+      } else if (const auto* cmd = std::get_if<CommandEvent>(&event.action)) {
+        command(cmd->command, line);
+      }
+      check_pending();
+    }
+    // A blocking call still running must finish within its window.
+    if (pending_) {
+      advance_to(pending_->end_us + tolerance(pending_->end_us - pending_->start_us));
+      check_pending();
+      if (pending_) {
+        failure(pending_->event->where.line, fmt::format("the call did not return by {} s", seconds_text(pending_->end_us)));
+      }
+    }
+    if (script_.cleanup_command) command(script_.cleanup_command->command, script_.events.empty() ? 1 : script_.events.back().where.line);
+    result_.passed = true;
+  } catch (const ScriptFailure& f) {
+    result_.passed = false;
+    result_.line = f.line;
+    result_.message = f.message;
+  }
+  return result_;
+}
+
+std::int64_t Runner::resolve(TimeSpec::Kind kind, std::int64_t value_us) const {
+  return kind == TimeSpec::Kind::relative ? last_event_us_ + value_us : value_us;
+}
+
+std::int64_t Runner::tolerance(std::int64_t scripted_gap_us) const {
+  // SCRIPTS.md 2: +- max(tolerance_usecs, tolerance_percent x the scripted gap).
+  const auto by_percent = static_cast<std::int64_t>(std::llround(std::abs(static_cast<double>(scripted_gap_us)) *
+                                                                 tolerance_percent_ / 100.0));
+  return std::max(tolerance_us_, by_percent);
+}
+
+void Runner::step_timers_once() {
+  const Instant deadline = stack_->next_deadline();
+  now_ = std::max(now_, deadline);
+  stack_->on_timer(now_);
+  capture();
+  check_pending();
+}
+
+void Runner::advance_to(std::int64_t target_us) {
+  const Instant target = Instant::from_nanoseconds(target_us * 1000);
+  while (stack_->next_deadline() <= target) step_timers_once();
+  if (target > now_) now_ = target;
+  check_pending();
+}
+
+void Runner::capture() {
+  for (std::size_t i = 0; i < stack_->outgoing_count(); ++i) {
+    const auto frame = stack_->outgoing(i);
+    Captured c{now_, {frame.begin(), frame.end()}};
+    auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
+    if (packet) {
+      // The stack's ISN, from its first SYN or SYN-ACK (SCRIPTS.md 3).
+      if (packet->tcp.flags.syn_set() && !local_isn_) local_isn_ = packet->tcp.seq;
+      if (!flow_ && packet->tcp.flags.syn_set()) {
+        flow_ = stack::FlowKey{packet->ip.src, packet->ip.dst, packet->tcp.src_port, packet->tcp.dst_port};
+      }
+      if (auto ts = packet->tcp.options.timestamps()) last_ts_val_ = ts->value;
+    }
+    trace(fmt::format("{} > {}", seconds_text(now_us()), describe(c)));
+    captured_.push_back(std::move(c));
+  }
+  stack_->clear_outgoing();
+}
+
+std::string Runner::describe(const Captured& c) const {
+  auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
+  if (!packet) return fmt::format("[{}] {} bytes", wire::to_string(packet.error()), c.bytes.size());
+  return wire::format_segment(packet->tcp, {local_isn_.value_or(SeqNum(0)), SeqNum(0)});
+}
+
+void Runner::strictness_check(const Event& event) {
+  // SCRIPTS.md 5: every segment sent must be matched by a '>' line; one that
+  // is not fails the script at the next event (packetdrill: at the next '>').
+  if (lenient_ || captured_.empty()) return;
+  const Captured& c = captured_.front();
+  failure(event.where.line, fmt::format("unexpected packet sent at {} s: {}", seconds_text(c.at.nanoseconds() / 1000),
+                                        describe(c)));
+}
+
+void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
+  const int line = event.where.line;
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  std::int64_t scripted = 0;
+  const bool any = event.time.kind == TimeSpec::Kind::any;
+  if (any) {
+    low = last_event_us_;
+    high = k_forever_us;
+  } else {
+    scripted = resolve(event.time.kind, event.time.start_us);
+    const std::int64_t tol = tolerance(scripted - last_event_us_);
+    low = scripted - tol;
+    high = scripted + tol;
+    if (event.time.is_range) {
+      const std::int64_t end = resolve(event.time.end_kind, event.time.end_us);
+      high = end + tolerance(end - last_event_us_);
+    }
+  }
+  while (captured_.empty()) {
+    const Instant deadline = stack_->next_deadline();
+    if (deadline == Instant::never() || deadline.nanoseconds() / 1000 > high) {
+      if (high != k_forever_us) advance_to(high);
+      if (captured_.empty()) {
+        failure(line, fmt::format("expected {} at {} s, but nothing was sent", packet.text,
+                                  any ? std::string("any time") : seconds_text(scripted)));
+      }
+      break;
+    }
+    step_timers_once();
+  }
+  const Captured c = captured_.front();
+  captured_.pop_front();
+  const std::int64_t at = c.at.nanoseconds() / 1000;
+  auto parsed = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
+  if (!parsed) failure(line, fmt::format("the stack sent a malformed packet ({})", wire::to_string(parsed.error())));
+  const std::string why = wire::mismatch(packet.segment, parsed->tcp, local_isn_.value_or(SeqNum(0)), SeqNum(0));
+  if (!why.empty()) {
+    failure(line, fmt::format("expected {}\n    sent {} at {} s\n    ({})", packet.text, describe(c), seconds_text(at), why));
+  }
+  if (at < low || at > high) {
+    failure(line, fmt::format("{} sent at {} s, expected at {} s (+- {} us)", describe(c), seconds_text(at),
+                              seconds_text(scripted), (high - low) / 2));
+  }
+  // TSval: remember how the script's numbers map to the stack's, and check
+  // them when --tcp_ts_tick_usecs asks for it.
+  if (auto actual = parsed->tcp.options.timestamps(); actual && packet.segment.options_given &&
+                                                       !packet.segment.options_wildcard) {
+    if (auto written = packet.segment.options.timestamps()) {
+      const std::int64_t offset = std::int64_t{actual->value} - std::int64_t{written->value};
+      if (ts_tick_us_ && ts_offset_) {
+        // The stack's TS clock ticks every millisecond.
+        const std::int64_t expected = std::int64_t{written->value} * *ts_tick_us_ / 1000 + *ts_offset_;
+        const std::int64_t slack = std::max<std::int64_t>(1, tolerance_us_ / 1000);
+        if (std::llabs(std::int64_t{actual->value} - expected) > slack) {
+          failure(line, fmt::format("TS val {} instead of about {}", actual->value, expected));
+        }
+      }
+      if (!ts_offset_) ts_offset_ = offset;
+    }
+  }
+  trace(fmt::format("{} matched > {}", seconds_text(at), packet.text));
+  last_event_us_ = (any || event.time.is_range) ? at : scripted;
+}
+
+void Runner::inject(const Event& event, const PacketEvent& packet) {
+  const int line = event.where.line;
+  const wire::SegmentText& s = packet.segment;
+  if (!s.window) failure(line, "an inbound packet needs a window: win N (SCRIPTS.md 3)");
+  if (s.options_wildcard) failure(line, "<...> is for outbound packets only");
+  if (!flow_) {
+    // The first packet in: a client at the remote address calls the script's port.
+    flow_ = stack::FlowKey{k_local_address, k_remote_address, k_script_port, k_remote_client_port};
+  }
+  wire::Ipv4TcpPacket p;
+  p.ip.src = flow_->remote;
+  p.ip.dst = flow_->local;
+  p.ip.dont_fragment = true;
+  p.ip.identification = next_ip_id_++;
+  p.tcp.src_port = flow_->remote_port;
+  p.tcp.dst_port = flow_->local_port;
+  p.tcp.flags = s.flags;
+  // The peer's numbers are taken literally: its ISN is its SYN's seq.
+  p.tcp.seq = SeqNum(s.start);
+  if (s.ack) {
+    if (!local_isn_) failure(line, "this packet acknowledges the stack's data, but the stack has sent no SYN yet");
+    p.tcp.ack = *local_isn_ + *s.ack;
+  }
+  p.tcp.window = *s.window;
+  p.tcp.urgent_pointer = s.urgent.value_or(0);
+  // Options as written, with the stack's numbers mapped: SACK blocks from the
+  // script's space to the stack's, TS ecr to the TSval really sent.
+  for (wire::TcpOption option : s.options) {
+    if (option.kind == wire::tcp_option_kind::sack && !option.trailing_garbage) {
+      wire::SackBlocks blocks = s.options.sack_blocks();
+      for (int i = 0; i < blocks.count; ++i) {
+        blocks.blocks[i].left = blocks.blocks[i].left + local_isn_.value_or(SeqNum(0)).raw();
+        blocks.blocks[i].right = blocks.blocks[i].right + local_isn_.value_or(SeqNum(0)).raw();
+      }
+      p.tcp.options.add_sack(std::span(blocks.blocks.data(), blocks.count));
+    } else if (option.kind == wire::tcp_option_kind::timestamps && option.data.size() == 8) {
+      auto ts = s.options.timestamps();
+      std::uint32_t echo = ts->echo_reply;
+      if (echo != 0) {
+        echo = ts_offset_ ? static_cast<std::uint32_t>(std::int64_t{echo} + *ts_offset_) : last_ts_val_;
+      }
+      p.tcp.options.add_timestamps(ts->value, echo);
+    } else if (option.trailing_garbage) {
+      for (std::uint8_t b : option.data) p.tcp.options.try_add_byte(b);
+    } else {
+      p.tcp.options.try_add_raw(option.kind, option.data);
+    }
+  }
+  std::vector<std::uint8_t> payload(s.length, 0);
+  p.tcp.payload = payload;
+  std::vector<std::uint8_t> bytes(wire::ipv4_tcp_size(p));
+  wire::emit_ipv4_tcp(p, bytes);
+  trace(fmt::format("{} < {}", seconds_text(now_us()), packet.text));
+  stack_->on_frame(bytes, now_);
+  capture();
+}
+
+ScriptResult run_script(const Script& script, const RunOptions& options) { return Runner(script, options).run(); }
+
+}  // namespace finwait::script

@@ -1,0 +1,120 @@
+// `finwait script [--profile P] [--lenient] [--verbose] [--json] FILE|DIR...`:
+// runs packetdrill-dialect scripts (SCRIPTS.md) against a stack in virtual time.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "script/script.h"
+#include "script/script_runner.h"
+#include "tools/command.h"
+
+namespace finwait::tools {
+namespace {
+
+struct ScriptOptions {
+  std::vector<std::string> paths;
+  std::string profile;
+  bool lenient = false;
+  bool verbose = false;
+  bool json = false;
+  std::optional<std::int64_t> tolerance_usecs;
+  std::optional<double> tolerance_percent;
+  std::optional<std::int64_t> ts_tick_usecs;
+};
+
+int run_scripts(const ScriptOptions& o) {
+  namespace fs = std::filesystem;
+  // Every file first; a directory gives its *.pkt files, sorted.
+  std::vector<std::string> files;
+  for (const std::string& path : o.paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::recursive_directory_iterator(path)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".pkt") found.push_back(entry.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) {
+        fmt::print(stderr, "finwait script: {}: no .pkt scripts in this directory\n", path);
+        return 2;
+      }
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(path, ec)) {
+      files.push_back(path);
+    } else {
+      fmt::print(stderr, "finwait script: {}: no such file or directory\n", path);
+      return 2;
+    }
+  }
+  // Parse them all before running any: a syntax error runs nothing.
+  std::vector<script::Script> scripts;
+  bool syntax_errors = false;
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = script::parse_script(file, text.str());
+    if (!parsed) {
+      fmt::print(stderr, "{}:{}:{}: {}\n", file, parsed.error().where.line, parsed.error().where.column,
+                 parsed.error().message);
+      syntax_errors = true;
+      continue;
+    }
+    scripts.push_back(std::move(*parsed));
+  }
+  if (syntax_errors) return 2;
+
+  script::RunOptions run_options;
+  run_options.verbose = o.verbose;
+  if (!o.profile.empty()) run_options.options.emplace_back("profile", o.profile);
+  if (o.lenient) run_options.options.emplace_back("lenient", "1");
+  if (o.tolerance_usecs) run_options.options.emplace_back("tolerance_usecs", std::to_string(*o.tolerance_usecs));
+  if (o.tolerance_percent) run_options.options.emplace_back("tolerance_percent", fmt::format("{}", *o.tolerance_percent));
+  if (o.ts_tick_usecs) run_options.options.emplace_back("tcp_ts_tick_usecs", std::to_string(*o.ts_tick_usecs));
+
+  int passed = 0;
+  int failed = 0;
+  for (const script::Script& s : scripts) {
+    const script::ScriptResult result = script::run_script(s, run_options);
+    for (const std::string& line : result.trace) fmt::print("  {}\n", line);
+    if (o.json) {
+      nlohmann::json j{{"script", s.path}, {"passed", result.passed}};
+      if (!result.passed) {
+        j["line"] = result.line;
+        j["message"] = result.message;
+      }
+      fmt::print("{}\n", j.dump());
+    } else if (result.passed) {
+      fmt::print("ok {}\n", s.path);
+    } else {
+      fmt::print("FAIL {}:{}: {}\n", s.path, result.line, result.message);
+    }
+    (result.passed ? passed : failed)++;
+  }
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_script_command(CLI::App& app, CommandResult& result) {
+  auto o = std::make_shared<ScriptOptions>();
+  auto* cmd = app.add_subcommand("script", "Run packetdrill-dialect scripts (shared/SCRIPTS.md) in virtual time");
+  cmd->add_option("paths", o->paths, "script files, or directories of .pkt files")->required();
+  cmd->add_option("--profile", o->profile, "tunable defaults: linux (default), aix, rfc793")
+      ->check(CLI::IsMember({"linux", "aix", "rfc793"}));
+  cmd->add_flag("--lenient", o->lenient, "notice unexpected packets only at the next '>' line, as packetdrill");
+  cmd->add_flag("--verbose", o->verbose, "print every event and segment");
+  cmd->add_flag("--json", o->json, "one JSON object per script");
+  cmd->add_option("--tolerance_usecs", o->tolerance_usecs, "timing tolerance in microseconds (default 4000)");
+  cmd->add_option("--tolerance_percent", o->tolerance_percent, "timing tolerance as a share of the gap (default 12.5)");
+  cmd->add_option("--tcp_ts_tick_usecs", o->ts_tick_usecs, "compare TS val, at this many microseconds per tick");
+  cmd->callback([o, &result] { result.exit_status = run_scripts(*o); });
+}
+
+}  // namespace finwait::tools
