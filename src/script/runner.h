@@ -75,6 +75,7 @@ class Runner {
   // Calls (script_calls.cpp).
   void call(const Event& event, const CallEvent& call, bool first_attempt, bool* blocked);
   void check_pending();
+  std::int64_t blocking_end(const Event& event, std::int64_t start_us) const;
 
   // Commands (script_commands.cpp).
   void command(const std::string& text, int line);

@@ -537,7 +537,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   } else if (name == "quiet") {
     // The stack sends nothing until the end of the window; the next event
     // counts from the end (SCRIPTS.md 5).
-    const std::int64_t end = event.time.is_blocking ? resolve(event.time.end_kind, event.time.end_us) : now_us();
+    const std::int64_t end = event.time.is_blocking ? blocking_end(event, now_us()) : now_us();
     while (stack_->next_deadline() <= Instant::from_nanoseconds(end * 1000)) {
       step_timers_once();
       if (!captured_.empty()) {
@@ -564,7 +564,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       Pending p;
       p.event = &event;
       p.start_us = now_us();
-      p.end_us = resolve(event.time.end_kind, event.time.end_us);
+      p.end_us = blocking_end(event, p.start_us);
       p.started = name == "connect";
       pending_ = p;
     }
@@ -573,7 +573,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   // The call returned: check when, and what.
   if (event.time.is_blocking && name != "quiet") {
     const std::int64_t start = first_attempt ? now_us() : pending_->start_us;
-    const std::int64_t end = resolve(event.time.end_kind, event.time.end_us);
+    const std::int64_t end = blocking_end(event, start);
     const std::int64_t tol = tolerance(end - start);
     if (now_us() < end - tol || now_us() > end + tol) {
       failure(line, fmt::format("{}() returned at {:.6f} s, expected at {:.6f} s", name, now_us() / 1e6, end / 1e6));
@@ -597,6 +597,12 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       failure(line, fmt::format("{}() failed with {}, the script expects {}", name, to_string(out.error), *c.errno_name));
     }
   }
+}
+
+std::int64_t Runner::blocking_end(const Event& event, std::int64_t start_us) const {
+  // SCRIPTS.md 2: for a relative T, E is relative to the same base as T.
+  const std::int64_t base = event.time.kind == TimeSpec::Kind::relative ? start_us - event.time.start_us : 0;
+  return event.time.end_kind == TimeSpec::Kind::relative ? base + event.time.end_us : event.time.end_us;
 }
 
 void Runner::check_pending() {

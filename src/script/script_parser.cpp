@@ -193,7 +193,8 @@ class Parser {
       auto end = time_number();
       if (!end) return fail(end.error());
       t.is_blocking = true;
-      t.end_kind = end->first ? TimeSpec::Kind::relative : TimeSpec::Kind::absolute;
+      // SCRIPTS.md 2: for a relative T, E is relative to the same base as T.
+      t.end_kind = (end->first || start->first) ? TimeSpec::Kind::relative : TimeSpec::Kind::absolute;
       t.end_us = end->second;
     }
     return t;

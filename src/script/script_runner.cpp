@@ -270,10 +270,9 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   p.tcp.flags = s.flags;
   // The peer's numbers are taken literally: its ISN is its SYN's seq.
   p.tcp.seq = SeqNum(s.start);
-  if (s.ack) {
-    if (!local_isn_) failure(line, "this packet acknowledges the stack's data, but the stack has sent no SYN yet");
-    p.tcp.ack = *local_isn_ + *s.ack;
-  }
+  // The ack is relative to the stack's ISN; before the stack has sent a SYN
+  // there is none, and the number is taken literally.
+  if (s.ack) p.tcp.ack = local_isn_.value_or(SeqNum(0)) + *s.ack;
   p.tcp.window = *s.window;
   p.tcp.urgent_pointer = s.urgent.value_or(0);
   // Options as written, with the stack's numbers mapped: SACK blocks from the

@@ -294,6 +294,14 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
   // Window update: "If SND.UNA =< SEG.ACK =< SND.NXT ... if (SND.WL1 < SEG.SEQ
   // or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND".
   if (seq_ge(ack, snd_una_)) update_send_window(segment);
+  if (persist_at_ != Instant::never() && snd_wnd_ == 0) {
+    // An answered probe, window still closed: the next probe counts from now,
+    // with the backoff kept (Linux's tcp_ack_probe()).
+    Duration interval = rtt_.rto();
+    const Duration max = tunables().duration(TunableId::tcp_rto_max);
+    for (int i = 0; i < persist_probes_ && interval < max; ++i) interval = interval * 2;
+    persist_at_ = now + std::min(interval, max);
+  }
 
   const bool fin_acked = fin_sent_ && seq_gt(snd_una_, fin_seq_);
   if (fin_acked && linger_at_ != Instant::never()) {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `finwait script`: a syntax error is FILE:LINE:COLUMN: message with exit 2 and
+# nothing run; a construct outside the dialect fails the script, naming it;
+# the closing line counts.
+set -euo pipefail
+finwait=${1:?usage: script_cli_test.sh FINWAIT SOURCE_DIR}
+data="${2:?}/tests/tools/data"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+
+set +e
+"$finwait" script "$data/syntax_error.pkt" "$data/unsupported_call.pkt" > "$scratch/out" 2> "$scratch/err"; status=$?
+set -e
+check "syntax error exits 2" test "$status" = 2
+check "syntax error names FILE:LINE:COLUMN" grep -q "syntax_error.pkt:3:25: expected '= RESULT'" "$scratch/err"
+check "nothing runs after a syntax error" test ! -s "$scratch/out"
+
+set +e
+"$finwait" script "$data/unsupported_call.pkt" > "$scratch/out" 2>&1; status=$?
+set -e
+check "an unsupported call fails the script" test "$status" = 1
+check "the failure names the call" grep -q "FAIL .*unsupported_call.pkt:2: unsupported call frobnicate()" "$scratch/out"
+check "the closing line counts" grep -qx "0 passed, 1 failed" "$scratch/out"
+
+set +e
+"$finwait" script --profile bsd "$data/unsupported_call.pkt" > /dev/null 2>&1; status=$?
+set -e
+check "an unknown profile exits 2" test "$status" = 2
+
+[[ $failures -eq 0 ]]
