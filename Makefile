@@ -11,11 +11,16 @@ FINWAIT_RELEASE := build/release/src/finwait
 deps:
 	@bash scripts/install-deps.sh
 
-# The main job. Until the simulator exists it decodes a sample exchange.
+# The main job: the seed story three ways (DESIGN.md "The story").
 demo: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release --target finwait_cli
-	$(FINWAIT_RELEASE) pcap print examples/kernel_http_exchange.pcap
+	@echo; echo '== AIX defaults: tcp_finwait2 = 600 s'
+	$(FINWAIT_RELEASE) sim story --profile aix
+	@echo; echo '== FIN_WAIT_2 timer off, SO_KEEPALIVE with AIX values: 2 h + 8 x 75 s'
+	$(FINWAIT_RELEASE) sim story --profile aix --set tcp_finwait2=0 --keepalive
+	@echo; echo '== RFC 793: no timer at all'
+	$(FINWAIT_RELEASE) sim story --profile rfc793
 
 # Fuzzers first so that ctest's summary is the closing line.
 test: deps fuzz-smoke unit-tests

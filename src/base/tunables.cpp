@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "time/duration_text.h"
 
 namespace finwait {
 namespace {
@@ -217,22 +218,11 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
     return fail(fmt::format("{}: '{}' is not a number; expected a whole number in {}", name, text, range_text(*d)));
   }
   // A duration with a unit suffix.
-  struct Suffix {
-    std::string_view text;
-    std::int64_t ns;
-  };
-  static constexpr Suffix k_suffixes[] = {{"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000},
-                                          {"h", 3'600'000'000'000}, {"d", 86'400'000'000'000}};
-  for (const Suffix& suffix : k_suffixes) {
-    if (text.size() <= suffix.text.size() || !text.ends_with(suffix.text)) continue;
-    std::int64_t amount = 0;
-    if (!parse_integer(text.substr(0, text.size() - suffix.text.size()), &amount)) continue;
-    if (amount < 0 || amount > std::numeric_limits<std::int64_t>::max() / suffix.ns) break;
-    const std::int64_t ns = amount * suffix.ns;
-    if (ns % per != 0) {
+  if (auto duration = parse_duration(text)) {
+    if (duration->nanoseconds() % per != 0) {
       return fail(fmt::format("{}: {} is not a whole number of {}", name, text, to_string(d->unit)));
     }
-    return set(d->id, ns / per);
+    return set(d->id, duration->nanoseconds() / per);
   }
   return fail(fmt::format("{}: '{}' is not a value; expected {} (e.g. {}) or a duration such as 600s, 10m, 2h, 500ms",
                           name, text, to_string(d->unit), d->default_for(Profile::aix)));

@@ -14,5 +14,6 @@ struct CommandResult {
 
 void add_pcap_command(CLI::App& app, CommandResult& result);
 void add_script_command(CLI::App& app, CommandResult& result);
+void add_sim_command(CLI::App& app, CommandResult& result);
 
 }  // namespace finwait::tools

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   finwait::tools::CommandResult result;
   finwait::tools::add_pcap_command(app, result);
   finwait::tools::add_script_command(app, result);
+  finwait::tools::add_sim_command(app, result);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,76 @@
+// Small applications for simulations: a server that answers each request and
+// closes, and clients that connect, send a request, read the answer and then
+// close, abort, stay, or crash their host.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/world.h"
+#include "tcp/socket_options.h"
+
+namespace finwait::sim {
+
+struct ServerConfig {
+  std::uint16_t port = 80;
+  std::size_t response_bytes = 100;
+  bool close_after_response = true;  // else it keeps the connection open
+  tcp::SocketOptions options;        // SO_KEEPALIVE, SO_LINGER, TCP_LINGER2, ...
+};
+
+class ServerApp : public App {
+ public:
+  ServerApp(std::string host, ServerConfig config) : App(std::move(host)), config_(std::move(config)) {}
+  void step(World& world, Instant now) override;
+  void forget_sockets() override {
+    listener_ = -1;
+    connections_.clear();
+  }
+
+ private:
+  struct Connection {
+    int fd;
+    bool answered = false;
+  };
+  ServerConfig config_;
+  int listener_ = -1;
+  std::vector<Connection> connections_;
+};
+
+enum class AfterResponse : std::uint8_t { close, abort, stay, crash };
+
+struct ClientConfig {
+  wire::Ipv4Address server;
+  std::uint16_t port = 80;
+  int connections = 1;
+  Instant start;
+  std::size_t request_bytes = 10;
+  AfterResponse after = AfterResponse::close;
+  // With `crash`: how long after the last answer the host dies (long enough
+  // for its stack to acknowledge the server's FIN).
+  Duration crash_delay = milliseconds(200);
+  tcp::SocketOptions options;
+};
+
+class ClientApp : public App {
+ public:
+  ClientApp(std::string host, ClientConfig config) : App(std::move(host)), config_(std::move(config)) {}
+  void step(World& world, Instant now) override;
+  Instant next_wakeup() const override { return started_ ? Instant::never() : config_.start; }
+  void forget_sockets() override { connections_.clear(); }
+
+ private:
+  struct Connection {
+    int fd;
+    bool sent = false;
+    bool finished = false;
+  };
+  ClientConfig config_;
+  bool started_ = false;
+  bool crash_scheduled_ = false;
+  std::vector<Connection> connections_;
+};
+
+}  // namespace finwait::sim

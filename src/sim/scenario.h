@@ -1,0 +1,25 @@
+// Scenario files (TOML, read with toml++): hosts, links with faults, crashes
+// and reboots, and the applications of sim/apps.h. `finwait sim run FILE`.
+// examples/*.toml show every key.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "sim/world.h"
+
+namespace finwait::sim {
+
+struct Scenario {
+  std::unique_ptr<World> world;
+  Instant until;
+};
+
+// Errors name the file, the place and what is allowed.
+Result<Scenario, std::string> load_scenario(const std::string& path);
+
+// Loads, runs and prints the timeline (or JSON); 0, or 2 for a bad file.
+int run_scenario_file(const std::string& path, bool json, const std::string& pcap);
+
+}  // namespace finwait::sim

@@ -1,0 +1,130 @@
+// The simulator: a deterministic discrete-event world (DESIGN.md "sim/").
+// Virtual time jumps from event to event, so idle hours cost nothing; the
+// event queue is ordered by (time, sequence); one seed gives one exact run.
+// Hosts are stacks; links carry frames with delay and faults; hosts crash
+// (their state vanishes, nothing more is sent) and reboot (a fresh stack,
+// which answers old segments with RST); small applications drive sockets.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/tunables.h"
+#include "sim/link.h"
+#include "sim/recorder.h"
+#include "stack/stack.h"
+#include "wire/pcap_file.h"
+
+namespace finwait::sim {
+
+struct HostConfig {
+  std::string name;
+  wire::Ipv4Address address;
+  Profile profile = Profile::linux;
+  // Tunables as `finwait no -o` takes them: name and value with its unit.
+  std::vector<std::pair<std::string, std::string>> tunables;
+};
+
+class World;
+
+// An application on one host, driving its sockets. step() runs after anything
+// happened on the host, and at the app's own wakeups.
+class App {
+ public:
+  explicit App(std::string host) : host_(std::move(host)) {}
+  virtual ~App() = default;
+  const std::string& host() const { return host_; }
+  virtual void step(World& world, Instant now) = 0;
+  virtual Instant next_wakeup() const { return Instant::never(); }
+  // The host crashed or rebooted: every descriptor is gone.
+  virtual void forget_sockets() {}
+
+ private:
+  std::string host_;
+};
+
+class World {
+ public:
+  explicit World(std::uint64_t seed);
+
+  // Fails with a message naming the bad tunable or the duplicate name.
+  Result<stack::Stack*, std::string> add_host(const HostConfig& config);
+  Result<bool, std::string> add_link(const LinkConfig& link);
+  void add_app(std::unique_ptr<App> app) { apps_.push_back(std::move(app)); }
+  void schedule_crash(const std::string& host, Instant at);
+  void schedule_reboot(const std::string& host, Instant at);
+  // Every frame put on any link is also written here (what the wire saw).
+  void add_pcap_tap(wire::PcapWriter* writer) { taps_.push_back(writer); }
+
+  void run_until(Instant until);
+  Instant now() const { return now_; }
+
+  stack::Stack* stack(const std::string& host);
+  bool crashed(const std::string& host) const;
+  Recorder& recorder() { return recorder_; }
+  const std::vector<HostConfig> hosts() const;
+  std::uint64_t frames_lost() const { return frames_lost_; }
+
+ private:
+  struct Host;
+  struct Observer : stack::StackObserver {
+    Observer(World& world, std::string host) : world(world), host(std::move(host)) {}
+    void on_state_change(const stack::FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause,
+                         Instant now) override;
+    World& world;
+    std::string host;
+  };
+  struct Host {
+    HostConfig config;
+    std::unique_ptr<stack::Stack> stack;
+    std::unique_ptr<Observer> observer;
+    bool crashed = false;
+  };
+  struct Link {
+    LinkConfig config;
+    int a = -1;
+    int b = -1;
+    Instant busy_until[2];  // per direction, for the rate
+  };
+  struct QueuedEvent {
+    enum class Kind : std::uint8_t { frame, crash, reboot };
+    Instant at;
+    std::uint64_t sequence = 0;
+    Kind kind = Kind::frame;
+    int host = -1;
+    std::vector<std::uint8_t> bytes;
+    bool operator>(const QueuedEvent& other) const {
+      return at != other.at ? at > other.at : sequence > other.sequence;
+    }
+  };
+
+  int host_index(const std::string& name) const;
+  int host_by_address(wire::Ipv4Address address) const;
+  Result<std::unique_ptr<stack::Stack>, std::string> make_stack(Host& host);
+  void flush(int host);
+  void transmit(int from, std::span<const std::uint8_t> frame);
+  void step_apps(const std::string& host, Instant now);
+  void push(QueuedEvent event);
+
+  std::mt19937_64 random_;
+  std::uint64_t seed_;
+  Instant now_;
+  std::uint64_t next_sequence_ = 0;
+  std::vector<Host> hosts_;
+  std::vector<Link> links_;
+  std::vector<std::unique_ptr<App>> apps_;
+  std::vector<wire::PcapWriter*> taps_;
+  std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> queue_;
+  Recorder recorder_;
+  std::uint64_t frames_lost_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace finwait::sim
