@@ -14,27 +14,34 @@ void ServerApp::step(World& world, Instant now) {
     (void)s->bind(listener_, {}, config_.port);
     (void)s->listen(listener_, 4096);
   }
-  while (true) {
-    auto fd = s->accept(listener_);
-    if (!fd) break;
-    connections_.push_back({*fd});
-  }
-  std::vector<std::uint8_t> buffer(4096);
-  for (Connection& c : connections_) {
-    if (c.answered) continue;
-    auto n = s->receive(c.fd, buffer, now);
-    if (!n) continue;
-    if (*n == 0) {  // the client left before asking
-      (void)s->close(c.fd, now);
-      c.answered = true;
-      continue;
+  // Only the descriptors that became ready: O(activity), not O(connections).
+  for (int fd : world.ready(host())) {
+    if (fd == listener_) {
+      while (true) {
+        auto accepted = s->accept(listener_);
+        if (!accepted) break;
+        if (static_cast<std::size_t>(*accepted) >= waiting_.size()) waiting_.resize(static_cast<std::size_t>(*accepted) + 1);
+        waiting_[static_cast<std::size_t>(*accepted)] = true;
+        serve(*s, *accepted, now);
+      }
+    } else if (fd >= 0 && static_cast<std::size_t>(fd) < waiting_.size() && waiting_[static_cast<std::size_t>(fd)]) {
+      serve(*s, fd, now);
     }
-    std::vector<std::uint8_t> response(config_.response_bytes, 'r');
-    (void)s->send(c.fd, response, now);
-    c.answered = true;
-    if (config_.close_after_response) (void)s->close(c.fd, now);
   }
-  std::erase_if(connections_, [&](const Connection& c) { return c.answered && config_.close_after_response; });
+}
+
+void ServerApp::serve(stack::Stack& s, int fd, Instant now) {
+  std::uint8_t buffer[4096];
+  auto n = s.receive(fd, buffer, now);
+  if (!n) return;  // nothing yet
+  waiting_[static_cast<std::size_t>(fd)] = false;
+  if (*n == 0) {  // the client left before asking
+    (void)s.close(fd, now);
+    return;
+  }
+  const std::vector<std::uint8_t> response(config_.response_bytes, 'r');
+  (void)s.send(fd, response, now);
+  if (config_.close_after_response) (void)s.close(fd, now);
 }
 
 void ClientApp::step(World& world, Instant now) {
@@ -48,40 +55,44 @@ void ClientApp::step(World& world, Instant now) {
       s->set_nonblocking(fd, true);
       *s->options(fd) = config_.options;
       (void)s->connect(fd, config_.server, config_.port, now);
-      connections_.push_back({fd});
+      if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(static_cast<std::size_t>(fd) + 1);
+      connections_[static_cast<std::size_t>(fd)].open = true;
     }
   }
-  std::vector<std::uint8_t> buffer(4096);
-  bool all_finished = !connections_.empty();
-  for (Connection& c : connections_) {
-    if (!c.finished) {
-      const auto ready = s->readiness(c.fd);
-      if (!c.sent && ready.writable) {
-        std::vector<std::uint8_t> request(config_.request_bytes, 'q');
-        (void)s->send(c.fd, request, now);
-        c.sent = true;
-      }
-      while (true) {
-        auto n = s->receive(c.fd, buffer, now);
-        if (!n || *n == 0) {
-          // End of stream (the answer is complete) or an error: done.
-          if (!n && n.error() == Errno::eagain) break;
-          c.finished = true;
-          if (config_.after == AfterResponse::close) (void)s->close(c.fd, now);
-          if (config_.after == AfterResponse::abort) {
-            s->options(c.fd)->linger_on = true;
-            s->options(c.fd)->linger_seconds = 0;
-            (void)s->close(c.fd, now);
-          }
-          break;
-        }
-      }
+  for (int fd : world.ready(host())) {
+    if (fd >= 0 && static_cast<std::size_t>(fd) < connections_.size() && connections_[static_cast<std::size_t>(fd)].open) {
+      drive(*s, fd, now);
     }
-    all_finished = all_finished && c.finished;
   }
-  if (all_finished && config_.after == AfterResponse::crash && !crash_scheduled_) {
+  if (finished_ == config_.connections && config_.after == AfterResponse::crash && !crash_scheduled_) {
     crash_scheduled_ = true;
     world.schedule_crash(host(), now + config_.crash_delay);
+  }
+}
+
+void ClientApp::drive(stack::Stack& s, int fd, Instant now) {
+  Connection& c = connections_[static_cast<std::size_t>(fd)];
+  if (c.finished) return;
+  if (!c.sent && s.readiness(fd).writable) {
+    const std::vector<std::uint8_t> request(config_.request_bytes, 'q');
+    (void)s.send(fd, request, now);
+    c.sent = true;
+  }
+  std::uint8_t buffer[4096];
+  while (true) {
+    auto n = s.receive(fd, buffer, now);
+    if (n && *n > 0) continue;
+    if (!n && n.error() == Errno::eagain) return;
+    // End of stream (the answer is complete) or an error: done.
+    c.finished = true;
+    ++finished_;
+    if (config_.after == AfterResponse::abort) {
+      s.options(fd)->linger_on = true;
+      s.options(fd)->linger_seconds = 0;
+      (void)s.apply_options(fd, now);
+    }
+    if (config_.after == AfterResponse::close || config_.after == AfterResponse::abort) (void)s.close(fd, now);
+    return;
   }
 }
 

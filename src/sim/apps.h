@@ -26,17 +26,14 @@ class ServerApp : public App {
   void step(World& world, Instant now) override;
   void forget_sockets() override {
     listener_ = -1;
-    connections_.clear();
+    waiting_.clear();
   }
 
  private:
-  struct Connection {
-    int fd;
-    bool answered = false;
-  };
+  void serve(stack::Stack& s, int fd, Instant now);
   ServerConfig config_;
   int listener_ = -1;
-  std::vector<Connection> connections_;
+  std::vector<bool> waiting_;  // by descriptor: accepted, request not answered yet
 };
 
 enum class AfterResponse : std::uint8_t { close, abort, stay, crash };
@@ -59,18 +56,23 @@ class ClientApp : public App {
   ClientApp(std::string host, ClientConfig config) : App(std::move(host)), config_(std::move(config)) {}
   void step(World& world, Instant now) override;
   Instant next_wakeup() const override { return started_ ? Instant::never() : config_.start; }
-  void forget_sockets() override { connections_.clear(); }
+  void forget_sockets() override {
+    connections_.clear();
+    finished_ = 0;
+  }
 
  private:
   struct Connection {
-    int fd;
+    bool open = false;
     bool sent = false;
     bool finished = false;
   };
+  void drive(stack::Stack& s, int fd, Instant now);
   ClientConfig config_;
   bool started_ = false;
   bool crash_scheduled_ = false;
-  std::vector<Connection> connections_;
+  std::vector<Connection> connections_;  // by descriptor
+  int finished_ = 0;
 };
 
 }  // namespace finwait::sim

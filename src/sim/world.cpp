@@ -42,7 +42,7 @@ Result<stack::Stack*, std::string> World::add_host(const HostConfig& config) {
   if (host_by_address(config.address) >= 0) {
     return fail(fmt::format("host {}: address {} is used twice", config.name, config.address));
   }
-  hosts_.push_back(Host{config, nullptr, std::make_unique<Observer>(*this, config.name), false});
+  hosts_.push_back(Host{config, nullptr, std::make_unique<Observer>(*this, config.name), false, {}});
   auto s = make_stack(hosts_.back());
   if (!s) {
     hosts_.pop_back();
@@ -181,7 +181,17 @@ void World::flush(int host) {
   s.clear_outgoing();
 }
 
+std::span<const int> World::ready(const std::string& host) const {
+  const int i = host_index(host);
+  if (i < 0) return {};
+  return hosts_[static_cast<std::size_t>(i)].ready;
+}
+
 void World::step_apps(const std::string& host, Instant now) {
+  const int i = host_index(host);
+  if (i < 0 || hosts_[static_cast<std::size_t>(i)].crashed) return;
+  Host& h = hosts_[static_cast<std::size_t>(i)];
+  h.stack->take_ready(h.ready);
   for (auto& app : apps_) {
     if (app->host() != host || crashed(host)) continue;
     app->step(*this, now);
@@ -193,11 +203,7 @@ void World::run_until(Instant until) {
   if (!started_) {
     // Every application gets a first step at the start (servers listen).
     started_ = true;
-    for (auto& app : apps_) {
-      if (crashed(app->host())) continue;
-      app->step(*this, now_);
-      flush(host_index(app->host()));
-    }
+    for (const Host& h : hosts_) step_apps(h.config.name, now_);
   }
   while (true) {
     const Instant queued = queue_.empty() ? Instant::never() : queue_.top().at;
@@ -255,11 +261,10 @@ void World::run_until(Instant until) {
       }
       continue;
     }
-    for (auto& app : apps_) {
-      if (!crashed(app->host()) && app->next_wakeup() <= now_) {
-        app->step(*this, now_);
-        flush(host_index(app->host()));
-      }
+    for (const Host& h : hosts_) {
+      bool due = false;
+      for (const auto& app : apps_) due = due || (app->host() == h.config.name && app->next_wakeup() <= now_);
+      if (due) step_apps(h.config.name, now_);
     }
   }
   now_ = std::max(now_, until);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <queue>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,9 @@ class World {
  public:
   explicit World(std::uint64_t seed);
 
+  // The descriptors of `host` that became ready during the current step.
+  std::span<const int> ready(const std::string& host) const;
+
   // Fails with a message naming the bad tunable or the duplicate name.
   Result<stack::Stack*, std::string> add_host(const HostConfig& config);
   Result<bool, std::string> add_link(const LinkConfig& link);
@@ -86,6 +90,7 @@ class World {
     std::unique_ptr<stack::Stack> stack;
     std::unique_ptr<Observer> observer;
     bool crashed = false;
+    std::vector<int> ready;  // this step's ready list
   };
   struct Link {
     LinkConfig config;

@@ -256,6 +256,7 @@ void Stack::sync(std::uint32_t index, Instant now) {
   Slot& slot = slots_[index];
   tcp::Connection& c = *slot.connection;
   for (const TcpSegment& segment : c.outgoing()) emit_segment(slot.flow, segment, now);
+  if (!c.events().empty() && slot.fd >= 0) mark_ready(slot.fd);
   for (const tcp::Event& event : c.events()) {
     if (event.kind == tcp::EventKind::state_changed) {
       note_transition(slot.flow, event.from, event.to, event.cause, now);
@@ -264,6 +265,7 @@ void Stack::sync(std::uint32_t index, Instant now) {
       --listener.syn_queue;
       listener.accept_queue.push_back(index);
       slot.in_accept_queue = true;
+      mark_ready(slot.listener);
     } else if (event.kind == tcp::EventKind::linger_done && slot.fd >= 0) {
       Socket& s = sockets_[static_cast<std::size_t>(slot.fd)];
       if (s.closing) {

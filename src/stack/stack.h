@@ -102,6 +102,16 @@ class Stack {
   Errno take_error(int fd);  // SO_ERROR: the pending error, cleared
   SocketReadiness readiness(int fd) const;
 
+  // Descriptors whose connection did something (data, state, errors, new
+  // connections to accept) since the last call: an event loop's ready list.
+  void take_ready(std::vector<int>& out) {
+    out.swap(ready_);
+    ready_.clear();
+    for (int fd : out) {
+      if (fd >= 0 && static_cast<std::size_t>(fd) < sockets_.size()) sockets_[static_cast<std::size_t>(fd)].in_ready = false;
+    }
+  }
+
   bool valid(int fd) const;
   bool is_listener(int fd) const;
   std::optional<FlowKey> flow_of(int fd) const;
@@ -162,6 +172,7 @@ class Stack {
     std::size_t syn_queue = 0;
     std::deque<std::uint32_t> accept_queue;
     Errno error = Errno::ok;
+    bool in_ready = false;
   };
 
   class ChallengeAckBudget : public tcp::ChallengeAckLimiter {
@@ -214,6 +225,14 @@ class Stack {
   std::vector<std::uint8_t> out_bytes_;
   std::vector<std::pair<std::size_t, std::size_t>> out_frames_;
   std::vector<std::uint32_t> due_;  // slots whose timers fired, reused
+  std::vector<int> ready_;
+  void mark_ready(int fd) {
+    Socket& s = sockets_[static_cast<std::size_t>(fd)];
+    if (!s.in_ready) {
+      s.in_ready = true;
+      ready_.push_back(fd);
+    }
+  }
 };
 
 }  // namespace finwait::stack
