@@ -91,7 +91,10 @@ TEST(World, RebootedHostAnswersOldSegmentsWithReset) {
   World world(5);
   ASSERT_TRUE(world.add_host({"server", wire::Ipv4Address(198, 18, 0, 2), Profile::linux, {}}).ok());
   ASSERT_TRUE(world.add_host({"client", wire::Ipv4Address(198, 18, 0, 1), Profile::linux, {}}).ok());
-  ASSERT_TRUE(world.add_link({"client", "server"}).ok());
+  LinkConfig link;
+  link.a = "client";
+  link.b = "server";
+  ASSERT_TRUE(world.add_link(link).ok());
   ServerConfig sc;
   sc.close_after_response = false;
   sc.options.keepalive = true;
