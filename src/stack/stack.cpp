@@ -267,10 +267,9 @@ void Stack::sync(std::uint32_t index, Instant now) {
       slot.in_accept_queue = true;
       mark_ready(slot.listener);
     } else if (event.kind == tcp::EventKind::linger_done && slot.fd >= 0) {
-      Socket& s = sockets_[static_cast<std::size_t>(slot.fd)];
-      if (s.closing) {
+      if (sockets_[static_cast<std::size_t>(slot.fd)].closing) {
         // close() returns: the descriptor is released, the connection goes on alone.
-        s = Socket{};
+        release_socket(slot.fd);
         slot.fd = -1;
       }
     }
@@ -288,12 +287,9 @@ void Stack::sync(std::uint32_t index, Instant now) {
       slot.listener = -1;
       slot.in_accept_queue = false;
     }
-    if (slot.fd >= 0) {
-      Socket& s = sockets_[static_cast<std::size_t>(slot.fd)];
-      if (s.closing) {
-        s = Socket{};
-        slot.fd = -1;
-      }
+    if (slot.fd >= 0 && sockets_[static_cast<std::size_t>(slot.fd)].closing) {
+      release_socket(slot.fd);
+      slot.fd = -1;
     }
     if (slot.fd < 0) {
       free_slot(index);
@@ -433,26 +429,34 @@ const tcp::Connection* Stack::connection_of(int fd) const { return const_cast<St
 bool Stack::valid(int fd) const { return socket_at(fd) != nullptr; }
 
 int Stack::socket() {
-  for (std::size_t i = 0; i < sockets_.size(); ++i) {
-    if (!sockets_[i].open) {
-      sockets_[i] = Socket{};
-      sockets_[i].open = true;
-      return static_cast<int>(i);
-    }
+  int fd;
+  if (!free_fds_.empty()) {
+    fd = free_fds_.back();
+    free_fds_.pop_back();
+  } else {
+    fd = static_cast<int>(sockets_.size());
+    sockets_.emplace_back();
   }
-  sockets_.emplace_back();
-  sockets_.back().open = true;
-  return static_cast<int>(sockets_.size() - 1);
+  sockets_[static_cast<std::size_t>(fd)] = Socket{};
+  sockets_[static_cast<std::size_t>(fd)].open = true;
+  return fd;
 }
 
-bool Stack::port_in_use(Ipv4Address local, std::uint16_t port) const {
-  for (const Socket& s : sockets_) {
-    if (s.open && s.bound && s.local_port == port && (s.local_address == local || s.local_address == Ipv4Address{})) {
-      return true;
+void Stack::release_socket(int fd) {
+  Socket& s = sockets_[static_cast<std::size_t>(fd)];
+  if (!s.open) return;
+  if (s.explicitly_bound) {
+    auto it = bound_by_port_.find(s.local_port);
+    if (it != bound_by_port_.end()) {
+      std::erase(it->second, fd);
+      if (it->second.empty()) bound_by_port_.erase(it);
     }
   }
-  return false;
+  s = Socket{};
+  free_fds_.push_back(fd);
 }
+
+bool Stack::port_in_use(std::uint16_t port) const { return bound_by_port_.count(port) > 0; }
 
 Errno Stack::bind(int fd, Ipv4Address address, std::uint16_t port) {
   Socket* s = socket_at(fd);
@@ -462,11 +466,15 @@ Errno Stack::bind(int fd, Ipv4Address address, std::uint16_t port) {
   if (port != 0) {
     // A port held by another socket is taken, unless both allow reuse and
     // neither listens (Linux's SO_REUSEADDR rule).
-    for (const Socket& other : sockets_) {
-      if (&other == s || !other.open || !other.bound || other.local_port != port) continue;
-      const bool reusable = s->reuse_address && other.reuse_address && !other.listening;
-      if (!reusable) return Errno::eaddrinuse;
+    if (auto it = bound_by_port_.find(port); it != bound_by_port_.end()) {
+      for (int other_fd : it->second) {
+        const Socket& other = sockets_[static_cast<std::size_t>(other_fd)];
+        const bool reusable = s->reuse_address && other.reuse_address && !other.listening;
+        if (!reusable) return Errno::eaddrinuse;
+      }
     }
+    bound_by_port_[port].push_back(fd);
+    s->explicitly_bound = true;
   }
   s->bound = true;
   s->local_address = address;
@@ -482,7 +490,7 @@ Errno Stack::listen(int fd, int backlog) {
     // Linux binds an ephemeral port for a listen() without bind().
     std::uint16_t port = 0;
     for (std::int64_t p = tunables_.get(TunableId::tcp_ephemeral_low); p <= tunables_.get(TunableId::tcp_ephemeral_high); ++p) {
-      if (!port_in_use(config_.address, static_cast<std::uint16_t>(p))) {
+      if (!port_in_use(static_cast<std::uint16_t>(p))) {
         port = static_cast<std::uint16_t>(p);
         break;
       }
@@ -490,6 +498,8 @@ Errno Stack::listen(int fd, int backlog) {
     if (port == 0) return Errno::eaddrinuse;
     s->bound = true;
     s->local_port = port;
+    s->explicitly_bound = true;
+    bound_by_port_[port].push_back(fd);
   }
   s->listening = true;
   s->backlog = std::clamp(backlog, 1, k_max_backlog);
@@ -497,12 +507,11 @@ Errno Stack::listen(int fd, int backlog) {
 }
 
 int Stack::find_listener(Ipv4Address address, std::uint16_t port) const {
-  for (std::size_t i = 0; i < sockets_.size(); ++i) {
-    const Socket& s = sockets_[i];
-    if (s.open && s.listening && !s.closing && s.local_port == port &&
-        (s.local_address == address || s.local_address == Ipv4Address{})) {
-      return static_cast<int>(i);
-    }
+  auto it = bound_by_port_.find(port);
+  if (it == bound_by_port_.end()) return -1;
+  for (int fd : it->second) {
+    const Socket& s = sockets_[static_cast<std::size_t>(fd)];
+    if (s.listening && !s.closing && (s.local_address == address || s.local_address == Ipv4Address{})) return fd;
   }
   return -1;
 }
@@ -552,7 +561,7 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
                                   static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_high)),
                                   [&](std::uint16_t p) {
                                     const FlowKey candidate{local, address, p, port};
-                                    return port_in_use(local, p) || flow_table_.find(candidate).has_value() ||
+                                    return port_in_use(p) || flow_table_.find(candidate).has_value() ||
                                            parked_.find(candidate).has_value();
                                   });
     if (!chosen) return Errno::eaddrnotavail;
@@ -623,18 +632,18 @@ Errno Stack::close(int fd, Instant now) {
       slots_[index].connection->abort(now, Cause::listener_closed);
       sync(index, now);
     }
-    *s = Socket{};
+    release_socket(fd);
     return Errno::ok;
   }
   if (!s->slot) {
-    *s = Socket{};
+    release_socket(fd);
     return Errno::ok;
   }
   const std::uint32_t index = *s->slot;
   Slot& slot = slots_[index];
   if (slot.connection->is_closed()) {
     free_slot(index);
-    *s = Socket{};
+    release_socket(fd);
     return Errno::ok;
   }
   const tcp::CloseOutcome outcome = slot.connection->close(now);
@@ -642,7 +651,7 @@ Errno Stack::close(int fd, Instant now) {
     s->closing = true;  // released when the linger ends (sync)
   } else {
     slot.fd = -1;
-    *s = Socket{};
+    release_socket(fd);
   }
   sync(index, now);
   return Errno::ok;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <vector>
@@ -163,6 +164,7 @@ class Stack {
     bool reuse_address = false;  // SO_REUSEADDR
     bool listening = false;
     bool bound = false;
+    bool explicitly_bound = false;  // by bind() or listen(), not just by connect()
     bool connected_once = false;
     wire::Ipv4Address local_address;
     std::uint16_t local_port = 0;
@@ -201,7 +203,9 @@ class Stack {
   void emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport_header_and_payload,
                    const wire::TcpSegment* segment, Instant now);
   void emit_parked_ack(const ParkedEntry& entry, Instant now);
-  bool port_in_use(wire::Ipv4Address local, std::uint16_t port) const;
+  bool port_in_use(std::uint16_t port) const;
+  // Frees a descriptor and every index that names it.
+  void release_socket(int fd);
   Socket* socket_at(int fd);
   const Socket* socket_at(int fd) const;
   tcp::Connection* connection_of(int fd);
@@ -220,6 +224,10 @@ class Stack {
   std::deque<Slot> slots_;  // a deque: slots never move, their timer nodes stay linked
   std::vector<std::uint32_t> free_slots_;
   std::vector<Socket> sockets_;
+  std::vector<int> free_fds_;
+  // Sockets bound to a port by bind() or listen(), by port: binding checks
+  // and listener lookup cost O(sockets on that port), not O(sockets).
+  std::unordered_map<std::uint16_t, std::vector<int>> bound_by_port_;
   std::uint16_t next_ip_id_ = 1;
   // Outgoing frames, back to back in one buffer: no allocation per segment.
   std::vector<std::uint8_t> out_bytes_;
