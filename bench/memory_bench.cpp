@@ -20,7 +20,11 @@ using finwait::Instant;
 using finwait::stack::Stack;
 using finwait::wire::Ipv4Address;
 
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
+// Both small allocations and the large ones glibc maps separately.
+std::size_t heap_in_use() {
+  const auto info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
 
 }  // namespace
 

@@ -522,7 +522,7 @@ Result<int, Errno> Stack::accept(int fd) {
   if (!s->listening) return fail(Errno::einval);
   if (s->accept_queue.empty()) return fail(Errno::eagain);
   const std::uint32_t index = s->accept_queue.front();
-  s->accept_queue.pop_front();
+  s->accept_queue.erase(s->accept_queue.begin());
   const tcp::SocketOptions inherited = s->options;
   const int child = socket();
   Socket& c = sockets_[static_cast<std::size_t>(child)];

@@ -172,7 +172,7 @@ class Stack {
     std::optional<std::uint32_t> slot;
     int backlog = 0;
     std::size_t syn_queue = 0;
-    std::deque<std::uint32_t> accept_queue;
+    std::vector<std::uint32_t> accept_queue;  // short: a vector costs nothing while empty
     Errno error = Errno::ok;
     bool in_ready = false;
   };
