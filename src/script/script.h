@@ -33,6 +33,8 @@ struct TimeSpec {
   bool is_blocking = false;
 };
 
+struct Field;
+
 // An argument or result of a call (SCRIPTS.md 4).
 struct Expr {
   enum class Kind : std::uint8_t { ellipsis, integer, symbols, string, array, object, list };
@@ -41,8 +43,13 @@ struct Expr {
   std::vector<std::string> symbols;  // A|B|C
   std::string text;                  // "str"
   std::vector<Expr> items;           // [N] is an array of one; [{...}, {...}] a list
-  std::vector<std::pair<std::string, Expr>> fields;  // {name=value, ...}
+  std::vector<Field> fields;         // {name=value, ...}
   Location where;
+};
+
+struct Field {
+  std::string name;
+  Expr value;
 };
 
 struct PacketEvent {

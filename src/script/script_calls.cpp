@@ -53,8 +53,8 @@ static std::int64_t number(const Expr& e, int line, const char* what) {
 }
 
 static const Expr* field(const Expr& object, std::string_view name) {
-  for (const auto& [n, v] : object.fields) {
-    if (n == name) return &v;
+  for (const Field& f : object.fields) {
+    if (f.name == name) return &f.value;
   }
   return nullptr;
 }

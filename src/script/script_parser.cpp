@@ -355,7 +355,7 @@ class Parser {
         advance();
         auto value = expr();
         if (!value) return fail(value.error());
-        e.fields.emplace_back(name, std::move(*value));
+        e.fields.push_back(Field{name, std::move(*value)});
         skip();
         if (peek() == ',') {
           advance();

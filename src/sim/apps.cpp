@@ -81,9 +81,13 @@ void ClientApp::drive(stack::Stack& s, int fd, Instant now) {
   std::uint8_t buffer[4096];
   while (true) {
     auto n = s.receive(fd, buffer, now);
-    if (n && *n > 0) continue;
-    if (!n && n.error() == Errno::eagain) return;
-    // End of stream (the answer is complete) or an error: done.
+    if (n && *n > 0) {
+      c.received += *n;
+      if (config_.expect_bytes == 0 || c.received < config_.expect_bytes) continue;
+    } else if (!n && n.error() == Errno::eagain) {
+      return;
+    }
+    // The whole answer, the end of the stream, or an error: done.
     c.finished = true;
     ++finished_;
     if (config_.after == AfterResponse::abort) {
@@ -92,6 +96,7 @@ void ClientApp::drive(stack::Stack& s, int fd, Instant now) {
       (void)s.apply_options(fd, now);
     }
     if (config_.after == AfterResponse::close || config_.after == AfterResponse::abort) (void)s.close(fd, now);
+    if (config_.after == AfterResponse::shutdown) (void)s.shutdown(fd, tcp::Shutdown::write, now);
     return;
   }
 }

@@ -36,7 +36,9 @@ class ServerApp : public App {
   std::vector<bool> waiting_;  // by descriptor: accepted, request not answered yet
 };
 
-enum class AfterResponse : std::uint8_t { close, abort, stay, crash };
+// What a client does once it has its answer: close, abort (SO_LINGER 0),
+// shut down for writing and keep the socket, keep it as is, or crash its host.
+enum class AfterResponse : std::uint8_t { close, abort, shutdown, stay, crash };
 
 struct ClientConfig {
   wire::Ipv4Address server;
@@ -44,6 +46,8 @@ struct ClientConfig {
   int connections = 1;
   Instant start;
   std::size_t request_bytes = 10;
+  // The answer is complete after this many bytes; 0: at the end of the stream.
+  std::size_t expect_bytes = 0;
   AfterResponse after = AfterResponse::close;
   // With `crash`: how long after the last answer the host dies (long enough
   // for its stack to acknowledge the server's FIN).
@@ -66,6 +70,7 @@ class ClientApp : public App {
     bool open = false;
     bool sent = false;
     bool finished = false;
+    std::size_t received = 0;
   };
   void drive(stack::Stack& s, int fd, Instant now);
   ClientConfig config_;

@@ -223,6 +223,7 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
     FINWAIT_TRY(connections, r.number<int>(t, "connections", 1, 1, 28000));
     FINWAIT_TRY(start, r.duration(t, "start", Duration{}));
     FINWAIT_TRY(bytes, r.number<std::int64_t>(t, "request_bytes", 10, 0, 1 << 24));
+    FINWAIT_TRY(expect, r.number<std::int64_t>(t, "expect_bytes", 0, 0, 1 << 24));
     FINWAIT_TRY(after, r.text(t, "after", std::string("close")));
     FINWAIT_TRY(options, socket_options(r, t));
     c.server = server;
@@ -230,17 +231,20 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
     c.connections = connections;
     c.start = Instant{} + start;
     c.request_bytes = static_cast<std::size_t>(bytes);
+    c.expect_bytes = static_cast<std::size_t>(expect);
     c.options = options;
     if (after == "close") {
       c.after = AfterResponse::close;
     } else if (after == "abort") {
       c.after = AfterResponse::abort;
+    } else if (after == "shutdown") {
+      c.after = AfterResponse::shutdown;
     } else if (after == "stay") {
       c.after = AfterResponse::stay;
     } else if (after == "crash") {
       c.after = AfterResponse::crash;
     } else {
-      return fail(fmt::format("{}: after = \"{}\" is unknown (close, abort, stay, crash)", r.where(t, "after"), after));
+      return fail(fmt::format("{}: after = \"{}\" is unknown (close, abort, shutdown, stay, crash)", r.where(t, "after"), after));
     }
     world.add_app(std::make_unique<ClientApp>(host, c));
     return true;

@@ -6,7 +6,7 @@
 
 namespace finwait::sim {
 
-World::World(std::uint64_t seed) : random_(seed), seed_(seed) {}
+World::World(std::uint64_t seed) : random_(seed) {}
 
 void World::Observer::on_state_change(const stack::FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause,
                                       Instant now) {

@@ -119,7 +119,6 @@ class World {
   void push(QueuedEvent event);
 
   std::mt19937_64 random_;
-  std::uint64_t seed_;
   Instant now_;
   std::uint64_t next_sequence_ = 0;
   std::vector<Host> hosts_;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `finwait sim`: the seed story's verdicts per profile, JSON fields, pcap
+# output that `finwait pcap print` reads, scenario files, and bad input.
+set -euo pipefail
+finwait=${1:?usage: sim_cli_test.sh FINWAIT SOURCE_DIR}
+source_dir=${2:?}
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+
+"$finwait" sim story --profile aix > "$scratch/aix"
+check "aix closes at 600 s" grep -q "^verdict: aix: the server connection reached CLOSED at 10m00.090s (finwait2_timeout)$" "$scratch/aix"
+"$finwait" sim story --profile aix --set tcp_finwait2=0 --keepalive > "$scratch/keepalive"
+check "keepalive drops at 7800 s" grep -q "reached CLOSED at 2h10m00.090s (keepalive_timeout)$" "$scratch/keepalive"
+"$finwait" sim story --profile linux > "$scratch/linux"
+check "linux closes at 60 s" grep -q "reached CLOSED at 1m00.090s (finwait2_timeout)$" "$scratch/linux"
+"$finwait" sim story --profile rfc793 --until 30d > "$scratch/rfc793"
+check "rfc793 is still in FIN_WAIT_2" grep -q "still in FIN_WAIT_2 at 720h00m00s" "$scratch/rfc793"
+"$finwait" sim story --connections 50 > "$scratch/many"
+check "many connections all end" grep -q "all 50 server connections reached CLOSED" "$scratch/many"
+
+"$finwait" sim story --json --pcap "$scratch/story.pcap" > "$scratch/json"
+check "json has the design's field names" grep -q '"cause":"finwait2_timeout","conn":"198.18.0.2:80-198.18.0.1:[0-9]*","from":"FIN_WAIT_2","host":"server","t_s":600.09,"to":"CLOSED"' "$scratch/json"
+check "json ends with the verdict" bash -c "tail -n 1 '$scratch/json' | grep -q '^{\"verdict\":'"
+"$finwait" pcap print "$scratch/story.pcap" > "$scratch/pcap"
+check "the pcap holds the exchange" grep -q "198.18.0.2:80 > 198.18.0.1:[0-9]* F\\. " "$scratch/pcap"
+check "no bad checksums on the wire" bash -c "! grep -q bad_ '$scratch/pcap'"
+
+"$finwait" sim run "$source_dir/examples/seed-story.toml" > "$scratch/run"
+check "sim run prints the timeline" grep -q "FIN-WAIT-2 -> CLOSED  (finwait2_timeout)" "$scratch/run"
+
+set +e
+"$finwait" sim story --set tcp_finwait3=1 > /dev/null 2> "$scratch/err"; s1=$?
+"$finwait" sim story --profile bsd > /dev/null 2>> "$scratch/err"; s2=$?
+"$finwait" sim story --until forever > /dev/null 2>> "$scratch/err"; s3=$?
+printf '[[host]]\nname = "a"\naddress = "1.2.3"\n' > "$scratch/bad.toml"
+"$finwait" sim run "$scratch/bad.toml" > /dev/null 2>> "$scratch/err"; s4=$?
+"$finwait" sim story --bogus > /dev/null 2>> "$scratch/err"; s5=$?
+set -e
+check "bad input exits 2" test "$s1$s2$s3$s4$s5" = 22222
+check "an unknown tunable is named" grep -q "tcp_finwait3: no such tunable" "$scratch/err"
+check "an unknown profile is named" grep -q "unknown profile 'bsd'" "$scratch/err"
+check "a bad duration is named" grep -q "until forever" "$scratch/err"
+check "a bad scenario says where" grep -q "bad.toml:3:11: address: expected an IPv4 address" "$scratch/err"
+
+[[ $failures -eq 0 ]]
