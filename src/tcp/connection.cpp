@@ -40,7 +40,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.offer_ = c.our_offer(now);
   c.last_received_ = now;
   c.set_state(State::syn_sent, Cause::app_connect);
-  c.send_syn(now);
+  c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
   return c;
@@ -70,7 +70,7 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.snd_wl2_ = iss;
   c.last_received_ = now;
   c.set_state(State::syn_received, Cause::syn_received);
-  c.send_syn_ack(now);
+  c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
   return c;
@@ -89,8 +89,7 @@ OptionOffer Connection::our_offer(Instant now) const {
   }
   offer.sack_permitted = tunables().enabled(TunableId::sack);
   if (tunables().enabled(TunableId::tcp_timestamps)) {
-    offer.timestamps = wire::TcpTimestamps{
-        static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_, ts_recent_};
+    offer.timestamps = wire::TcpTimestamps{timestamp_value(now), ts_recent_};
   }
   return offer;
 }

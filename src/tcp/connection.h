@@ -176,8 +176,11 @@ class Connection {
   // connection_output.cpp
   wire::TcpSegment make_segment(std::uint8_t flags, wire::SeqNum seq, Instant now);
   void transmit(wire::TcpSegment segment, Instant now);
-  void send_syn(Instant now);
-  void send_syn_ack(Instant now);
+  void send_handshake(Instant now);  // SYN or SYN-ACK, by state
+  std::uint32_t timestamp_value(Instant now) const {
+    // RFC 7323 5.4: a millisecond clock, offset per connection.
+    return static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_;
+  }
   void send_ack(Instant now);
   void send_challenge_ack(Instant now);
   void send_rate_limited_ack(Instant now);
@@ -196,6 +199,9 @@ class Connection {
   void on_retransmit_timer(Instant now);
   void on_loss_probe_timer(Instant now);
   void on_persist_timer(Instant now);
+  void start_persist(Instant now);
+  // The RTO doubled `times` times, at most tcp_rto_max (RFC 6298 5.5).
+  Duration backed_off(int times) const;
   void on_keepalive_timer(Instant now);
   void arm_retransmit(Instant now);
   void arm_loss_probe(Instant now);

@@ -80,7 +80,7 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it."
   offer_ = answer_offer(offer_, segment.options);
   set_state(State::syn_received, Cause::syn_received);
-  send_syn_ack(now);
+  send_handshake(now);
 }
 
 bool Connection::is_acceptable(const TcpSegment& segment) const {
@@ -297,10 +297,7 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
   if (persist_at_ != Instant::never() && snd_wnd_ == 0) {
     // An answered probe, window still closed: the next probe counts from now,
     // with the backoff kept (Linux's tcp_ack_probe()).
-    Duration interval = rtt_.rto();
-    const Duration max = tunables().duration(TunableId::tcp_rto_max);
-    for (int i = 0; i < persist_probes_ && interval < max; ++i) interval = interval * 2;
-    persist_at_ = now + std::min(interval, max);
+    persist_at_ = now + backed_off(persist_probes_);
   }
 
   const bool fin_acked = fin_sent_ && seq_gt(snd_una_, fin_seq_);

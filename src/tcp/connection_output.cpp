@@ -31,8 +31,7 @@ TcpSegment Connection::make_segment(std::uint8_t flags, SeqNum seq, Instant now)
   if (negotiated_.timestamps && !segment.flags.syn_set()) {
     // RFC 7323 3.2: once negotiated, every segment carries TSval and TSecr;
     // Linux pads them with two NOPs to a word boundary.
-    segment.options.add_nop().add_nop().add_timestamps(
-        static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_, ts_recent_);
+    segment.options.add_nop().add_nop().add_timestamps(timestamp_value(now), ts_recent_);
   }
   return segment;
 }
@@ -70,36 +69,20 @@ std::uint16_t Connection::window_field(bool syn) const {
   return static_cast<std::uint16_t>(std::min<std::uint32_t>(window >> negotiated_.rcv_wscale, 0xffff));
 }
 
-void Connection::send_syn(Instant now) {
-  TcpSegment syn = make_segment(k_syn, iss_, now);
-  if (offer_.timestamps) offer_.timestamps->value = static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_;
-  syn.options = build_handshake_options(offer_);
-  const bool first = in_flight_.size() == in_flight_head_;
-  if (first) {
+void Connection::send_handshake(Instant now) {
+  // SYN from SYN-SENT, SYN-ACK from SYN-RECEIVED; a retransmission carries
+  // the same options with a fresh TSval.
+  const bool syn_ack = state_ != State::syn_sent;
+  TcpSegment segment = make_segment(syn_ack ? (k_syn | k_ack) : k_syn, iss_, now);
+  if (offer_.timestamps) *offer_.timestamps = wire::TcpTimestamps{timestamp_value(now), ts_recent_};
+  segment.options = build_handshake_options(offer_);
+  if (in_flight_.size() == in_flight_head_) {
     in_flight_.push_back(SentSegment{iss_, 1, now, false, true, false});
     snd_nxt_ = iss_ + 1;
   } else {
     in_flight_[in_flight_head_].retransmitted = true;
   }
-  transmit(syn, now);
-  if (retransmit_at_ == Instant::never()) arm_retransmit(now);
-}
-
-void Connection::send_syn_ack(Instant now) {
-  TcpSegment syn_ack = make_segment(k_syn | k_ack, iss_, now);
-  if (offer_.timestamps) {
-    offer_.timestamps->value = static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + timestamp_offset_;
-    offer_.timestamps->echo_reply = ts_recent_;
-  }
-  syn_ack.options = build_handshake_options(offer_);
-  const bool first = in_flight_.size() == in_flight_head_;
-  if (first) {
-    in_flight_.push_back(SentSegment{iss_, 1, now, false, true, false});
-    snd_nxt_ = iss_ + 1;
-  } else {
-    in_flight_[in_flight_head_].retransmitted = true;
-  }
-  transmit(syn_ack, now);
+  transmit(segment, now);
   if (retransmit_at_ == Instant::never()) arm_retransmit(now);
 }
 
@@ -208,12 +191,7 @@ void Connection::output(Instant now) {
     const std::uint32_t usable = window > flight ? window - flight : 0;
     std::uint32_t length = std::min({unsent, mss, usable});
     if (unsent > 0 && length == 0) {
-      // Zero window with nothing in flight: probe it (RFC 9293 3.8.6.1).
-      if (snd_wnd_ == 0 && flight == 0 && persist_at_ == Instant::never()) {
-        persist_since_ = now;
-        persist_probes_ = 0;
-        persist_at_ = now + rtt_.rto();
-      }
+      start_persist(now);  // zero window, nothing in flight: probe it (RFC 9293 3.8.6.1)
       break;
     }
     if (unsent > 0 && length < mss && length < unsent && flight > 0) break;  // sender SWS avoidance
@@ -225,12 +203,7 @@ void Connection::output(Instant now) {
       break;
     }
     if (unsent == 0 && usable == 0 && snd_wnd_ <= flight) {
-      // The FIN needs one unit of window too (Linux's tcp_snd_wnd_test).
-      if (snd_wnd_ == 0 && flight == 0 && persist_at_ == Instant::never()) {
-        persist_since_ = now;
-        persist_probes_ = 0;
-        persist_at_ = now + rtt_.rto();
-      }
+      start_persist(now);  // the FIN needs one unit of window too (Linux's tcp_snd_wnd_test)
       break;
     }
     if (!send_data_segment(snd_nxt_, length, false, now)) break;
@@ -248,11 +221,7 @@ void Connection::retransmit_first(Instant now) {
   SentSegment& first = in_flight_[in_flight_head_];
   first.retransmitted = true;
   if (first.syn) {
-    if (state_ == State::syn_sent) {
-      send_syn(now);
-    } else {
-      send_syn_ack(now);
-    }
+    send_handshake(now);
     return;
   }
   send_data_segment(first.start, std::min(first.length, effective_mss()), true, now);

@@ -118,11 +118,7 @@ void Connection::arm_retransmit(Instant now) {
     return;
   }
   // RFC 6298 5.5: the RTO doubles with each expiry, up to tcp_rto_max.
-  Duration rto = rtt_.rto();
-  const Duration max = tunables().duration(TunableId::tcp_rto_max);
-  for (int i = 0; i < retransmits_ && rto < max; ++i) rto = rto * 2;
-  rto = std::min(rto, max);
-  Instant deadline = now + rto;
+  Instant deadline = now + backed_off(retransmits_);
   // RFC 5482 / Linux's tcp_clamp_rto_to_user_timeout(): do not wait past the
   // user timeout to find out that it has expired.
   if (!options_.user_timeout.is_zero() && retrans_stamp_ != Instant::never()) {
@@ -224,10 +220,21 @@ void Connection::on_persist_timer(Instant now) {
   // RFC 9293 3.8.6.1: keep probing a zero window as long as the peer answers.
   send_window_probe(now);
   ++persist_probes_;
-  Duration interval = rtt_.rto();
+  persist_at_ = now + backed_off(persist_probes_);
+}
+
+void Connection::start_persist(Instant now) {
+  if (snd_wnd_ != 0 || flight_size() != 0 || persist_at_ != Instant::never()) return;
+  persist_since_ = now;
+  persist_probes_ = 0;
+  persist_at_ = now + rtt_.rto();
+}
+
+Duration Connection::backed_off(int times) const {
+  Duration rto = rtt_.rto();
   const Duration max = tunables().duration(TunableId::tcp_rto_max);
-  for (int i = 0; i < persist_probes_ && interval < max; ++i) interval = interval * 2;
-  persist_at_ = now + std::min(interval, max);
+  for (int i = 0; i < times && rto < max; ++i) rto = rto * 2;
+  return std::min(rto, max);
 }
 
 Duration Connection::keepalive_idle() const {
