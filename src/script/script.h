@@ -69,10 +69,16 @@ struct CommandEvent {
   std::string command;
 };
 
+// A construct packetdrill has and this dialect does not (a %{ python }%
+// block): read so that the rest of the file parses, refused when it runs.
+struct UnsupportedEvent {
+  std::string construct;
+};
+
 struct Event {
   Location where;
   TimeSpec time;
-  std::variant<PacketEvent, CallEvent, CommandEvent> action;
+  std::variant<PacketEvent, CallEvent, CommandEvent, UnsupportedEvent> action;
 };
 
 struct Script {

@@ -231,6 +231,15 @@ class Parser {
       event.action = CommandEvent{*command};
       return event;
     }
+    if (starts_with("%{")) {
+      // packetdrill's Python blocks: outside this dialect, but well formed.
+      const Location where = location();
+      while (!at_end() && !starts_with("}%")) advance();
+      if (at_end()) return error(where, "unterminated %{ ... }% block");
+      advance(2);
+      event.action = UnsupportedEvent{"%{ python }% blocks"};
+      return event;
+    }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       auto call = parse_call();
       if (!call) return fail(call.error());

@@ -25,6 +25,12 @@ check "the failure names the call" grep -q "FAIL .*unsupported_call.pkt:2: unsup
 check "the closing line counts" grep -qx "0 passed, 1 failed" "$scratch/out"
 
 set +e
+"$finwait" script "$data/python_block.pkt" > "$scratch/out" 2>&1; status=$?
+set -e
+check "a python block fails its script, not the run" test "$status" = 1
+check "the failure names the construct" grep -q "python_block.pkt:2: %{ python }% blocks are outside" "$scratch/out"
+
+set +e
 "$finwait" script --profile bsd "$data/unsupported_call.pkt" > /dev/null 2>&1; status=$?
 set -e
 check "an unknown profile exits 2" test "$status" = 2
