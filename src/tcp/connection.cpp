@@ -40,6 +40,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.offer_ = c.our_offer(now);
   c.last_received_ = now;
   c.set_state(State::syn_sent, Cause::app_connect);
+  c.window_clamp_ = c.initial_window();
   c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
@@ -70,6 +71,7 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.snd_wl2_ = iss;
   c.last_received_ = now;
   c.set_state(State::syn_received, Cause::syn_received);
+  c.window_clamp_ = c.initial_window();
   c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;

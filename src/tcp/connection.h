@@ -192,6 +192,7 @@ class Connection {
   void retransmit_first(Instant now);
   void schedule_ack(Instant now);
   std::uint32_t receive_window() const;
+  std::uint32_t initial_window() const;
   std::uint16_t window_field(bool syn) const;
   std::uint32_t flight_size() const { return snd_nxt_.raw() - snd_una_.raw(); }
 
@@ -237,6 +238,9 @@ class Connection {
   wire::SeqNum irs_;
   wire::SeqNum rcv_nxt_;
   wire::SeqNum rcv_adv_;  // right edge of the window we last advertised
+  // The most we offer: the SYN's window at first, growing as data arrives
+  // (Linux's rcv_ssthresh), never beyond the receive buffer.
+  std::uint32_t window_clamp_ = 0xffffffff;
 
   Negotiated negotiated_;
   OptionOffer offer_;

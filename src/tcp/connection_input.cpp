@@ -386,6 +386,10 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   if (taken > 0) {
     ack_scheduler_.on_data(taken, receive_window() + static_cast<std::uint32_t>(taken), now);
     emit_event(EventKind::readable);
+    // Linux's tcp_grow_window(): each segment of data lets the offered window
+    // grow by two segments, up to the buffer.
+    const auto capacity = static_cast<std::uint32_t>(receive_queue_.capacity());
+    if (window_clamp_ < capacity) window_clamp_ = std::min(capacity, window_clamp_ + 2 * effective_mss());
   }
   if (taken < fresh.size()) send_ack(now);  // beyond the window: tell the peer where we are
 }

@@ -50,23 +50,29 @@ void Connection::transmit(TcpSegment segment, Instant now) {
 
 std::uint32_t Connection::receive_window() const {
   const auto free = static_cast<std::uint32_t>(receive_queue_.free_space());
-  return std::min<std::uint32_t>(free, 0xffffu << negotiated_.rcv_wscale);
+  return std::min({free, window_clamp_, 0xffffu << negotiated_.rcv_wscale});
+}
+
+std::uint32_t Connection::initial_window() const {
+  // Linux's tcp_select_initial_window: at most 64 KiB, in whole segments of
+  // the size the peer will send (less 12 bytes of timestamps once agreed).
+  std::uint32_t mss = local_mss_;
+  if (state_ != State::syn_sent && negotiated_.timestamps) mss -= 12;
+  const std::uint32_t window = std::min<std::uint32_t>(0xffff, static_cast<std::uint32_t>(receive_queue_.free_space()));
+  return window / mss * mss;
 }
 
 std::uint16_t Connection::window_field(bool syn) const {
-  if (syn) {
-    // Linux's tcp_select_initial_window: at most 64 KiB, in whole segments of
-    // the size the peer will send (less 12 bytes of timestamps once agreed).
-    std::uint32_t mss = local_mss_;
-    if (state_ != State::syn_sent && negotiated_.timestamps) mss -= 12;
-    const std::uint32_t window = std::min<std::uint32_t>(0xffff, static_cast<std::uint32_t>(receive_queue_.free_space()));
-    return static_cast<std::uint16_t>(window / mss * mss);
-  }
+  if (syn) return static_cast<std::uint16_t>(initial_window());  // RFC 7323 2.2: never scaled
   // RFC 9293 3.8.6.2.2: never move the right edge back.
   std::uint32_t window = receive_window();
   const std::int32_t promised = wire::seq_diff(rcv_adv_, rcv_nxt_);
   if (promised > 0) window = std::max(window, static_cast<std::uint32_t>(promised));
-  return static_cast<std::uint16_t>(std::min<std::uint32_t>(window >> negotiated_.rcv_wscale, 0xffff));
+  // Linux's __tcp_select_window rounds a scaled window up to the scale, so
+  // that a small free space is not announced as zero.
+  const std::uint32_t unit = 1u << negotiated_.rcv_wscale;
+  const std::uint64_t rounded = (std::uint64_t{window} + unit - 1) / unit;
+  return static_cast<std::uint16_t>(std::min<std::uint64_t>(rounded, 0xffff));
 }
 
 void Connection::send_handshake(Instant now) {

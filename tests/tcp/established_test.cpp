@@ -212,6 +212,19 @@ TEST(Established, WindowUpdateFollowsWl1AndWl2) {
   EXPECT_EQ(h.connection().snd_wnd(), 50u);
 }
 
+TEST(Established, WindowsAsLinuxAnnouncesThem) {
+  // Linux: the SYN-ACK offers 44 segments (65535 rounded down to the MSS;
+  // 45 of 1448 with timestamps), and later windows round up to the scale.
+  ConnectionHarness h;
+  h.open_passive("S 0:0(0) win 65535 <mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>");
+  h.expect("S. 0:0(0) ack 1 win 65160 <mss 1460,sackOK,TS val 0 ecr 1,nop,wscale 8>");
+  h.inject(". 1:1(0) ack 1 win 257 <nop,nop,TS val 2 ecr 1>");
+  h.inject("P. 1:1001(1000) ack 1 win 257 <nop,nop,TS val 3 ecr 1>");
+  // The data let the offer grow by two segments (Linux's tcp_grow_window):
+  // 65160 + 2 x 1448 = 68056 bytes, rounded up to 256: 266.
+  h.expect(". 1:1(0) ack 1001 win 266 <nop,nop,TS val 0 ecr 3>");
+}
+
 TEST(Established, ReceiveWindowShrinksAsDataWaitsUnread) {
   ConnectionHarness h;
   h.tune(TunableId::tcp_recvspace, 4096);

@@ -7,8 +7,9 @@
 namespace finwait::tcp::testing {
 namespace {
 
-// Drives a fresh connection into `state`; the peer's window is 65535, ours
-// too (no scaling), so RCV.NXT + 65535 is the first sequence number outside.
+// Drives a fresh connection into `state`. Our window is Linux's initial one,
+// 44 segments of 1460 bytes (no scaling): RCV.NXT + 64240 is the first
+// sequence number outside it.
 void reach(ConnectionHarness& h, State state) {
   switch (state) {
     case State::syn_received:
@@ -83,7 +84,7 @@ TEST(ResetAndSyn, ResetAtRcvNxtClosesEveryState) {
 TEST(ResetAndSyn, ResetInsideTheWindowGetsAChallengeAck) {
   for (State state : k_states) {
     if (state == State::time_wait) continue;  // below
-    for (std::uint32_t offset : {1u, 1000u, 65534u}) {
+    for (std::uint32_t offset : {1u, 1000u, 64239u}) {
       SCOPED_TRACE(fmt::format("{} at RCV.NXT+{}", to_string(state), offset));
       ConnectionHarness h;
       reach(h, state);
@@ -105,7 +106,7 @@ TEST(ResetAndSyn, ResetInsideTheWindowInTimeWaitIsIgnored) {
 
 TEST(ResetAndSyn, ResetOutsideTheWindowIsDropped) {
   for (State state : k_states) {
-    for (std::int64_t offset : {65535LL, 100000LL, -1000LL}) {
+    for (std::int64_t offset : {64240LL, 100000LL, -1000LL}) {
       SCOPED_TRACE(fmt::format("{} at RCV.NXT{:+}", to_string(state), offset));
       ConnectionHarness h;
       reach(h, state);
@@ -136,7 +137,7 @@ TEST(ResetAndSyn, ResetJustBeforeRcvNxtAfterThePeersFin) {
 TEST(ResetAndSyn, SynAnywhereInASynchronizedStateGetsAChallengeAck) {
   for (State state : k_states) {
     if (state == State::syn_received) continue;
-    for (std::int64_t offset : {0LL, 1LL, 65535LL, -1LL, 1000000LL}) {
+    for (std::int64_t offset : {0LL, 1LL, 64240LL, -1LL, 1000000LL}) {
       SCOPED_TRACE(fmt::format("{} at RCV.NXT{:+}", to_string(state), offset));
       ConnectionHarness h;
       reach(h, state);
