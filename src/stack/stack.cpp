@@ -5,8 +5,6 @@
 #include <algorithm>
 
 #include "base/check.h"
-#include "wire/checksum.h"
-#include "wire/icmp.h"
 
 namespace finwait::stack {
 
@@ -44,78 +42,7 @@ Stack::Stack(const StackConfig& config)
       flow_table_(SipKey{config.secret.k1, config.secret.k0 ^ 0xa5a5a5a5a5a5a5a5ULL}),
       parked_(SipKey{config.secret.k1 ^ 0x3c3c3c3c3c3c3c3cULL, config.secret.k0}) {}
 
-// --- the device side --------------------------------------------------------
-
-void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now) {
-  for (StackObserver* o : observers_) o->on_packet(Direction::in, packet, now);
-  auto ip = wire::Ipv4View::parse(packet);
-  if (!ip) {
-    ++counters_.bad_segments[static_cast<std::size_t>(ip.error())];
-    return;
-  }
-  if (ip->dst() != config_.address) {
-    ++counters_.not_for_us;
-    return;
-  }
-  if (ip->protocol() == wire::k_ip_protocol_icmp) {
-    if (!ip->header_checksum_ok()) {
-      ++counters_.bad_segments[static_cast<std::size_t>(wire::ParseError::bad_ip_checksum)];
-      return;
-    }
-    on_icmp(ip->payload(), ip->to_value(), now);
-    return;
-  }
-  if (ip->protocol() != wire::k_ip_protocol_tcp) {
-    ++counters_.unknown_protocol;
-    return;
-  }
-  auto tcp = wire::parse_ipv4_tcp(packet, wire::ChecksumPolicy::verify);
-  if (!tcp) {
-    ++counters_.bad_segments[static_cast<std::size_t>(tcp.error())];
-    ++counters_.in_errs;
-    return;
-  }
-  ++counters_.in_segs;
-  on_tcp(*tcp, packet, now);
-}
-
-void Stack::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now) {
-  auto icmp = wire::parse_icmp(bytes);
-  if (!icmp || !icmp->checksum_ok) {
-    ++counters_.bad_segments[static_cast<std::size_t>(icmp ? wire::ParseError::bad_checksum : icmp.error())];
-    return;
-  }
-  if (icmp->type == wire::k_icmp_echo_request) {
-    // RFC 792: echo the data back.
-    wire::Ipv4Header reply;
-    reply.src = config_.address;
-    reply.dst = ip.src;
-    reply.protocol = wire::k_ip_protocol_icmp;
-    reply.identification = next_ip_id_++;
-    std::vector<std::uint8_t> body(8 + icmp->body.size());
-    wire::IcmpMessage answer = *icmp;
-    answer.type = wire::k_icmp_echo_reply;
-    answer.code = 0;
-    wire::emit_icmp(answer, body);
-    emit_packet(reply, body, nullptr, now);
-    ++counters_.icmp_echo_replies;
-    return;
-  }
-  if (icmp->type == wire::k_icmp_destination_unreachable) {
-    // RFC 1122 4.2.3.9: a soft error for TCP; the connection carries on
-    // (its retransmission timer decides), the error is remembered for SO_ERROR.
-    ++counters_.icmp_unreachables;
-    auto inner = wire::Ipv4View::parse(icmp->body);
-    if (!inner || inner->protocol() != wire::k_ip_protocol_tcp || inner->payload().size() < 4) return;
-    const auto ports = inner->payload();
-    const FlowKey flow{inner->src(), inner->dst(), static_cast<std::uint16_t>(ports[0] << 8 | ports[1]),
-                       static_cast<std::uint16_t>(ports[2] << 8 | ports[3])};
-    if (auto slot = flow_table_.find(flow); slot && slots_[*slot].fd >= 0) {
-      Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
-      if (s.error == Errno::ok) s.error = icmp->code <= 1 ? Errno::ehostunreach : Errno::econnrefused;
-    }
-  }
-}
+// --- the device side: IPv4 input and output are in src/ip/ --------------------
 
 void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now) {
   (void)bytes;
@@ -350,27 +277,6 @@ void Stack::emit_segment(const FlowKey& flow, const TcpSegment& segment, Instant
   ip.dont_fragment = true;
   ip.identification = next_ip_id_++;
   emit_packet(ip, {}, &segment, now);
-}
-
-void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport,
-                        const TcpSegment* segment, Instant now) {
-  const std::size_t start = out_bytes_.size();
-  std::size_t size = 0;
-  if (segment != nullptr) {
-    wire::Ipv4TcpPacket packet{ip, *segment};
-    size = wire::ipv4_tcp_size(packet);
-    out_bytes_.resize(start + size);
-    wire::emit_ipv4_tcp(packet, std::span(out_bytes_).subspan(start, size));
-    ++counters_.out_segs;
-    if (segment->flags.rst_set()) ++counters_.out_rsts;
-  } else {
-    size = ip.header_size() + transport.size();
-    out_bytes_.resize(start + size);
-    const std::size_t header = wire::emit_ipv4(ip, transport.size(), std::span(out_bytes_).subspan(start, size));
-    std::copy(transport.begin(), transport.end(), out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
-  }
-  out_frames_.emplace_back(start, size);
-  for (StackObserver* o : observers_) o->on_packet(Direction::out, std::span(out_bytes_).subspan(start, size), now);
 }
 
 void Stack::emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now) {

@@ -229,6 +229,37 @@ TEST(Stack, AnswersIcmpEcho) {
   EXPECT_EQ(h.stack->counters().icmp_echo_replies, 1u);
 }
 
+TEST(Stack, IcmpUnreachableIsASoftErrorForTheConnection) {
+  // RFC 1122 4.2.3.9: the connection carries on; the error waits in SO_ERROR.
+  Harness h;
+  const int fd = h.stack->socket();
+  ASSERT_EQ(h.stack->connect(fd, k_peer, 80, h.now), Errno::einprogress);
+  ASSERT_EQ(h.stack->outgoing_count(), 1u);
+  const std::vector<std::uint8_t> syn(h.stack->outgoing(0).begin(), h.stack->outgoing(0).end());
+  h.stack->clear_outgoing();
+  // Host unreachable (code 1), quoting our SYN's IP header and first 8 bytes.
+  std::vector<std::uint8_t> quote(syn.begin(), syn.begin() + 28);
+  wire::IcmpMessage unreachable;
+  unreachable.type = wire::k_icmp_destination_unreachable;
+  unreachable.code = 1;
+  unreachable.body = quote;
+  std::vector<std::uint8_t> icmp(8 + quote.size());
+  wire::emit_icmp(unreachable, icmp);
+  wire::Ipv4Header ip;
+  ip.src = Ipv4Address(198, 18, 0, 254);
+  ip.dst = k_us;
+  ip.protocol = wire::k_ip_protocol_icmp;
+  std::vector<std::uint8_t> packet(20 + icmp.size());
+  wire::emit_ipv4(ip, icmp.size(), packet);
+  std::copy(icmp.begin(), icmp.end(), packet.begin() + 20);
+  h.stack->on_frame(packet, h.now);
+  EXPECT_EQ(h.stack->counters().icmp_unreachables, 1u);
+  EXPECT_EQ(h.stack->state_of(fd), tcp::State::syn_sent);
+  EXPECT_TRUE(h.stack->readiness(fd).error);
+  EXPECT_EQ(h.stack->take_error(fd), Errno::ehostunreach);
+  EXPECT_EQ(h.stack->take_error(fd), Errno::ok);
+}
+
 TEST(Stack, ChallengeAcksAreLimitedPerStack) {
   Harness h;
   ASSERT_TRUE(h.stack->tunables().set(TunableId::tcp_challenge_ack_limit, 1).ok());
