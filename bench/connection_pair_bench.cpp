@@ -70,7 +70,8 @@ struct Pair {
     std::uint8_t buffer[16];
     Connection client = Connection::open_active(client_config, SeqNum(n * 7919u), now);
     std::optional<Connection> server;
-    server.emplace(Connection::open_passive(server_config, client.outgoing().front(), SeqNum(n * 104729u), now));
+    server.emplace(
+        Connection::open_passive(server_config, client.outgoing().front(), SeqNum(n * 104729u), now));
     client.clear_output();
     ++segments;
     pump(client, *server, now);
@@ -125,9 +126,10 @@ int main(int argc, char** argv) {
   const double cycles = reporter.items_per_second("connection_pair_cycle");
   const double harness = reporter.items_per_second("harness_only");
   if (cycles > 0) {
-    fmt::print("\nhandshake + 1 byte each way + close: {:.0f} cycles/s on one core ({:.2f} us per cycle); "
-               "the harness alone would allow {:.0f}/s\n",
-               cycles, 1e6 / cycles, harness);
+    fmt::print(
+        "\nhandshake + 1 byte each way + close: {:.0f} cycles/s on one core ({:.2f} us per cycle); "
+        "the harness alone would allow {:.0f}/s\n",
+        cycles, 1e6 / cycles, harness);
   }
   benchmark::Shutdown();
   return 0;

@@ -144,7 +144,8 @@ void bm_kernel_cps(benchmark::State& state) {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener, 4096) != 0) {
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener, 4096) != 0) {
     state.SkipWithError("cannot listen on 127.0.0.1");
     return;
   }
@@ -187,7 +188,8 @@ int main(int argc, char** argv) {
   const double kernel = reporter.items_per_second("kernel_loopback_cps/iterations:20000/real_time");
   fmt::print("\n{:>14}  {:>14}  {:>12}\n", "idle held", "connections/s", "vs kernel");
   for (std::int64_t n : k_idle) {
-    const double cps = reporter.items_per_second(fmt::format("finwait_cps/{}/iterations:100000/real_time", n));
+    const double cps =
+        reporter.items_per_second(fmt::format("finwait_cps/{}/iterations:100000/real_time", n));
     if (cps == 0) continue;
     fmt::print("{:>14}  {:>14.0f}  {:>11.1f}x\n", n, cps, kernel > 0 ? cps / kernel : 0.0);
   }

@@ -35,15 +35,16 @@ int main() {
     auto table = std::make_unique<finwait::stack::ParkedTable>(finwait::SipKey{1, 2});
     for (std::size_t i = 0; i < k_parked; ++i) {
       finwait::stack::ParkedEntry e;
-      e.key = {Ipv4Address(198, 18, 0, 2), Ipv4Address(static_cast<std::uint32_t>(0xC6120000u + (i >> 16))), 80,
-               static_cast<std::uint16_t>(i)};
+      e.key = {Ipv4Address(198, 18, 0, 2), Ipv4Address(static_cast<std::uint32_t>(0xC6120000u + (i >> 16))),
+               80, static_cast<std::uint16_t>(i)};
       e.state = finwait::tcp::State::time_wait;
       table->park(e, finwait::seconds(60), Instant{});
     }
     const std::size_t after = heap_in_use();
-    fmt::print("parked entries:        {} bytes each (sizeof), {:.1f} bytes each with the table's indexes, "
-               "{} entries\n",
-               finwait::stack::ParkedTable::entry_size(), static_cast<double>(after - before) / k_parked, k_parked);
+    fmt::print(
+        "parked entries:        {} bytes each (sizeof), {:.1f} bytes each with the table's indexes, "
+        "{} entries\n",
+        finwait::stack::ParkedTable::entry_size(), static_cast<double>(after - before) / k_parked, k_parked);
   }
   constexpr std::size_t k_idle = 100'000;
   {
@@ -84,9 +85,10 @@ int main() {
     }
     const std::size_t after = heap_in_use();
     // Both stacks hold each connection: halve.
-    fmt::print("idle ESTABLISHED:      {:.0f} bytes each, heap included ({} connections per stack; "
-               "sizeof(tcp::Connection) = {})\n",
-               static_cast<double>(after - before) / (2.0 * k_idle), k_idle, sizeof(finwait::tcp::Connection));
+    fmt::print(
+        "idle ESTABLISHED:      {:.0f} bytes each, heap included ({} connections per stack; "
+        "sizeof(tcp::Connection) = {})\n",
+        static_cast<double>(after - before) / (2.0 * k_idle), k_idle, sizeof(finwait::tcp::Connection));
   }
   return 0;
 }

@@ -34,9 +34,9 @@ using finwait::wire::TcpSegment;
 bool allowed(State from, State to) {
   using S = State;
   static const std::set<std::pair<S, S>> k_edges = {
-      {S::closed, S::syn_sent},         {S::listen, S::syn_received},     {S::syn_sent, S::syn_received},
+      {S::closed, S::syn_sent},         {S::listen, S::syn_received},      {S::syn_sent, S::syn_received},
       {S::syn_sent, S::established},    {S::syn_received, S::established}, {S::syn_received, S::fin_wait_1},
-      {S::syn_received, S::close_wait}, {S::established, S::fin_wait_1},  {S::established, S::close_wait},
+      {S::syn_received, S::close_wait}, {S::established, S::fin_wait_1},   {S::established, S::close_wait},
       {S::fin_wait_1, S::fin_wait_2},   {S::fin_wait_1, S::closing},       {S::fin_wait_2, S::time_wait},
       {S::close_wait, S::last_ack},     {S::closing, S::time_wait},
   };
@@ -97,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FINWAIT_CHECK(finwait::wire::seq_le(c.rcv_nxt(), peer_end));
     }
     for (const TcpSegment& s : c.outgoing()) {
-      if (s.flags.ack_set() && !s.flags.rst_set()) FINWAIT_CHECK(finwait::wire::seq_le(s.ack, c.rcv_nxt()) || c.is_closed());
+      if (s.flags.ack_set() && !s.flags.rst_set())
+        FINWAIT_CHECK(finwait::wire::seq_le(s.ack, c.rcv_nxt()) || c.is_closed());
       FINWAIT_CHECK(s.payload.size() <= 65535);
     }
     FINWAIT_CHECK(c.next_deadline() >= now || c.next_deadline() == Instant::never());
@@ -116,12 +117,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         s.flags = TcpFlags(in.ConsumeIntegral<std::uint8_t>() & 0x3f);
         // Mostly near the edges that matter, sometimes anywhere.
         const SeqNum seq_base = c.state() == State::syn_sent ? peer_isn : c.rcv_nxt();
-        s.seq = in.ConsumeBool() ? seq_base + static_cast<std::uint32_t>(in.ConsumeIntegralInRange<int>(-3000, 70000))
-                                 : SeqNum(in.ConsumeIntegral<std::uint32_t>());
-        s.ack = in.ConsumeBool() ? c.snd_una() + static_cast<std::uint32_t>(in.ConsumeIntegralInRange<int>(-3000, 3000))
-                                 : SeqNum(in.ConsumeIntegral<std::uint32_t>());
+        s.seq = in.ConsumeBool()
+                    ? seq_base + static_cast<std::uint32_t>(in.ConsumeIntegralInRange<int>(-3000, 70000))
+                    : SeqNum(in.ConsumeIntegral<std::uint32_t>());
+        s.ack = in.ConsumeBool()
+                    ? c.snd_una() + static_cast<std::uint32_t>(in.ConsumeIntegralInRange<int>(-3000, 3000))
+                    : SeqNum(in.ConsumeIntegral<std::uint32_t>());
         s.window = in.ConsumeIntegral<std::uint16_t>();
-        if (in.ConsumeBool()) s.options.add_nop().add_nop().add_timestamps(in.ConsumeIntegral<std::uint32_t>(), 0);
+        if (in.ConsumeBool())
+          s.options.add_nop().add_nop().add_timestamps(in.ConsumeIntegral<std::uint32_t>(), 0);
         s.payload = std::span(payload).first(in.ConsumeIntegralInRange<std::size_t>(0, payload.size()));
         if (s.flags.syn_set() && c.state() == State::syn_sent) {
           peer_started = true;
@@ -139,7 +143,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 3:
       case 4: {
-        now = now + finwait::Duration::from_nanoseconds(in.ConsumeIntegralInRange<std::int64_t>(0, 10'000'000'000'000));
+        now = now + finwait::Duration::from_nanoseconds(
+                        in.ConsumeIntegralInRange<std::int64_t>(0, 10'000'000'000'000));
         if (c.next_deadline() <= now) {
           // Fire at the deadline itself, as the stack does.
           const Instant deadline = c.next_deadline();
@@ -148,9 +153,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         break;
       }
-      case 5: (void)c.send(std::span(payload).first(in.ConsumeIntegralInRange<std::size_t>(0, payload.size())), now); break;
-      case 6: (void)c.receive(std::span(sink).first(in.ConsumeIntegralInRange<std::size_t>(0, sink.size())), now); break;
-      case 7: (void)c.shutdown(static_cast<finwait::tcp::Shutdown>(in.ConsumeIntegralInRange<int>(0, 2)), now); break;
+      case 5:
+        (void)c.send(std::span(payload).first(in.ConsumeIntegralInRange<std::size_t>(0, payload.size())),
+                     now);
+        break;
+      case 6:
+        (void)c.receive(std::span(sink).first(in.ConsumeIntegralInRange<std::size_t>(0, sink.size())), now);
+        break;
+      case 7:
+        (void)c.shutdown(static_cast<finwait::tcp::Shutdown>(in.ConsumeIntegralInRange<int>(0, 2)), now);
+        break;
       case 8: (void)c.close(now); break;
       case 9: {
         finwait::tcp::SocketOptions o = c.options();

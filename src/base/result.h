@@ -27,8 +27,9 @@ constexpr Failure<E> fail(E error) {
 template <class T, class E>
 class [[nodiscard]] Result {
  public:
-  constexpr Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  constexpr Result(Failure<E> failure)  // NOLINT(google-explicit-constructor)
+  constexpr Result(T value)
+      : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  constexpr Result(Failure<E> failure)                         // NOLINT(google-explicit-constructor)
       : storage_(std::in_place_index<1>, std::move(failure.error)) {}
 
   constexpr bool ok() const { return storage_.index() == 0; }

@@ -23,65 +23,66 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
     {TunableId::tcp_finwait2, "tcp_finwait2", "tcp_fin_timeout", U::half_seconds, U::seconds, 1200, 120, 0, 0,
      k_int32_max, true,
      "bound on FIN_WAIT_2 for a connection the application has closed (orphan); 0 = no timer"},
-    {TunableId::tcp_finwait2_halfclosed, "tcp_finwait2_halfclosed", "", U::half_seconds, U::half_seconds, 0, 0, 0,
-     0, k_int32_max, true,
+    {TunableId::tcp_finwait2_halfclosed, "tcp_finwait2_halfclosed", "", U::half_seconds, U::half_seconds, 0,
+     0, 0, 0, k_int32_max, true,
      "bound on FIN_WAIT_2 while the application still holds a socket it shut down for writing; 0 = no timer"},
     {TunableId::tcp_keepidle, "tcp_keepidle", "tcp_keepalive_time", U::half_seconds, U::seconds, 14400, 14400,
      14400, 2, k_int32_max, true, "idle time before the first keepalive probe"},
-    {TunableId::tcp_keepintvl, "tcp_keepintvl", "tcp_keepalive_intvl", U::half_seconds, U::seconds, 150, 150, 150,
-     2, k_int32_max, true, "interval between unanswered keepalive probes"},
+    {TunableId::tcp_keepintvl, "tcp_keepintvl", "tcp_keepalive_intvl", U::half_seconds, U::seconds, 150, 150,
+     150, 2, k_int32_max, true, "interval between unanswered keepalive probes"},
     {TunableId::tcp_keepcnt, "tcp_keepcnt", "tcp_keepalive_probes", U::count, U::count, 8, 9, 8, 1, 127, true,
      "unanswered keepalive probes before the connection is dropped"},
     {TunableId::tcp_keepinit, "tcp_keepinit", "", U::half_seconds, U::half_seconds, 150, 0, 0, 0, k_int32_max,
      true, "bound on connection establishment (SYN_SENT, SYN_RECEIVED); 0 = only the SYN retry limits"},
-    {TunableId::tcp_timewait, "tcp_timewait", "", U::fifteen_seconds, U::fifteen_seconds, 1, 4, 16, 1, 240, true,
-     "time in TIME_WAIT (2 MSL), in 15-second units"},
-    {TunableId::tcp_syn_retries, "tcp_syn_retries", "tcp_syn_retries", U::count, U::count, 5, 5, 5, 1, 127, true,
-     "SYN retransmissions before connect() fails"},
-    {TunableId::tcp_synack_retries, "tcp_synack_retries", "tcp_synack_retries", U::count, U::count, 5, 5, 5, 1,
-     255, true, "SYN-ACK retransmissions before a half-open connection is dropped"},
+    {TunableId::tcp_timewait, "tcp_timewait", "", U::fifteen_seconds, U::fifteen_seconds, 1, 4, 16, 1, 240,
+     true, "time in TIME_WAIT (2 MSL), in 15-second units"},
+    {TunableId::tcp_syn_retries, "tcp_syn_retries", "tcp_syn_retries", U::count, U::count, 5, 5, 5, 1, 127,
+     true, "SYN retransmissions before connect() fails"},
+    {TunableId::tcp_synack_retries, "tcp_synack_retries", "tcp_synack_retries", U::count, U::count, 5, 5, 5,
+     1, 255, true, "SYN-ACK retransmissions before a half-open connection is dropped"},
     {TunableId::tcp_retries2, "tcp_retries2", "tcp_retries2", U::count, U::count, 15, 15, 15, 1, 255, true,
      "data retransmissions before an established connection is dropped"},
-    {TunableId::tcp_orphan_retries, "tcp_orphan_retries", "tcp_orphan_retries", U::count, U::count, 0, 0, 0, 0,
-     255, true, "retransmissions for a connection the application has closed; 0 = 8"},
+    {TunableId::tcp_orphan_retries, "tcp_orphan_retries", "tcp_orphan_retries", U::count, U::count, 0, 0, 0,
+     0, 255, true, "retransmissions for a connection the application has closed; 0 = 8"},
     {TunableId::tcp_rto_initial, "tcp_rto_initial", "", U::milliseconds, U::milliseconds, 1000, 1000, 1000, 1,
      120000, true, "retransmission timeout before any RTT is measured (RFC 6298 2.1)"},
-    {TunableId::tcp_rto_min, "tcp_rto_min", "", U::milliseconds, U::milliseconds, 200, 200, 1000, 1, 120000, true,
-     "lower bound on the retransmission timeout"},
+    {TunableId::tcp_rto_min, "tcp_rto_min", "", U::milliseconds, U::milliseconds, 200, 200, 1000, 1, 120000,
+     true, "lower bound on the retransmission timeout"},
     {TunableId::tcp_rto_max, "tcp_rto_max", "", U::milliseconds, U::milliseconds, 120000, 120000, 60000, 100,
      k_int32_max, true, "upper bound on the retransmission timeout"},
-    {TunableId::tcp_delack_min, "tcp_delack_min", "", U::milliseconds, U::milliseconds, 40, 40, 200, 1, 500, true,
-     "delayed-ACK timeout once data has been received"},
+    {TunableId::tcp_delack_min, "tcp_delack_min", "", U::milliseconds, U::milliseconds, 40, 40, 200, 1, 500,
+     true, "delayed-ACK timeout once data has been received"},
     {TunableId::tcp_nodelayack, "tcp_nodelayack", "", U::boolean, U::boolean, 0, 0, 0, 0, 1, true,
      "acknowledge every segment at once instead of delaying ACKs"},
-    {TunableId::tcp_early_retrans, "tcp_early_retrans", "tcp_early_retrans", U::count, U::count, 4, 4, 0, 0, 4,
-     true, "tail loss probes (RFC 8985 7) when 3 or 4; 0 = off"},
+    {TunableId::tcp_early_retrans, "tcp_early_retrans", "tcp_early_retrans", U::count, U::count, 4, 4, 0, 0,
+     4, true, "tail loss probes (RFC 8985 7) when 3 or 4; 0 = off"},
     {TunableId::tcp_rfc1337, "tcp_rfc1337", "tcp_rfc1337", U::boolean, U::boolean, 0, 0, 0, 0, 1, true,
      "ignore RSTs in TIME_WAIT (RFC 1337); 0 = a RST ends TIME_WAIT (RFC 9293)"},
-    {TunableId::tcp_timestamps, "tcp_timestamps", "tcp_timestamps", U::boolean, U::boolean, 1, 1, 0, 0, 1, false,
-     "offer TCP timestamps (RFC 7323)"},
-    {TunableId::tcp_window_scaling, "tcp_window_scaling", "tcp_window_scaling", U::boolean, U::boolean, 1, 1, 0, 0,
-     1, false, "offer window scaling (RFC 7323)"},
+    {TunableId::tcp_timestamps, "tcp_timestamps", "tcp_timestamps", U::boolean, U::boolean, 1, 1, 0, 0, 1,
+     false, "offer TCP timestamps (RFC 7323)"},
+    {TunableId::tcp_window_scaling, "tcp_window_scaling", "tcp_window_scaling", U::boolean, U::boolean, 1, 1,
+     0, 0, 1, false, "offer window scaling (RFC 7323)"},
     {TunableId::sack, "sack", "tcp_sack", U::boolean, U::boolean, 1, 1, 0, 0, 1, false,
      "offer selective acknowledgements (RFC 2018)"},
     {TunableId::tcp_mssdflt, "tcp_mssdflt", "", U::bytes, U::bytes, 1460, 536, 536, 88, 65495, false,
      "send MSS when the peer's SYN carries no MSS option"},
     {TunableId::tcp_sendspace, "tcp_sendspace", "", U::bytes, U::bytes, 262144, 262144, 16384, 4096, 1 << 26,
      false, "send buffer size"},
-    {TunableId::tcp_recvspace, "tcp_recvspace", "", U::bytes, U::bytes, 540000, 540000, 16384, 4096, 1 << 26, false,
-     "receive buffer size"},
-    {TunableId::tcp_rmem_max, "tcp_rmem_max", "", U::bytes, U::bytes, 15728640, 15728640, 65535, 4096, 1 << 30,
-     false, "largest receive buffer; sets the window scale offered in SYNs"},
+    {TunableId::tcp_recvspace, "tcp_recvspace", "", U::bytes, U::bytes, 540000, 540000, 16384, 4096, 1 << 26,
+     false, "receive buffer size"},
+    {TunableId::tcp_rmem_max, "tcp_rmem_max", "", U::bytes, U::bytes, 15728640, 15728640, 65535, 4096,
+     1 << 30, false, "largest receive buffer; sets the window scale offered in SYNs"},
     {TunableId::tcp_max_parked, "tcp_max_parked", "tcp_max_tw_buckets", U::count, U::count, 262144, 262144,
      262144, 0, k_int32_max, true,
      "cap on closed connections parked in FIN_WAIT_2 or TIME_WAIT in the compact table"},
-    {TunableId::tcp_challenge_ack_limit, "tcp_challenge_ack_limit", "tcp_challenge_ack_limit", U::count, U::count,
-     1000, k_int32_max, 1000, 0, k_int32_max, true, "challenge ACKs (RFC 5961) per second, per stack"},
+    {TunableId::tcp_challenge_ack_limit, "tcp_challenge_ack_limit", "tcp_challenge_ack_limit", U::count,
+     U::count, 1000, k_int32_max, 1000, 0, k_int32_max, true,
+     "challenge ACKs (RFC 5961) per second, per stack"},
     {TunableId::tcp_invalid_ratelimit, "tcp_invalid_ratelimit", "tcp_invalid_ratelimit", U::milliseconds,
      U::milliseconds, 500, 500, 500, 0, 60000, true,
      "minimum gap between duplicate ACKs sent per connection for out-of-window segments"},
-    {TunableId::tcp_ephemeral_low, "tcp_ephemeral_low", "", U::count, U::count, 32768, 32768, 49152, 1024, 65535,
-     false, "lowest ephemeral port"},
+    {TunableId::tcp_ephemeral_low, "tcp_ephemeral_low", "", U::count, U::count, 32768, 32768, 49152, 1024,
+     65535, false, "lowest ephemeral port"},
     {TunableId::tcp_ephemeral_high, "tcp_ephemeral_high", "", U::count, U::count, 65535, 60999, 65535, 1024,
      65535, false, "highest ephemeral port"},
 }};
@@ -151,7 +152,9 @@ Tunables::Tunables(Profile profile) : profile_(profile) {
   for (const auto& d : k_definitions) values_[static_cast<int>(d.id)] = d.default_for(profile);
 }
 
-std::span<const TunableDefinition> Tunables::definitions() { return k_definitions; }
+std::span<const TunableDefinition> Tunables::definitions() {
+  return k_definitions;
+}
 
 const TunableDefinition& Tunables::definition(TunableId id) {
   const auto& d = k_definitions[static_cast<std::size_t>(id)];
@@ -208,14 +211,16 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
     return set(d->id, ns / per);
   }
   if (d->unit == U::boolean) {
-    for (auto [word, value] : {std::pair{"on", 1}, {"off", 0}, {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}}) {
+    for (auto [word, value] :
+         {std::pair{"on", 1}, {"off", 0}, {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}}) {
       if (text == word) return set(d->id, value);
     }
     return fail(fmt::format("{}: '{}' is not a boolean; expected 0 or 1", name, text));
   }
   const std::int64_t per = nanoseconds_per(d->unit);
   if (per == 0) {
-    return fail(fmt::format("{}: '{}' is not a number; expected a whole number in {}", name, text, range_text(*d)));
+    return fail(
+        fmt::format("{}: '{}' is not a number; expected a whole number in {}", name, text, range_text(*d)));
   }
   // A duration with a unit suffix.
   if (auto duration = parse_duration(text)) {
@@ -224,8 +229,9 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
     }
     return set(d->id, duration->nanoseconds() / per);
   }
-  return fail(fmt::format("{}: '{}' is not a value; expected {} (e.g. {}) or a duration such as 600s, 10m, 2h, 500ms",
-                          name, text, to_string(d->unit), d->default_for(Profile::aix)));
+  return fail(
+      fmt::format("{}: '{}' is not a value; expected {} (e.g. {}) or a duration such as 600s, 10m, 2h, 500ms",
+                  name, text, to_string(d->unit), d->default_for(Profile::aix)));
 }
 
 std::int64_t Tunables::get_in_alias_unit(TunableId id) const {
@@ -238,7 +244,8 @@ std::string format_tunable_value(const TunableDefinition& definition, std::int64
   const std::int64_t per = nanoseconds_per(definition.unit);
   if (per == 0) return fmt::format("{}", native_value);
   if (native_value == 0) return "0 (off)";
-  return fmt::format("{} ({})", native_value, format_duration(Duration::from_nanoseconds(native_value * per)));
+  return fmt::format("{} ({})", native_value,
+                     format_duration(Duration::from_nanoseconds(native_value * per)));
 }
 
 }  // namespace finwait

@@ -21,11 +21,14 @@ void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t
   } else {
     size = ip.header_size() + transport.size();
     out_bytes_.resize(start + size);
-    const std::size_t header = wire::emit_ipv4(ip, transport.size(), std::span(out_bytes_).subspan(start, size));
-    std::copy(transport.begin(), transport.end(), out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
+    const std::size_t header =
+        wire::emit_ipv4(ip, transport.size(), std::span(out_bytes_).subspan(start, size));
+    std::copy(transport.begin(), transport.end(),
+              out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
   }
   out_frames_.emplace_back(start, size);
-  for (StackObserver* o : observers_) o->on_packet(Direction::out, std::span(out_bytes_).subspan(start, size), now);
+  for (StackObserver* o : observers_)
+    o->on_packet(Direction::out, std::span(out_bytes_).subspan(start, size), now);
 }
 
 }  // namespace finwait::stack

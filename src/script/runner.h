@@ -80,7 +80,9 @@ class Runner {
   // Commands (script_commands.cpp).
   void command(const std::string& text, int line);
 
-  [[noreturn]] void failure(int line, std::string message) const { throw ScriptFailure{line, std::move(message)}; }
+  [[noreturn]] void failure(int line, std::string message) const {
+    throw ScriptFailure{line, std::move(message)};
+  }
   void trace(std::string line);
 
   const Script& script_;

@@ -23,9 +23,15 @@ struct Outcome {
   bool returns_descriptor = false;
 };
 
-Outcome value_of(std::int64_t v) { return Outcome{false, v, Errno::ok, false}; }
-Outcome error_of(Errno e) { return Outcome{false, -1, e, false}; }
-Outcome blocked() { return Outcome{true, 0, Errno::ok, false}; }
+Outcome value_of(std::int64_t v) {
+  return Outcome{false, v, Errno::ok, false};
+}
+Outcome error_of(Errno e) {
+  return Outcome{false, -1, e, false};
+}
+Outcome blocked() {
+  return Outcome{true, 0, Errno::ok, false};
+}
 
 }  // namespace
 
@@ -88,7 +94,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   auto new_script_fd = [&](int stack_fd, bool is_epoll) {
     // The script names the descriptor it expects; any non-negative result matches it.
     int fd = 3;
-    if (c.result.kind == Expr::Kind::integer && c.result.integer >= 0 && !fds_.count(static_cast<int>(c.result.integer))) {
+    if (c.result.kind == Expr::Kind::integer && c.result.integer >= 0 &&
+        !fds_.count(static_cast<int>(c.result.integer))) {
       fd = static_cast<int>(c.result.integer);
     } else {
       while (fds_.count(fd)) ++fd;
@@ -295,7 +302,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
               const Expr* seconds = field(v, "linger");
               if (on == nullptr || seconds == nullptr) failure(line, "SO_LINGER takes {onoff=N, linger=N}");
               o.linger_on = number(*on, line, "onoff") != 0;
-              o.linger_seconds = static_cast<int>(std::max<std::int64_t>(0, number(*seconds, line, "linger")));
+              o.linger_seconds =
+                  static_cast<int>(std::max<std::int64_t>(0, number(*seconds, line, "linger")));
             }
             got_linger = std::pair{o.linger_on ? 1 : 0, o.linger_seconds};
             break;
@@ -372,7 +380,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
                 o.linger2 = seconds(profile_ == Profile::linux ? std::min<std::int64_t>(s, 120) : s);
               }
             }
-            got = o.linger2_negative ? -1 : seconds_of(o.linger2.value_or(t.duration(TunableId::tcp_finwait2)));
+            got =
+                o.linger2_negative ? -1 : seconds_of(o.linger2.value_or(t.duration(TunableId::tcp_finwait2)));
             break;
           case lc::tcp_user_timeout:
             if (set) {
@@ -388,7 +397,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
           case lc::tcp_maxseg: got = 1460; break;
           case lc::tcp_congestion:
             got_string = "cubic";
-            if (set && v.kind == Expr::Kind::string && v.text != "cubic" && v.text != "reno") error = Errno::enoprotoopt;
+            if (set && v.kind == Expr::Kind::string && v.text != "cubic" && v.text != "reno")
+              error = Errno::enoprotoopt;
             break;
           default: error = Errno::enoprotoopt; break;
         }
@@ -409,14 +419,16 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
             const Expr* seconds = field(v, "linger");
             if ((on && number(*on, line, "onoff") != got_linger->first) ||
                 (seconds && number(*seconds, line, "linger") != got_linger->second)) {
-              failure(line, fmt::format("getsockopt gave {{onoff={}, linger={}}}", got_linger->first, got_linger->second));
+              failure(line, fmt::format("getsockopt gave {{onoff={}, linger={}}}", got_linger->first,
+                                        got_linger->second));
             }
           } else if (got_string) {
             if (v.kind == Expr::Kind::string && v.text != *got_string) {
               failure(line, fmt::format("getsockopt gave \"{}\"", *got_string));
             }
           } else if (got && v.kind != Expr::Kind::ellipsis && number(v, line, "the option value") != *got) {
-            failure(line, fmt::format("getsockopt gave [{}], the script expects [{}]", *got, number(v, line, "the option value")));
+            failure(line, fmt::format("getsockopt gave [{}], the script expects [{}]", *got,
+                                      number(v, line, "the option value")));
           }
         }
       }
@@ -492,15 +504,16 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       }
     }
     if (out.error == Errno::ok) {
-      const bool timed_out = pending_ && timeout_ms >= 0 &&
-                             now_us() >= pending_->start_us + timeout_ms * 1000;
+      const bool timed_out =
+          pending_ && timeout_ms >= 0 && now_us() >= pending_->start_us + timeout_ms * 1000;
       if (ready.empty() && timeout_ms != 0 && !timed_out) {
         out = blocked();
       } else {
         out = value_of(static_cast<std::int64_t>(ready.size()));
         // Compare the reported events with the script's.
         const Expr& expected = is_poll ? a[0] : a[1];
-        const std::vector<Expr> items = expected.kind == Expr::Kind::object ? std::vector<Expr>{expected} : expected.items;
+        const std::vector<Expr> items =
+            expected.kind == Expr::Kind::object ? std::vector<Expr>{expected} : expected.items;
         for (std::size_t i = 0; i < items.size() && i < ready.size(); ++i) {
           const Expr* events = field(items[i], is_poll ? "revents" : "events");
           if (events && static_cast<std::uint32_t>(number(*events, line, "events")) != ready[i].second) {
@@ -549,17 +562,19 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     last_event_us_ = end;
     out = value_of(0);
   } else {
-    failure(line, fmt::format("unsupported call {}() (finwait runs: socket bind listen accept connect read write "
-                              "send recv close shutdown fcntl setsockopt getsockopt poll epoll_create epoll_ctl "
-                              "epoll_wait ioctl tcp_state conn_state conn_count quiet)",
-                              name));
+    failure(line,
+            fmt::format("unsupported call {}() (finwait runs: socket bind listen accept connect read write "
+                        "send recv close shutdown fcntl setsockopt getsockopt poll epoll_create epoll_ctl "
+                        "epoll_wait ioctl tcp_state conn_state conn_count quiet)",
+                        name));
   }
 
   *is_blocked = out.blocked;
   if (out.blocked) {
     if (first_attempt) {
       if (!event.time.is_blocking) {
-        failure(line, fmt::format("{}() would block here; write it as a blocking call, T...E {}(...)", name, name));
+        failure(line,
+                fmt::format("{}() would block here; write it as a blocking call, T...E {}(...)", name, name));
       }
       Pending p;
       p.event = &event;
@@ -576,7 +591,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     const std::int64_t end = blocking_end(event, start);
     const std::int64_t tol = tolerance(end - start);
     if (now_us() < end - tol || now_us() > end + tol) {
-      failure(line, fmt::format("{}() returned at {:.6f} s, expected at {:.6f} s", name, now_us() / 1e6, end / 1e6));
+      failure(line, fmt::format("{}() returned at {:.6f} s, expected at {:.6f} s", name, now_us() / 1e6,
+                                end / 1e6));
     }
   }
   trace(fmt::format("{:.6f} {}() = {}{}", now_us() / 1e6, name, out.value,
@@ -587,14 +603,15 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   const bool matches = out.returns_descriptor && expected >= 0 ? out.value >= 0 : out.value == expected;
   if (!matches) {
     failure(line, fmt::format("{}() returned {}{}, the script expects {}{}", name, out.value,
-                              out.error == Errno::ok ? "" : fmt::format(" {}", to_string(out.error)), expected,
-                              c.errno_name ? " " + *c.errno_name : ""));
+                              out.error == Errno::ok ? "" : fmt::format(" {}", to_string(out.error)),
+                              expected, c.errno_name ? " " + *c.errno_name : ""));
   }
   if (out.value == -1 && c.errno_name) {
     const auto want = parse_errno(*c.errno_name);
     if (!want) failure(line, fmt::format("unknown errno {}", *c.errno_name));
     if (*want != out.error) {
-      failure(line, fmt::format("{}() failed with {}, the script expects {}", name, to_string(out.error), *c.errno_name));
+      failure(line, fmt::format("{}() failed with {}, the script expects {}", name, to_string(out.error),
+                                *c.errno_name));
     }
   }
 }

@@ -14,10 +14,22 @@ namespace {
 // Linux sysctls that packetdrill scripts set and that have no counterpart in
 // finwait (congestion control, recovery and pacing details): accepted, no effect.
 constexpr std::array<std::string_view, 17> k_inert_sysctls = {
-    "tcp_frto",           "tcp_dsack",          "tcp_fack",           "tcp_reordering",
-    "tcp_congestion_control", "tcp_slow_start_after_idle", "tcp_recovery", "tcp_tso_win_divisor",
-    "tcp_ecn",            "tcp_pacing_ss_ratio", "tcp_pacing_ca_ratio", "tcp_notsent_lowat",
-    "tcp_min_tso_segs",   "tcp_fastopen",        "tcp_autocorking",    "tcp_mtu_probing",
+    "tcp_frto",
+    "tcp_dsack",
+    "tcp_fack",
+    "tcp_reordering",
+    "tcp_congestion_control",
+    "tcp_slow_start_after_idle",
+    "tcp_recovery",
+    "tcp_tso_win_divisor",
+    "tcp_ecn",
+    "tcp_pacing_ss_ratio",
+    "tcp_pacing_ca_ratio",
+    "tcp_notsent_lowat",
+    "tcp_min_tso_segs",
+    "tcp_fastopen",
+    "tcp_autocorking",
+    "tcp_mtu_probing",
     "tcp_no_metrics_save",
 };
 
@@ -83,8 +95,10 @@ void Runner::command(const std::string& text, int line) {
           // tcp_rmem sets the window scale.
           std::istringstream in(value);
           std::int64_t low = 0, middle = 0, high = 0;
-          if (!(in >> low >> middle >> high)) failure(line, fmt::format("sysctl {}: expected \"min default max\"", name));
-          auto r = tunables.set(name == "tcp_rmem" ? TunableId::tcp_recvspace : TunableId::tcp_sendspace, middle);
+          if (!(in >> low >> middle >> high))
+            failure(line, fmt::format("sysctl {}: expected \"min default max\"", name));
+          auto r =
+              tunables.set(name == "tcp_rmem" ? TunableId::tcp_recvspace : TunableId::tcp_sendspace, middle);
           if (!r) failure(line, r.error());
           if (name == "tcp_rmem") {
             auto m = tunables.set(TunableId::tcp_rmem_max, high);
@@ -114,9 +128,10 @@ void Runner::command(const std::string& text, int line) {
       }
       continue;
     }
-    failure(line, fmt::format("unsupported command: {} (finwait runs defaults.sh, sysctl -q net.ipv4.NAME=VALUE "
-                              "and finwait no -o NAME=VALUE; no shell)",
-                              raw));
+    failure(line,
+            fmt::format("unsupported command: {} (finwait runs defaults.sh, sysctl -q net.ipv4.NAME=VALUE "
+                        "and finwait no -o NAME=VALUE; no shell)",
+                        raw));
   }
 }
 

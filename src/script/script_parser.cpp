@@ -59,7 +59,9 @@ class Parser {
  private:
   using Error = Failure<SyntaxError>;
 
-  Error error(Location where, std::string message) const { return fail(SyntaxError{where, std::move(message)}); }
+  Error error(Location where, std::string message) const {
+    return fail(SyntaxError{where, std::move(message)});
+  }
 
   bool at_end() const { return pos_ >= text_.size(); }
   char peek(std::size_t ahead = 0) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
@@ -246,7 +248,8 @@ class Parser {
       event.action = std::move(*call);
       return event;
     }
-    return error(location(), fmt::format("unexpected '{}': expected '<', '>', a call or a back-quoted command", c));
+    return error(location(),
+                 fmt::format("unexpected '{}': expected '<', '>', a call or a back-quoted command", c));
   }
 
   std::string identifier() {

@@ -49,7 +49,8 @@ void Runner::apply_option(const std::string& name, const std::string& value, int
   } else if (name == "lenient") {
     lenient_ = value.empty() || value == "1" || value == "true";
   } else if (name == "ip_version") {
-    if (value != "ipv4") failure(line, fmt::format("--ip_version={}: finwait scripts run over IPv4 only", value));
+    if (value != "ipv4")
+      failure(line, fmt::format("--ip_version={}: finwait scripts run over IPv4 only", value));
   } else if (name == "tcp_ts_tick_usecs") {
     std::int64_t tick = 0;
     integer(&tick);
@@ -59,9 +60,10 @@ void Runner::apply_option(const std::string& name, const std::string& value, int
     // --mss sizes packetdrill's tun device segments; the stack here uses its
     // own MTU. --define is applied by the parser's caller. Accepted as no-ops.
   } else {
-    failure(line, fmt::format("unsupported option --{} (finwait knows --tolerance_usecs, --tolerance_percent, "
-                              "--mss, --ip_version, --define, --tcp_ts_tick_usecs, --profile, --lenient)",
-                              name));
+    failure(line,
+            fmt::format("unsupported option --{} (finwait knows --tolerance_usecs, --tolerance_percent, "
+                        "--mss, --ip_version, --define, --tcp_ts_tick_usecs, --profile, --lenient)",
+                        name));
   }
 }
 
@@ -115,10 +117,13 @@ ScriptResult Runner::run() {
       advance_to(pending_->end_us + tolerance(pending_->end_us - pending_->start_us));
       check_pending();
       if (pending_) {
-        failure(pending_->event->where.line, fmt::format("the call did not return by {} s", seconds_text(pending_->end_us)));
+        failure(pending_->event->where.line,
+                fmt::format("the call did not return by {} s", seconds_text(pending_->end_us)));
       }
     }
-    if (script_.cleanup_command) command(script_.cleanup_command->command, script_.events.empty() ? 1 : script_.events.back().where.line);
+    if (script_.cleanup_command)
+      command(script_.cleanup_command->command,
+              script_.events.empty() ? 1 : script_.events.back().where.line);
     result_.passed = true;
   } catch (const ScriptFailure& f) {
     result_.passed = false;
@@ -134,8 +139,8 @@ std::int64_t Runner::resolve(TimeSpec::Kind kind, std::int64_t value_us) const {
 
 std::int64_t Runner::tolerance(std::int64_t scripted_gap_us) const {
   // SCRIPTS.md 2: +- max(tolerance_usecs, tolerance_percent x the scripted gap).
-  const auto by_percent = static_cast<std::int64_t>(std::llround(std::abs(static_cast<double>(scripted_gap_us)) *
-                                                                 tolerance_percent_ / 100.0));
+  const auto by_percent = static_cast<std::int64_t>(
+      std::llround(std::abs(static_cast<double>(scripted_gap_us)) * tolerance_percent_ / 100.0));
   return std::max(tolerance_us_, by_percent);
 }
 
@@ -184,8 +189,8 @@ void Runner::strictness_check(const Event& event) {
   // is not fails the script at the next event (packetdrill: at the next '>').
   if (lenient_ || captured_.empty()) return;
   const Captured& c = captured_.front();
-  failure(event.where.line, fmt::format("unexpected packet sent at {} s: {}", seconds_text(c.at.nanoseconds() / 1000),
-                                        describe(c)));
+  failure(event.where.line, fmt::format("unexpected packet sent at {} s: {}",
+                                        seconds_text(c.at.nanoseconds() / 1000), describe(c)));
 }
 
 void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
@@ -223,10 +228,13 @@ void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
   captured_.pop_front();
   const std::int64_t at = c.at.nanoseconds() / 1000;
   auto parsed = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
-  if (!parsed) failure(line, fmt::format("the stack sent a malformed packet ({})", wire::to_string(parsed.error())));
-  const std::string why = wire::mismatch(packet.segment, parsed->tcp, local_isn_.value_or(SeqNum(0)), SeqNum(0));
+  if (!parsed)
+    failure(line, fmt::format("the stack sent a malformed packet ({})", wire::to_string(parsed.error())));
+  const std::string why =
+      wire::mismatch(packet.segment, parsed->tcp, local_isn_.value_or(SeqNum(0)), SeqNum(0));
   if (!why.empty()) {
-    failure(line, fmt::format("expected {}\n    sent {} at {} s\n    ({})", packet.text, describe(c), seconds_text(at), why));
+    failure(line, fmt::format("expected {}\n    sent {} at {} s\n    ({})", packet.text, describe(c),
+                              seconds_text(at), why));
   }
   if (at < low || at > high) {
     failure(line, fmt::format("{} sent at {} s, expected at {} s (+- {} us)", describe(c), seconds_text(at),
@@ -234,8 +242,8 @@ void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
   }
   // TSval: remember how the script's numbers map to the stack's, and check
   // them when --tcp_ts_tick_usecs asks for it.
-  if (auto actual = parsed->tcp.options.timestamps(); actual && packet.segment.options_given &&
-                                                       !packet.segment.options_wildcard) {
+  if (auto actual = parsed->tcp.options.timestamps();
+      actual && packet.segment.options_given && !packet.segment.options_wildcard) {
     if (auto written = packet.segment.options.timestamps()) {
       const std::int64_t offset = std::int64_t{actual->value} - std::int64_t{written->value};
       if (ts_tick_us_ && ts_offset_) {
@@ -309,6 +317,8 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   capture();
 }
 
-ScriptResult run_script(const Script& script, const RunOptions& options) { return Runner(script, options).run(); }
+ScriptResult run_script(const Script& script, const RunOptions& options) {
+  return Runner(script, options).run();
+}
 
 }  // namespace finwait::script

@@ -17,8 +17,8 @@ struct RunOptions {
 
 struct ScriptResult {
   bool passed = false;
-  int line = 0;         // where it failed
-  std::string message;  // what was expected / what was seen
+  int line = 0;                    // where it failed
+  std::string message;             // what was expected / what was seen
   std::vector<std::string> trace;  // with verbose: every event and segment
 };
 

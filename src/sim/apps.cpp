@@ -20,11 +20,13 @@ void ServerApp::step(World& world, Instant now) {
       while (true) {
         auto accepted = s->accept(listener_);
         if (!accepted) break;
-        if (static_cast<std::size_t>(*accepted) >= waiting_.size()) waiting_.resize(static_cast<std::size_t>(*accepted) + 1);
+        if (static_cast<std::size_t>(*accepted) >= waiting_.size())
+          waiting_.resize(static_cast<std::size_t>(*accepted) + 1);
         waiting_[static_cast<std::size_t>(*accepted)] = true;
         serve(*s, *accepted, now);
       }
-    } else if (fd >= 0 && static_cast<std::size_t>(fd) < waiting_.size() && waiting_[static_cast<std::size_t>(fd)]) {
+    } else if (fd >= 0 && static_cast<std::size_t>(fd) < waiting_.size() &&
+               waiting_[static_cast<std::size_t>(fd)]) {
       serve(*s, fd, now);
     }
   }
@@ -55,12 +57,14 @@ void ClientApp::step(World& world, Instant now) {
       s->set_nonblocking(fd, true);
       *s->options(fd) = config_.options;
       (void)s->connect(fd, config_.server, config_.port, now);
-      if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(static_cast<std::size_t>(fd) + 1);
+      if (static_cast<std::size_t>(fd) >= connections_.size())
+        connections_.resize(static_cast<std::size_t>(fd) + 1);
       connections_[static_cast<std::size_t>(fd)].open = true;
     }
   }
   for (int fd : world.ready(host())) {
-    if (fd >= 0 && static_cast<std::size_t>(fd) < connections_.size() && connections_[static_cast<std::size_t>(fd)].open) {
+    if (fd >= 0 && static_cast<std::size_t>(fd) < connections_.size() &&
+        connections_[static_cast<std::size_t>(fd)].open) {
       drive(*s, fd, now);
     }
   }
@@ -95,7 +99,8 @@ void ClientApp::drive(stack::Stack& s, int fd, Instant now) {
       s.options(fd)->linger_seconds = 0;
       (void)s.apply_options(fd, now);
     }
-    if (config_.after == AfterResponse::close || config_.after == AfterResponse::abort) (void)s.close(fd, now);
+    if (config_.after == AfterResponse::close || config_.after == AfterResponse::abort)
+      (void)s.close(fd, now);
     if (config_.after == AfterResponse::shutdown) (void)s.shutdown(fd, tcp::Shutdown::write, now);
     return;
   }

@@ -21,10 +21,10 @@ struct LinkConfig {
   std::string b;
   Duration delay = milliseconds(10);
   std::uint64_t rate_bits_per_second = 0;  // 0: no serialisation delay
-  double loss = 0;        // probability a frame is lost
-  double duplicate = 0;   // probability a frame arrives twice
-  double corrupt = 0;     // probability one byte is flipped (the checksum will catch it)
-  double reorder = 0;     // probability a frame is held back by up to reorder_delay
+  double loss = 0;                         // probability a frame is lost
+  double duplicate = 0;                    // probability a frame arrives twice
+  double corrupt = 0;                      // probability one byte is flipped (the checksum will catch it)
+  double reorder = 0;                      // probability a frame is held back by up to reorder_delay
   Duration reorder_delay = milliseconds(20);
   std::vector<Partition> partitions;
 };

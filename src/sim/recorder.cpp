@@ -5,7 +5,9 @@
 
 namespace finwait::sim {
 
-std::string format_time(Instant t) { return format_duration(t.since_epoch()); }
+std::string format_time(Instant t) {
+  return format_duration(t.since_epoch());
+}
 
 std::string Recorder::to_json(const Record& r) {
   nlohmann::json j;
@@ -29,9 +31,10 @@ std::string Recorder::to_text(const Record& r) {
   const std::string when = fmt::format("{:>12}", format_time(r.at));
   switch (r.kind) {
     case Record::Kind::transition:
-      return fmt::format("{}  {:<7} {:<32} {} -> {}  ({})", when, r.host, r.flow.to_string(), tcp::to_string(r.from),
-                         tcp::to_string(r.to), tcp::to_string(r.cause));
-    case Record::Kind::crash: return fmt::format("{}  {:<7} crashes: its state vanishes, it sends nothing more", when, r.host);
+      return fmt::format("{}  {:<7} {:<32} {} -> {}  ({})", when, r.host, r.flow.to_string(),
+                         tcp::to_string(r.from), tcp::to_string(r.to), tcp::to_string(r.cause));
+    case Record::Kind::crash:
+      return fmt::format("{}  {:<7} crashes: its state vanishes, it sends nothing more", when, r.host);
     case Record::Kind::reboot: return fmt::format("{}  {:<7} reboots with a fresh stack", when, r.host);
     case Record::Kind::note: return fmt::format("{}  {:<7} {}", when, r.host, r.text);
   }

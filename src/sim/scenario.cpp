@@ -5,8 +5,8 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "sim/apps.h"
 #include "time/duration_text.h"
@@ -25,7 +25,8 @@ class Reader {
     return fmt::format("{}: {}", path_, key);
   }
 
-  Result<Duration, std::string> duration(const toml::table& table, const std::string& key, Duration fallback) const {
+  Result<Duration, std::string> duration(const toml::table& table, const std::string& key,
+                                         Duration fallback) const {
     const toml::node* node = table.get(key);
     if (node == nullptr) return fallback;
     if (auto text = node->value<std::string>()) {
@@ -55,7 +56,8 @@ class Reader {
   }
 
   template <class T>
-  Result<T, std::string> number(const toml::table& table, const std::string& key, T fallback, T low, T high) const {
+  Result<T, std::string> number(const toml::table& table, const std::string& key, T fallback, T low,
+                                T high) const {
     const toml::node* node = table.get(key);
     if (node == nullptr) return fallback;
     std::optional<double> v = node->value<double>();
@@ -72,8 +74,8 @@ class Reader {
   std::string path_;
 };
 
-#define FINWAIT_TRY(var, expr)       \
-  auto var##_result = (expr);        \
+#define FINWAIT_TRY(var, expr)                          \
+  auto var##_result = (expr);                           \
   if (!var##_result) return fail(var##_result.error()); \
   auto var = *var##_result
 
@@ -104,14 +106,17 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
+    return fail(
+        fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
   }
   const Reader r(path);
-  static const std::set<std::string> k_top = {"seed", "until", "host", "link", "server", "client", "crash", "reboot"};
+  static const std::set<std::string> k_top = {"seed",   "until",  "host",  "link",
+                                              "server", "client", "crash", "reboot"};
   for (const auto& [key, node] : root) {
     if (!k_top.count(std::string(key.str()))) {
-      return fail(fmt::format("{}: unknown key '{}' (allowed: seed, until, host, link, server, client, crash, reboot)",
-                              r.where(node, std::string(key.str())), key.str()));
+      return fail(fmt::format(
+          "{}: unknown key '{}' (allowed: seed, until, host, link, server, client, crash, reboot)",
+          r.where(node, std::string(key.str())), key.str()));
     }
   }
   FINWAIT_TRY(seed, r.number<std::int64_t>(root, "seed", 1, 0, std::numeric_limits<std::int32_t>::max()));
@@ -126,7 +131,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
     if (array == nullptr) return true;
     for (const toml::node& node : *array) {
       const toml::table* table = node.as_table();
-      if (table == nullptr) return fail(fmt::format("{}: each [[{}]] must be a table", r.where(node, name), name));
+      if (table == nullptr)
+        return fail(fmt::format("{}: each [[{}]] must be a table", r.where(node, name), name));
       auto done = f(*table);
       if (!done) return fail(done.error());
     }
@@ -139,7 +145,9 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
     FINWAIT_TRY(address, r.address(t, "address"));
     FINWAIT_TRY(profile_name, r.text(t, "profile", std::string("linux")));
     auto profile = parse_profile(profile_name);
-    if (!profile) return fail(fmt::format("{}: profile '{}' is unknown (aix, linux, rfc793)", r.where(t, "profile"), profile_name));
+    if (!profile)
+      return fail(fmt::format("{}: profile '{}' is unknown (aix, linux, rfc793)", r.where(t, "profile"),
+                              profile_name));
     h.name = name;
     h.address = address;
     h.profile = *profile;
@@ -151,7 +159,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
         } else if (auto i = value.value<std::int64_t>()) {
           text = std::to_string(*i);
         } else {
-          return fail(fmt::format("{}: a tunable's value is a number or a string", r.where(value, std::string(key.str()))));
+          return fail(fmt::format("{}: a tunable's value is a number or a string",
+                                  r.where(value, std::string(key.str()))));
         }
         h.tunables.emplace_back(std::string(key.str()), text);
       }
@@ -165,7 +174,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
   auto links = each("link", [&](const toml::table& t) -> Result<bool, std::string> {
     LinkConfig l;
     const toml::array* between = t["between"].as_array();
-    if (between == nullptr || between->size() != 2 || !(*between)[0].is_string() || !(*between)[1].is_string()) {
+    if (between == nullptr || between->size() != 2 || !(*between)[0].is_string() ||
+        !(*between)[1].is_string()) {
       return fail(fmt::format("{}: a link needs between = [\"host\", \"host\"]", r.where(t, "between")));
     }
     l.a = *(*between)[0].value<std::string>();
@@ -185,7 +195,9 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
     if (const toml::array* partitions = t["partitions"].as_array()) {
       for (const toml::node& p : *partitions) {
         const toml::table* pt = p.as_table();
-        if (pt == nullptr) return fail(fmt::format("{}: partitions = [{{ from = \"1s\", until = \"5s\" }}]", r.where(p, "partitions")));
+        if (pt == nullptr)
+          return fail(fmt::format("{}: partitions = [{{ from = \"1s\", until = \"5s\" }}]",
+                                  r.where(p, "partitions")));
         FINWAIT_TRY(from, r.duration(*pt, "from", Duration{}));
         FINWAIT_TRY(to, r.duration(*pt, "until", Duration::max()));
         l.partitions.push_back({Instant{} + from, Instant{} + to});
@@ -200,7 +212,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
   auto servers = each("server", [&](const toml::table& t) -> Result<bool, std::string> {
     ServerConfig c;
     FINWAIT_TRY(host, r.text(t, "host"));
-    if (world.stack(host) == nullptr) return fail(fmt::format("{}: no host named {}", r.where(t, "host"), host));
+    if (world.stack(host) == nullptr)
+      return fail(fmt::format("{}: no host named {}", r.where(t, "host"), host));
     FINWAIT_TRY(port, r.number<int>(t, "port", 80, 1, 65535));
     FINWAIT_TRY(bytes, r.number<std::int64_t>(t, "response_bytes", 100, 0, 1 << 24));
     FINWAIT_TRY(close, r.number<int>(t, "close", 1, 0, 1));
@@ -217,7 +230,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
   auto clients = each("client", [&](const toml::table& t) -> Result<bool, std::string> {
     ClientConfig c;
     FINWAIT_TRY(host, r.text(t, "host"));
-    if (world.stack(host) == nullptr) return fail(fmt::format("{}: no host named {}", r.where(t, "host"), host));
+    if (world.stack(host) == nullptr)
+      return fail(fmt::format("{}: no host named {}", r.where(t, "host"), host));
     FINWAIT_TRY(server, r.address(t, "server"));
     FINWAIT_TRY(port, r.number<int>(t, "port", 80, 1, 65535));
     FINWAIT_TRY(connections, r.number<int>(t, "connections", 1, 1, 28000));
@@ -244,7 +258,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
     } else if (after == "crash") {
       c.after = AfterResponse::crash;
     } else {
-      return fail(fmt::format("{}: after = \"{}\" is unknown (close, abort, shutdown, stay, crash)", r.where(t, "after"), after));
+      return fail(fmt::format("{}: after = \"{}\" is unknown (close, abort, shutdown, stay, crash)",
+                              r.where(t, "after"), after));
     }
     world.add_app(std::make_unique<ClientApp>(host, c));
     return true;
@@ -254,7 +269,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
   for (const char* kind : {"crash", "reboot"}) {
     auto events = each(kind, [&](const toml::table& t) -> Result<bool, std::string> {
       FINWAIT_TRY(host, r.text(t, "host"));
-      if (world.stack(host) == nullptr) return fail(fmt::format("{}: no host named {}", r.where(t, "host"), host));
+      if (world.stack(host) == nullptr)
+        return fail(fmt::format("{}: no host named {}", r.where(t, "host"), host));
       FINWAIT_TRY(at, r.duration(t, "at", Duration{}));
       if (std::string_view(kind) == "crash") {
         world.schedule_crash(host, Instant{} + at);

@@ -38,22 +38,28 @@ std::string make_verdict(const StoryResult& r, const StoryConfig& c) {
   }
   std::string cause_text;
   for (const auto& [name, n] : causes) {
-    cause_text += fmt::format("{}{}{}", cause_text.empty() ? "" : ", ", name, total > 1 ? fmt::format(" x{}", n) : "");
+    cause_text +=
+        fmt::format("{}{}{}", cause_text.empty() ? "" : ", ", name, total > 1 ? fmt::format(" x{}", n) : "");
   }
   if (closed == total && total > 0) {
-    const std::string when = first == last ? format_time(first) : fmt::format("{}..{}", format_time(first), format_time(last));
-    if (total == 1) return fmt::format("verdict: {}: the server connection reached CLOSED at {} ({})", r.label, when, cause_text);
-    return fmt::format("verdict: {}: all {} server connections reached CLOSED at {} ({})", r.label, total, when, cause_text);
+    const std::string when =
+        first == last ? format_time(first) : fmt::format("{}..{}", format_time(first), format_time(last));
+    if (total == 1)
+      return fmt::format("verdict: {}: the server connection reached CLOSED at {} ({})", r.label, when,
+                         cause_text);
+    return fmt::format("verdict: {}: all {} server connections reached CLOSED at {} ({})", r.label, total,
+                       when, cause_text);
   }
   std::string states;
-  for (const auto& [name, n] : still) states += fmt::format("{}{} in {}", states.empty() ? "" : ", ", n, name);
+  for (const auto& [name, n] : still)
+    states += fmt::format("{}{} in {}", states.empty() ? "" : ", ", n, name);
   const std::string why = c.profile == Profile::rfc793 ? " (RFC 793 gives FIN-WAIT-2 no timeout)" : "";
   if (total == 1) {
-    return fmt::format("verdict: {}: the server connection is still in {} at {}: nothing bounds it{}", r.label,
-                       still.begin()->first, format_time(r.end), why);
+    return fmt::format("verdict: {}: the server connection is still in {} at {}: nothing bounds it{}",
+                       r.label, still.begin()->first, format_time(r.end), why);
   }
-  return fmt::format("verdict: {}: {} of {} server connections still open at {} ({}): nothing bounds them{}", r.label,
-                     total - closed, total, format_time(r.end), states, why);
+  return fmt::format("verdict: {}: {} of {} server connections still open at {} ({}): nothing bounds them{}",
+                     r.label, total - closed, total, format_time(r.end), states, why);
 }
 
 }  // namespace

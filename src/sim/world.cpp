@@ -8,8 +8,8 @@ namespace finwait::sim {
 
 World::World(std::uint64_t seed) : random_(seed) {}
 
-void World::Observer::on_state_change(const stack::FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause,
-                                      Instant now) {
+void World::Observer::on_state_change(const stack::FlowKey& flow, tcp::State from, tcp::State to,
+                                      tcp::Cause cause, Instant now) {
   Record r;
   r.kind = Record::Kind::transition;
   r.at = now;
@@ -59,7 +59,8 @@ Result<bool, std::string> World::add_link(const LinkConfig& link) {
   if (b < 0) return fail(fmt::format("link: no host named {}", link.b));
   if (a == b) return fail(fmt::format("link: {} cannot link to itself", link.a));
   for (double p : {link.loss, link.duplicate, link.corrupt, link.reorder}) {
-    if (p < 0 || p > 1) return fail(fmt::format("link {}-{}: probabilities must be within 0..1", link.a, link.b));
+    if (p < 0 || p > 1)
+      return fail(fmt::format("link {}-{}: probabilities must be within 0..1", link.a, link.b));
   }
   links_.push_back(Link{link, a, b, {}});
   return true;
@@ -87,7 +88,9 @@ const std::vector<HostConfig> World::hosts() const {
 
 stack::Stack* World::stack(const std::string& host) {
   const int i = host_index(host);
-  return i < 0 || hosts_[static_cast<std::size_t>(i)].crashed ? nullptr : hosts_[static_cast<std::size_t>(i)].stack.get();
+  return i < 0 || hosts_[static_cast<std::size_t>(i)].crashed
+             ? nullptr
+             : hosts_[static_cast<std::size_t>(i)].stack.get();
 }
 
 bool World::crashed(const std::string& host) const {
@@ -149,7 +152,8 @@ void World::transmit(int from, std::span<const std::uint8_t> frame) {
   Instant departs = now_;
   if (c.rate_bits_per_second > 0) {
     departs = std::max(now_, link->busy_until[direction]);
-    const auto serialisation = static_cast<std::int64_t>(frame.size() * 8 * 1'000'000'000ULL / c.rate_bits_per_second);
+    const auto serialisation =
+        static_cast<std::int64_t>(frame.size() * 8 * 1'000'000'000ULL / c.rate_bits_per_second);
     departs = departs + Duration::from_nanoseconds(serialisation);
     link->busy_until[direction] = departs;
   }

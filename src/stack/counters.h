@@ -22,28 +22,28 @@ struct Counters {
   std::uint64_t in_errs = 0;        // InErrs: segments dropped as malformed
   std::uint64_t out_rsts = 0;       // OutRsts
   // Linux TcpExt where it has one:
-  std::uint64_t challenge_acks = 0;     // TCPChallengeACK
-  std::uint64_t listen_drops = 0;       // ListenDrops: SYNs refused, backlog full
-  std::uint64_t abort_on_timeout = 0;   // TCPAbortOnTimeout: retransmission limit
-  std::uint64_t abort_on_linger = 0;    // TCPAbortOnLinger (SO_LINGER 0 and TCP_LINGER2 < 0)
-  std::uint64_t abort_on_data = 0;      // TCPAbortOnData: data after close, or unread at close
-  std::uint64_t abort_on_close = 0;     // TCPAbortOnClose
+  std::uint64_t challenge_acks = 0;    // TCPChallengeACK
+  std::uint64_t listen_drops = 0;      // ListenDrops: SYNs refused, backlog full
+  std::uint64_t abort_on_timeout = 0;  // TCPAbortOnTimeout: retransmission limit
+  std::uint64_t abort_on_linger = 0;   // TCPAbortOnLinger (SO_LINGER 0 and TCP_LINGER2 < 0)
+  std::uint64_t abort_on_data = 0;     // TCPAbortOnData: data after close, or unread at close
+  std::uint64_t abort_on_close = 0;    // TCPAbortOnClose
   // finwait's own, one per way a connection can end:
-  std::uint64_t finwait2_timeouts = 0;            // FinWait2Timeouts
-  std::uint64_t finwait2_halfclosed_timeouts = 0; // FinWait2HalfClosedTimeouts
-  std::uint64_t keepalive_drops = 0;              // KeepaliveDrops
-  std::uint64_t user_timeouts = 0;                // UserTimeouts
-  std::uint64_t keepinit_timeouts = 0;            // KeepinitTimeouts
-  std::uint64_t time_wait_expired = 0;            // TimeWaitExpired
-  std::uint64_t parked = 0;                       // Parked: moved to the compact table
-  std::uint64_t parked_refused = 0;               // ParkedRefused: the cap was reached
+  std::uint64_t finwait2_timeouts = 0;             // FinWait2Timeouts
+  std::uint64_t finwait2_halfclosed_timeouts = 0;  // FinWait2HalfClosedTimeouts
+  std::uint64_t keepalive_drops = 0;               // KeepaliveDrops
+  std::uint64_t user_timeouts = 0;                 // UserTimeouts
+  std::uint64_t keepinit_timeouts = 0;             // KeepinitTimeouts
+  std::uint64_t time_wait_expired = 0;             // TimeWaitExpired
+  std::uint64_t parked = 0;                        // Parked: moved to the compact table
+  std::uint64_t parked_refused = 0;                // ParkedRefused: the cap was reached
   // ICMP:
-  std::uint64_t icmp_echo_replies = 0;    // IcmpOutEchoReps
-  std::uint64_t icmp_unreachables = 0;    // IcmpInDestUnreachs
+  std::uint64_t icmp_echo_replies = 0;  // IcmpOutEchoReps
+  std::uint64_t icmp_unreachables = 0;  // IcmpInDestUnreachs
   // Frames dropped before TCP, by reason (BadSegments:reason).
   std::array<std::uint64_t, wire::k_parse_error_count> bad_segments{};
-  std::uint64_t not_for_us = 0;           // addressed to another host
-  std::uint64_t unknown_protocol = 0;     // neither TCP nor ICMP
+  std::uint64_t not_for_us = 0;        // addressed to another host
+  std::uint64_t unknown_protocol = 0;  // neither TCP nor ICMP
 
   struct Row {
     std::string_view name;

@@ -19,9 +19,7 @@ struct FlowKey {
 
   bool operator==(const FlowKey&) const = default;
   // "198.18.0.2:80-198.18.0.1:40000" (DESIGN.md's `conn` field).
-  std::string to_string() const {
-    return fmt::format("{}:{}-{}:{}", local, local_port, remote, remote_port);
-  }
+  std::string to_string() const { return fmt::format("{}:{}-{}:{}", local, local_port, remote, remote_port); }
 };
 
 // Keyed: the table's key is secret, so peers cannot aim at one bucket.

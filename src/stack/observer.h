@@ -17,7 +17,8 @@ enum class Direction : std::uint8_t { in, out };
 class StackObserver {
  public:
   virtual ~StackObserver() = default;
-  virtual void on_state_change(const FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause, Instant now) {
+  virtual void on_state_change(const FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause,
+                               Instant now) {
     (void)flow, (void)from, (void)to, (void)cause, (void)now;
   }
   // Every IPv4 packet in and out, as bytes on the wire.

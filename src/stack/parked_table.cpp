@@ -6,9 +6,9 @@
 
 namespace finwait::stack {
 
-using wire::SeqNum;
 using wire::seq_gt;
 using wire::seq_lt;
+using wire::SeqNum;
 
 static_assert(sizeof(ParkedEntry) <= 64, "a parked entry must fit in 64 bytes");
 
@@ -20,7 +20,8 @@ ParkedTable::ParkedTable(SipKey key) : key_(key), buckets_(64, 0) {}
 
 std::size_t ParkedTable::bytes_per_entry() const {
   if (size_ == 0) return sizeof(ParkedEntry);
-  const std::size_t total = entries_.capacity() * sizeof(ParkedEntry) + buckets_.capacity() * sizeof(std::uint32_t) +
+  const std::size_t total = entries_.capacity() * sizeof(ParkedEntry) +
+                            buckets_.capacity() * sizeof(std::uint32_t) +
                             free_.capacity() * sizeof(std::uint32_t);
   return total / size_;
 }
@@ -44,7 +45,8 @@ std::uint16_t ParkedTable::list_for(std::int64_t timeout_ns) {
 void ParkedTable::append(std::uint32_t index, std::int64_t timeout_ns, Instant now) {
   ParkedEntry& e = entries_[index];
   e.list = list_for(timeout_ns);
-  e.deadline_ns = timeout_ns == k_no_timeout ? k_no_timeout : (now + Duration::from_nanoseconds(timeout_ns)).nanoseconds();
+  e.deadline_ns = timeout_ns == k_no_timeout ? k_no_timeout
+                                             : (now + Duration::from_nanoseconds(timeout_ns)).nanoseconds();
   DeadlineList& list = lists_[e.list];
   e.list_prev = list.tail;
   e.list_next = 0;

@@ -23,17 +23,17 @@
 namespace finwait::stack {
 
 struct ParkedEntry {
-  FlowKey key;                    // 12
-  std::uint32_t snd_nxt = 0;      // our FIN has been acknowledged: SND.UNA = SND.NXT
+  FlowKey key;                // 12
+  std::uint32_t snd_nxt = 0;  // our FIN has been acknowledged: SND.UNA = SND.NXT
   std::uint32_t rcv_nxt = 0;
   std::uint32_t ts_recent = 0;
   std::uint32_t ts_offset = 0;
   std::int64_t deadline_ns = 0;
-  std::uint32_t list_prev = 0;    // neighbours in the deadline list (index + 1, 0 = none)
+  std::uint32_t list_prev = 0;  // neighbours in the deadline list (index + 1, 0 = none)
   std::uint32_t list_next = 0;
-  std::uint32_t bucket_next = 0;  // next in the hash chain (index + 1, 0 = none)
+  std::uint32_t bucket_next = 0;      // next in the hash chain (index + 1, 0 = none)
   std::uint32_t last_oow_ack_ms = 0;  // rate limit for duplicate ACKs
-  std::uint16_t window = 0;       // the window field to advertise (already scaled)
+  std::uint16_t window = 0;           // the window field to advertise (already scaled)
   std::uint16_t list = 0;
   tcp::State state = tcp::State::time_wait;
   std::uint8_t flags = 0;
@@ -45,9 +45,9 @@ struct ParkedEntry {
 
 // What the stack must do after a segment reached a parked entry.
 struct ParkedOutcome {
-  bool send_ack = false;        // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
-  bool send_reset = false;      // the RFC 9293 3.10.7.1 reset for this segment
-  bool new_syn = false;         // a new SYN may open a new connection: the entry is gone
+  bool send_ack = false;           // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+  bool send_reset = false;         // the RFC 9293 3.10.7.1 reset for this segment
+  bool new_syn = false;            // a new SYN may open a new connection: the entry is gone
   std::optional<tcp::State> next;  // the entry moved to this state (CLOSED: it is gone)
   tcp::Cause cause = tcp::Cause::fin_received;
 };
@@ -68,8 +68,8 @@ class ParkedTable {
 
   // RFC 9293 3.10.7.4 for FIN-WAIT-2 and TIME-WAIT, as Linux's
   // tcp_timewait_state_process() does it. `time_wait` is the 2 MSL to (re)start.
-  ParkedOutcome on_segment(std::uint32_t index, const wire::TcpSegment& segment, Instant now, Duration time_wait,
-                           bool rfc1337, Duration oow_ack_gap);
+  ParkedOutcome on_segment(std::uint32_t index, const wire::TcpSegment& segment, Instant now,
+                           Duration time_wait, bool rfc1337, Duration oow_ack_gap);
 
   Instant next_deadline() const;
   // Removes every entry whose deadline has come, calling f(entry, cause) first.

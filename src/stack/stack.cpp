@@ -56,8 +56,8 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
   if (auto parked = parked_.find(flow)) {
     const ParkedEntry entry = parked_.entry(*parked);
     const ParkedOutcome out = parked_.on_segment(
-        *parked, seg, now, tunables_.duration(TunableId::tcp_timewait), tunables_.enabled(TunableId::tcp_rfc1337),
-        tunables_.duration(TunableId::tcp_invalid_ratelimit));
+        *parked, seg, now, tunables_.duration(TunableId::tcp_timewait),
+        tunables_.enabled(TunableId::tcp_rfc1337), tunables_.duration(TunableId::tcp_invalid_ratelimit));
     if (out.next) note_transition(flow, entry.state, *out.next, out.cause, now);
     if (out.send_ack) emit_parked_ack(parked_.entry(*parked), now);
     if (out.send_reset) emit_reset_for(packet, now);
@@ -83,7 +83,8 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   Socket& listener = sockets_[static_cast<std::size_t>(listener_fd)];
   // The backlog bounds the SYN and accept queues together; a full one drops
   // the SYN (the peer retries), as Linux does.
-  if (listener.syn_queue + listener.accept_queue.size() >= static_cast<std::size_t>(std::max(listener.backlog, 1))) {
+  if (listener.syn_queue + listener.accept_queue.size() >=
+      static_cast<std::size_t>(std::max(listener.backlog, 1))) {
     ++counters_.listen_drops;
     return;
   }
@@ -113,7 +114,9 @@ void Stack::on_timer(Instant now) {
   });
 }
 
-Instant Stack::next_deadline() const { return std::min(wheel_.next_wakeup(), parked_.next_deadline()); }
+Instant Stack::next_deadline() const {
+  return std::min(wheel_.next_wakeup(), parked_.next_deadline());
+}
 
 // --- connections ------------------------------------------------------------
 
@@ -315,13 +318,16 @@ void Stack::emit_parked_ack(const ParkedEntry& entry, Instant now) {
 // --- sockets --------------------------------------------------------------------
 
 Stack::Socket* Stack::socket_at(int fd) {
-  if (fd < 0 || static_cast<std::size_t>(fd) >= sockets_.size() || !sockets_[static_cast<std::size_t>(fd)].open) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= sockets_.size() ||
+      !sockets_[static_cast<std::size_t>(fd)].open) {
     return nullptr;
   }
   return &sockets_[static_cast<std::size_t>(fd)];
 }
 
-const Stack::Socket* Stack::socket_at(int fd) const { return const_cast<Stack*>(this)->socket_at(fd); }
+const Stack::Socket* Stack::socket_at(int fd) const {
+  return const_cast<Stack*>(this)->socket_at(fd);
+}
 
 tcp::Connection* Stack::connection_of(int fd) {
   Socket* s = socket_at(fd);
@@ -330,9 +336,13 @@ tcp::Connection* Stack::connection_of(int fd) {
   return slot.connection ? &*slot.connection : nullptr;
 }
 
-const tcp::Connection* Stack::connection_of(int fd) const { return const_cast<Stack*>(this)->connection_of(fd); }
+const tcp::Connection* Stack::connection_of(int fd) const {
+  return const_cast<Stack*>(this)->connection_of(fd);
+}
 
-bool Stack::valid(int fd) const { return socket_at(fd) != nullptr; }
+bool Stack::valid(int fd) const {
+  return socket_at(fd) != nullptr;
+}
 
 int Stack::socket() {
   int fd;
@@ -362,7 +372,9 @@ void Stack::release_socket(int fd) {
   free_fds_.push_back(fd);
 }
 
-bool Stack::port_in_use(std::uint16_t port) const { return bound_by_port_.count(port) > 0; }
+bool Stack::port_in_use(std::uint16_t port) const {
+  return bound_by_port_.count(port) > 0;
+}
 
 Errno Stack::bind(int fd, Ipv4Address address, std::uint16_t port) {
   Socket* s = socket_at(fd);
@@ -395,7 +407,8 @@ Errno Stack::listen(int fd, int backlog) {
   if (!s->bound || s->local_port == 0) {
     // Linux binds an ephemeral port for a listen() without bind().
     std::uint16_t port = 0;
-    for (std::int64_t p = tunables_.get(TunableId::tcp_ephemeral_low); p <= tunables_.get(TunableId::tcp_ephemeral_high); ++p) {
+    for (std::int64_t p = tunables_.get(TunableId::tcp_ephemeral_low);
+         p <= tunables_.get(TunableId::tcp_ephemeral_high); ++p) {
       if (!port_in_use(static_cast<std::uint16_t>(p))) {
         port = static_cast<std::uint16_t>(p);
         break;
@@ -417,7 +430,8 @@ int Stack::find_listener(Ipv4Address address, std::uint16_t port) const {
   if (it == bound_by_port_.end()) return -1;
   for (int fd : it->second) {
     const Socket& s = sockets_[static_cast<std::size_t>(fd)];
-    if (s.listening && !s.closing && (s.local_address == address || s.local_address == Ipv4Address{})) return fd;
+    if (s.listening && !s.closing && (s.local_address == address || s.local_address == Ipv4Address{}))
+      return fd;
   }
   return -1;
 }
@@ -462,14 +476,13 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
   const Ipv4Address local = config_.address;
   FlowKey flow{local, address, s->local_port, port};
   if (!s->bound || s->local_port == 0) {
-    auto chosen = ports_.allocate(local, address, port,
-                                  static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_low)),
-                                  static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_high)),
-                                  [&](std::uint16_t p) {
-                                    const FlowKey candidate{local, address, p, port};
-                                    return port_in_use(p) || flow_table_.find(candidate).has_value() ||
-                                           parked_.find(candidate).has_value();
-                                  });
+    auto chosen = ports_.allocate(
+        local, address, port, static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_low)),
+        static_cast<std::uint16_t>(tunables_.get(TunableId::tcp_ephemeral_high)), [&](std::uint16_t p) {
+          const FlowKey candidate{local, address, p, port};
+          return port_in_use(p) || flow_table_.find(candidate).has_value() ||
+                 parked_.find(candidate).has_value();
+        });
     if (!chosen) return Errno::eaddrnotavail;
     flow.local_port = *chosen;
     s->bound = true;
@@ -648,8 +661,9 @@ SocketReadiness Stack::readiness(int fd) const {
   const bool can_send = state == State::established || state == State::close_wait;
   r.writable = (can_send && c->send_space() > 0) || r.error;
   // Linux's tcp_poll(): EPOLLHUP once both directions are shut, or the connection is gone.
-  r.hangup = c->is_closed() || (c->end_of_stream() && (state == State::fin_wait_2 || state == State::time_wait ||
-                                                       state == State::last_ack || state == State::closing));
+  r.hangup =
+      c->is_closed() || (c->end_of_stream() && (state == State::fin_wait_2 || state == State::time_wait ||
+                                                state == State::last_ack || state == State::closing));
   return r;
 }
 
@@ -728,7 +742,8 @@ std::vector<Stack::ConnectionInfo> Stack::connections(Instant now) const {
 std::vector<Stack::ListenerInfo> Stack::listeners() const {
   std::vector<ListenerInfo> out;
   for (const Socket& s : sockets_) {
-    if (s.open && s.listening) out.push_back({s.local_address, s.local_port, s.accept_queue.size(), s.backlog});
+    if (s.open && s.listening)
+      out.push_back({s.local_address, s.local_port, s.accept_queue.size(), s.backlog});
   }
   return out;
 }

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <unordered_map>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/errno.h"
@@ -109,7 +109,8 @@ class Stack {
     out.swap(ready_);
     ready_.clear();
     for (int fd : out) {
-      if (fd >= 0 && static_cast<std::size_t>(fd) < sockets_.size()) sockets_[static_cast<std::size_t>(fd)].in_ready = false;
+      if (fd >= 0 && static_cast<std::size_t>(fd) < sockets_.size())
+        sockets_[static_cast<std::size_t>(fd)].in_ready = false;
     }
   }
 

@@ -19,15 +19,17 @@ Connection::Connection(const ConnectionConfig& config)
       local_mss_(config.local_mss),
       timestamp_offset_(config.timestamp_offset),
       rtt_(config.tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
-                                                          : RttEstimator::Flavor::linux,
-           config.tunables->duration(TunableId::tcp_rto_initial), config.tunables->duration(TunableId::tcp_rto_min),
+                                                         : RttEstimator::Flavor::linux,
+           config.tunables->duration(TunableId::tcp_rto_initial),
+           config.tunables->duration(TunableId::tcp_rto_min),
            config.tunables->duration(TunableId::tcp_rto_max)) {
   FINWAIT_CHECK(tunables_ != nullptr);
-  send_queue_.set_capacity(options_.send_buffer.value_or(
-      static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
-  receive_queue_.set_capacity(options_.receive_buffer.value_or(
-      static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace))));
-  ack_scheduler_.configure(tunables().duration(TunableId::tcp_delack_min), tunables().enabled(TunableId::tcp_nodelayack));
+  send_queue_.set_capacity(
+      options_.send_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
+  receive_queue_.set_capacity(
+      options_.receive_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace))));
+  ack_scheduler_.configure(tunables().duration(TunableId::tcp_delack_min),
+                           tunables().enabled(TunableId::tcp_nodelayack));
 }
 
 Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, Instant now) {
@@ -63,7 +65,8 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.rcv_adv_ = c.rcv_nxt_;
   c.note_timestamps(syn);
   c.offer_ = answer_offer(c.our_offer(now), syn.options);
-  c.apply_negotiated(negotiate(c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));
+  c.apply_negotiated(
+      negotiate(c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));
   // RFC 7323 2.2: the window of a SYN is never scaled.
   c.snd_wnd_ = syn.window;
   c.max_snd_wnd_ = c.snd_wnd_;
@@ -113,7 +116,9 @@ std::uint32_t Connection::effective_mss() const {
   return std::max(mss, k_min_mss + options) - options;
 }
 
-Duration Connection::rto() const { return rtt_.rto(); }
+Duration Connection::rto() const {
+  return rtt_.rto();
+}
 
 std::size_t Connection::unsent_bytes() const {
   const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
@@ -258,7 +263,8 @@ CloseOutcome Connection::close(Instant now) {
     default: break;
   }
   const bool resets = state_ == State::syn_received || state_ == State::established ||
-                      state_ == State::close_wait || state_ == State::fin_wait_1 || state_ == State::fin_wait_2;
+                      state_ == State::close_wait || state_ == State::fin_wait_1 ||
+                      state_ == State::fin_wait_2;
   if (!receive_queue_.empty()) {
     // RFC 2525 2.17 (RFC 1122 4.2.2.13): closing with unread data resets, so
     // the peer learns that data was lost.

@@ -58,9 +58,9 @@ enum class Shutdown : std::uint8_t { read, write, both };
 
 // What close() did.
 enum class CloseOutcome : std::uint8_t {
-  closed,    // nothing left: the connection is CLOSED (SYN-SENT, or aborted)
-  orphaned,  // it goes on without the application (FIN sent or queued)
-  lingering, // SO_LINGER {1, N}: a linger_done event follows
+  closed,     // nothing left: the connection is CLOSED (SYN-SENT, or aborted)
+  orphaned,   // it goes on without the application (FIN sent or queued)
+  lingering,  // SO_LINGER {1, N}: a linger_done event follows
 };
 
 class Connection {
@@ -68,8 +68,8 @@ class Connection {
   // RFC 9293 3.10.1 OPEN, active: sends <SEQ=ISS><CTL=SYN>, enters SYN-SENT.
   static Connection open_active(const ConnectionConfig& config, wire::SeqNum iss, Instant now);
   // A SYN reached a listener: sends the SYN-ACK, enters SYN-RECEIVED.
-  static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn, wire::SeqNum iss,
-                                 Instant now);
+  static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn,
+                                 wire::SeqNum iss, Instant now);
 
   Connection(Connection&&) = default;
   Connection& operator=(Connection&&) = default;
@@ -184,10 +184,10 @@ class Connection {
   void send_ack(Instant now);
   void send_challenge_ack(Instant now);
   void send_rate_limited_ack(Instant now);
-  void send_reset_active(Instant now);       // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>
+  void send_reset_active(Instant now);                             // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>
   void send_reset_reply(const wire::TcpSegment& to, Instant now);  // RFC 9293 3.10.7.1 form
-  void send_window_probe(Instant now);       // <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data
-  void output(Instant now);                  // send what the windows allow
+  void send_window_probe(Instant now);                             // <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data
+  void output(Instant now);                                        // send what the windows allow
   bool send_data_segment(wire::SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now);
   void retransmit_first(Instant now);
   void schedule_ack(Instant now);
@@ -247,17 +247,17 @@ class Connection {
   std::uint32_t ts_recent_ = 0;
 
   // Sending.
-  ByteQueue send_queue_;          // bytes from send_base_ on, acknowledged or not
-  wire::SeqNum send_base_;        // sequence number of send_queue_'s first byte
-  bool fin_queued_ = false;       // the application asked for a FIN
+  ByteQueue send_queue_;     // bytes from send_base_ on, acknowledged or not
+  wire::SeqNum send_base_;   // sequence number of send_queue_'s first byte
+  bool fin_queued_ = false;  // the application asked for a FIN
   bool fin_sent_ = false;
-  wire::SeqNum last_small_end_;         // end of the last segment shorter than the MSS (Nagle, Minshall)
+  wire::SeqNum last_small_end_;  // end of the last segment shorter than the MSS (Nagle, Minshall)
   wire::SeqNum fin_seq_;
   std::vector<SentSegment> in_flight_;
   std::size_t in_flight_head_ = 0;
   std::uint32_t cwnd_ = 0;
   std::uint32_t ssthresh_ = 0xffffffff;
-  wire::SeqNum recovery_point_;   // after an RTO, until snd_una passes it
+  wire::SeqNum recovery_point_;  // after an RTO, until snd_una passes it
   bool in_loss_recovery_ = false;
 
   // Receiving.
@@ -271,7 +271,7 @@ class Connection {
 
   // Timers: one deadline each; next_deadline() is their minimum.
   Instant retransmit_at_ = Instant::never();
-  int retransmits_ = 0;            // consecutive expiries for the oldest segment
+  int retransmits_ = 0;                       // consecutive expiries for the oldest segment
   Instant retrans_stamp_ = Instant::never();  // first transmission of what is being retransmitted
   Instant loss_probe_at_ = Instant::never();
   bool loss_probe_out_ = false;
@@ -280,7 +280,7 @@ class Connection {
   Instant persist_since_ = Instant::never();
   Instant keepalive_at_ = Instant::never();
   int keepalive_probes_ = 0;
-  Instant last_received_;          // keepalive idle clock
+  Instant last_received_;  // keepalive idle clock
   Instant finwait2_at_ = Instant::never();
   bool finwait2_orphan_timer_ = false;
   Instant time_wait_at_ = Instant::never();

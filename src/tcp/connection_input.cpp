@@ -6,11 +6,11 @@
 
 namespace finwait::tcp {
 
-using wire::SeqNum;
 using wire::seq_ge;
 using wire::seq_gt;
 using wire::seq_le;
 using wire::seq_lt;
+using wire::SeqNum;
 using wire::TcpSegment;
 
 void Connection::on_segment(const TcpSegment& segment, Instant now) {
@@ -52,7 +52,8 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   rcv_nxt_ = segment.seq + 1;
   rcv_adv_ = rcv_nxt_;
   note_timestamps(segment);
-  apply_negotiated(negotiate(offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
+  apply_negotiated(
+      negotiate(offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
   last_received_ = now;
   // RFC 7323 2.2: the window of a SYN is never scaled.
   snd_wnd_ = segment.window;
@@ -163,7 +164,8 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
       segment.seq + static_cast<std::uint32_t>(segment.payload.size()) == rcv_nxt_ &&
       (state_ != State::close_wait && state_ != State::closing && state_ != State::last_ack)) {
     process_fin(now);
-  } else if (segment.flags.fin_set() && seq_lt(segment.seq + static_cast<std::uint32_t>(segment.payload.size()), rcv_nxt_)) {
+  } else if (segment.flags.fin_set() &&
+             seq_lt(segment.seq + static_cast<std::uint32_t>(segment.payload.size()), rcv_nxt_)) {
     send_ack(now);  // a retransmitted FIN: acknowledge it again
   } else if (had_text && rcv_nxt_ != rcv_before) {
     schedule_ack(now);
@@ -381,7 +383,8 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   }
   const auto skip = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, segment.seq));
   auto fresh = segment.payload.subspan(skip);
-  const std::size_t taken = receive_queue_.append(fresh.first(std::min(fresh.size(), static_cast<std::size_t>(receive_window()))));
+  const std::size_t taken =
+      receive_queue_.append(fresh.first(std::min(fresh.size(), static_cast<std::size_t>(receive_window()))));
   rcv_nxt_ += static_cast<std::uint32_t>(taken);
   if (taken > 0) {
     ack_scheduler_.on_data(taken, receive_window() + static_cast<std::uint32_t>(taken), now);
@@ -426,8 +429,8 @@ void Connection::process_fin(Instant now) {
 
 // TIME-WAIT (RFC 9293 3.10.7.4; Linux's tcp_timewait_state_process()).
 void Connection::on_segment_time_wait(const TcpSegment& segment, Instant now) {
-  const bool in_window_bare = segment.seq == rcv_nxt_ && segment.payload.empty() && !segment.flags.syn_set() &&
-                              !segment.flags.fin_set();
+  const bool in_window_bare = segment.seq == rcv_nxt_ && segment.payload.empty() &&
+                              !segment.flags.syn_set() && !segment.flags.fin_set();
   if (segment.flags.rst_set()) {
     // RFC 9293: a RST ends TIME-WAIT. RFC 1337 (tcp_rfc1337=1): ignore it, so
     // that an old RST cannot cut TIME-WAIT short ("TIME-WAIT assassination").

@@ -58,7 +58,8 @@ std::uint32_t Connection::initial_window() const {
   // the size the peer will send (less 12 bytes of timestamps once agreed).
   std::uint32_t mss = local_mss_;
   if (state_ != State::syn_sent && negotiated_.timestamps) mss -= 12;
-  const std::uint32_t window = std::min<std::uint32_t>(0xffff, static_cast<std::uint32_t>(receive_queue_.free_space()));
+  const std::uint32_t window =
+      std::min<std::uint32_t>(0xffff, static_cast<std::uint32_t>(receive_queue_.free_space()));
   return window / mss * mss;
 }
 
@@ -92,7 +93,9 @@ void Connection::send_handshake(Instant now) {
   if (retransmit_at_ == Instant::never()) arm_retransmit(now);
 }
 
-void Connection::send_ack(Instant now) { transmit(make_segment(k_ack, snd_nxt_, now), now); }
+void Connection::send_ack(Instant now) {
+  transmit(make_segment(k_ack, snd_nxt_, now), now);
+}
 
 void Connection::send_challenge_ack(Instant now) {
   // RFC 5961 7: challenge ACKs are rate-limited, per connection (Linux's
@@ -154,8 +157,7 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
       wire::seq_lt(seq, data_end) ? static_cast<std::uint32_t>(wire::seq_diff(data_end, seq)) : 0;
   const std::uint32_t length = std::min(max_length, available);
   // The FIN rides on the segment that carries the last byte, if it is queued.
-  const bool with_fin = fin_queued_ && seq + length == data_end &&
-                        (!fin_sent_ || fin_seq_ == data_end);
+  const bool with_fin = fin_queued_ && seq + length == data_end && (!fin_sent_ || fin_seq_ == data_end);
   if (length == 0 && !with_fin) return false;
   std::uint8_t flags = k_ack;
   if (length > 0 && seq + length == data_end) flags |= TcpFlags::psh;

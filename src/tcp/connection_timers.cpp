@@ -95,7 +95,8 @@ void Connection::on_timer(Instant now) {
 }
 
 bool Connection::user_timeout_expired(Instant since, Instant now) const {
-  return !options_.user_timeout.is_zero() && since != Instant::never() && now - since >= options_.user_timeout;
+  return !options_.user_timeout.is_zero() && since != Instant::never() &&
+         now - since >= options_.user_timeout;
 }
 
 int Connection::retry_limit() const {
@@ -162,8 +163,8 @@ void Connection::arm_loss_probe(Instant now) {
   // recovery, schedule a probe two RTTs after the last transmission, plus
   // room for a delayed ACK when a single segment is in flight.
   const std::int64_t early_retrans = tunables().get(TunableId::tcp_early_retrans);
-  if ((early_retrans != 3 && early_retrans != 4) || !negotiated_.sack || in_loss_recovery_ || loss_probe_out_ ||
-      flight_size() == 0 || !is_synchronized(state_)) {
+  if ((early_retrans != 3 && early_retrans != 4) || !negotiated_.sack || in_loss_recovery_ ||
+      loss_probe_out_ || flight_size() == 0 || !is_synchronized(state_)) {
     return;
   }
   Duration timeout = tunables().duration(TunableId::tcp_rto_initial);

@@ -14,18 +14,18 @@ struct SocketOptions {
   // makes close() wait until the FIN is acknowledged or N seconds pass.
   bool linger_on = false;
   int linger_seconds = 0;
-  bool keepalive = false;                    // SO_KEEPALIVE
-  std::optional<Duration> keepalive_idle;    // TCP_KEEPIDLE, else tcp_keepidle
+  bool keepalive = false;                      // SO_KEEPALIVE
+  std::optional<Duration> keepalive_idle;      // TCP_KEEPIDLE, else tcp_keepidle
   std::optional<Duration> keepalive_interval;  // TCP_KEEPINTVL, else tcp_keepintvl
-  std::optional<int> keepalive_count;        // TCP_KEEPCNT, else tcp_keepcnt
+  std::optional<int> keepalive_count;          // TCP_KEEPCNT, else tcp_keepcnt
   // TCP_LINGER2: nullopt uses tcp_finwait2; a negative value closes an orphan
   // in FIN_WAIT_2 at once with RST (Linux).
   std::optional<Duration> linger2;
   bool linger2_negative = false;
-  Duration user_timeout;                     // TCP_USER_TIMEOUT; zero = off
-  std::optional<int> syn_count;              // TCP_SYNCNT, else tcp_syn_retries
-  bool nodelay = false;                      // TCP_NODELAY: no Nagle
-  std::optional<std::uint32_t> send_buffer;  // SO_SNDBUF
+  Duration user_timeout;                        // TCP_USER_TIMEOUT; zero = off
+  std::optional<int> syn_count;                 // TCP_SYNCNT, else tcp_syn_retries
+  bool nodelay = false;                         // TCP_NODELAY: no Nagle
+  std::optional<std::uint32_t> send_buffer;     // SO_SNDBUF
   std::optional<std::uint32_t> receive_buffer;  // SO_RCVBUF
 };
 

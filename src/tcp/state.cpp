@@ -26,13 +26,21 @@ constexpr std::array<StateNames, 11> k_names{{
     {State::time_wait, "TIME-WAIT", "TIME_WAIT", "TCP_TIME_WAIT"},
 }};
 
-const StateNames& names_of(State state) { return k_names[static_cast<std::size_t>(state)]; }
+const StateNames& names_of(State state) {
+  return k_names[static_cast<std::size_t>(state)];
+}
 
 }  // namespace
 
-std::string_view to_string(State state) { return names_of(state).rfc; }
-std::string_view netstat_name(State state) { return names_of(state).netstat; }
-std::string_view linux_name(State state) { return names_of(state).linux; }
+std::string_view to_string(State state) {
+  return names_of(state).rfc;
+}
+std::string_view netstat_name(State state) {
+  return names_of(state).netstat;
+}
+std::string_view linux_name(State state) {
+  return names_of(state).linux;
+}
 
 std::optional<State> parse_linux_name(std::string_view name) {
   for (const auto& n : k_names) {

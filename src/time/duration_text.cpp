@@ -12,8 +12,9 @@ std::optional<Duration> parse_duration(std::string_view text) {
     std::int64_t ns;
   };
   // Longest suffixes first, so "ms" is not read as "m" + "s".
-  static constexpr Unit k_units[] = {{"us", 1'000},           {"ms", 1'000'000},           {"s", 1'000'000'000},
-                                     {"m", 60'000'000'000},   {"h", 3'600'000'000'000},   {"d", 86'400'000'000'000}};
+  static constexpr Unit k_units[] = {
+      {"us", 1'000},         {"ms", 1'000'000},        {"s", 1'000'000'000},
+      {"m", 60'000'000'000}, {"h", 3'600'000'000'000}, {"d", 86'400'000'000'000}};
   for (const Unit& unit : k_units) {
     if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
     const std::string_view number = text.substr(0, text.size() - unit.suffix.size());

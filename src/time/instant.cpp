@@ -27,12 +27,15 @@ std::string format_duration(Duration d) {
   const std::int64_t h = total_s / 3600;
   const std::int64_t m = (total_s / 60) % 60;
   const std::int64_t s = total_s % 60;
-  std::string out = h > 0 ? fmt::format("{}{}h{:02}m{:02}s", sign, h, m, s) : fmt::format("{}{}m{:02}s", sign, m, s);
+  std::string out =
+      h > 0 ? fmt::format("{}{}h{:02}m{:02}s", sign, h, m, s) : fmt::format("{}{}m{:02}s", sign, m, s);
   if (ms != 0) out.insert(out.size() - 1, fmt::format(".{:03}", ms));
   return out;
 }
 
-std::ostream& operator<<(std::ostream& out, Duration d) { return out << format_duration(d); }
+std::ostream& operator<<(std::ostream& out, Duration d) {
+  return out << format_duration(d);
+}
 
 std::ostream& operator<<(std::ostream& out, Instant t) {
   if (t == Instant::never()) return out << "never";

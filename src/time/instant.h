@@ -5,8 +5,8 @@
 #pragma once
 
 #include <compare>
-#include <iosfwd>
 #include <cstdint>
+#include <iosfwd>
 #include <limits>
 #include <string>
 
@@ -39,12 +39,24 @@ class Duration {
   std::int64_t ns_ = 0;
 };
 
-constexpr Duration nanoseconds(std::int64_t n) { return Duration::from_nanoseconds(n); }
-constexpr Duration microseconds(std::int64_t n) { return Duration::from_nanoseconds(n * 1000); }
-constexpr Duration milliseconds(std::int64_t n) { return Duration::from_nanoseconds(n * 1'000'000); }
-constexpr Duration seconds(std::int64_t n) { return Duration::from_nanoseconds(n * 1'000'000'000); }
-constexpr Duration minutes(std::int64_t n) { return seconds(n * 60); }
-constexpr Duration hours(std::int64_t n) { return seconds(n * 3600); }
+constexpr Duration nanoseconds(std::int64_t n) {
+  return Duration::from_nanoseconds(n);
+}
+constexpr Duration microseconds(std::int64_t n) {
+  return Duration::from_nanoseconds(n * 1000);
+}
+constexpr Duration milliseconds(std::int64_t n) {
+  return Duration::from_nanoseconds(n * 1'000'000);
+}
+constexpr Duration seconds(std::int64_t n) {
+  return Duration::from_nanoseconds(n * 1'000'000'000);
+}
+constexpr Duration minutes(std::int64_t n) {
+  return seconds(n * 60);
+}
+constexpr Duration hours(std::int64_t n) {
+  return seconds(n * 3600);
+}
 
 class Instant {
  public:
@@ -58,7 +70,8 @@ class Instant {
 
   constexpr Instant operator+(Duration d) const {
     // Saturate, so that now + Duration::max() is never() rather than a wrap.
-    if (d.nanoseconds() > 0 && ns_ > std::numeric_limits<std::int64_t>::max() - d.nanoseconds()) return never();
+    if (d.nanoseconds() > 0 && ns_ > std::numeric_limits<std::int64_t>::max() - d.nanoseconds())
+      return never();
     return Instant(ns_ + d.nanoseconds());
   }
   constexpr Instant operator-(Duration d) const { return Instant(ns_ - d.nanoseconds()); }

@@ -145,7 +145,8 @@ void TimingWheel::collect_due(std::int64_t now_ns) {
     node = next;
   }
   std::sort(due_.begin(), due_.end(), [](const TimerNode* a, const TimerNode* b) {
-    return a->deadline_ns_ != b->deadline_ns_ ? a->deadline_ns_ < b->deadline_ns_ : a->sequence_ < b->sequence_;
+    return a->deadline_ns_ != b->deadline_ns_ ? a->deadline_ns_ < b->deadline_ns_
+                                              : a->sequence_ < b->sequence_;
   });
 }
 

@@ -1,6 +1,6 @@
 // finwait: one command, many subcommands (DESIGN.md "Commands").
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "tools/command.h"
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "script/script.h"
@@ -36,7 +36,8 @@ int run_scripts(const ScriptOptions& o) {
     if (fs::is_directory(path, ec)) {
       std::vector<std::string> found;
       for (const auto& entry : fs::recursive_directory_iterator(path)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".pkt") found.push_back(entry.path().string());
+        if (entry.is_regular_file() && entry.path().extension() == ".pkt")
+          found.push_back(entry.path().string());
       }
       std::sort(found.begin(), found.end());
       if (found.empty()) {
@@ -73,9 +74,12 @@ int run_scripts(const ScriptOptions& o) {
   run_options.verbose = o.verbose;
   if (!o.profile.empty()) run_options.options.emplace_back("profile", o.profile);
   if (o.lenient) run_options.options.emplace_back("lenient", "1");
-  if (o.tolerance_usecs) run_options.options.emplace_back("tolerance_usecs", std::to_string(*o.tolerance_usecs));
-  if (o.tolerance_percent) run_options.options.emplace_back("tolerance_percent", fmt::format("{}", *o.tolerance_percent));
-  if (o.ts_tick_usecs) run_options.options.emplace_back("tcp_ts_tick_usecs", std::to_string(*o.ts_tick_usecs));
+  if (o.tolerance_usecs)
+    run_options.options.emplace_back("tolerance_usecs", std::to_string(*o.tolerance_usecs));
+  if (o.tolerance_percent)
+    run_options.options.emplace_back("tolerance_percent", fmt::format("{}", *o.tolerance_percent));
+  if (o.ts_tick_usecs)
+    run_options.options.emplace_back("tcp_ts_tick_usecs", std::to_string(*o.ts_tick_usecs));
 
   int passed = 0;
   int failed = 0;
@@ -104,16 +108,20 @@ int run_scripts(const ScriptOptions& o) {
 
 void add_script_command(CLI::App& app, CommandResult& result) {
   auto o = std::make_shared<ScriptOptions>();
-  auto* cmd = app.add_subcommand("script", "Run packetdrill-dialect scripts (shared/SCRIPTS.md) in virtual time");
+  auto* cmd =
+      app.add_subcommand("script", "Run packetdrill-dialect scripts (shared/SCRIPTS.md) in virtual time");
   cmd->add_option("paths", o->paths, "script files, or directories of .pkt files")->required();
   cmd->add_option("--profile", o->profile, "tunable defaults: linux (default), aix, rfc793")
       ->check(CLI::IsMember({"linux", "aix", "rfc793"}));
-  cmd->add_flag("--lenient", o->lenient, "notice unexpected packets only at the next '>' line, as packetdrill");
+  cmd->add_flag("--lenient", o->lenient,
+                "notice unexpected packets only at the next '>' line, as packetdrill");
   cmd->add_flag("--verbose", o->verbose, "print every event and segment");
   cmd->add_flag("--json", o->json, "one JSON object per script");
   cmd->add_option("--tolerance_usecs", o->tolerance_usecs, "timing tolerance in microseconds (default 4000)");
-  cmd->add_option("--tolerance_percent", o->tolerance_percent, "timing tolerance as a share of the gap (default 12.5)");
-  cmd->add_option("--tcp_ts_tick_usecs", o->ts_tick_usecs, "compare TS val, at this many microseconds per tick");
+  cmd->add_option("--tolerance_percent", o->tolerance_percent,
+                  "timing tolerance as a share of the gap (default 12.5)");
+  cmd->add_option("--tcp_ts_tick_usecs", o->ts_tick_usecs,
+                  "compare TS val, at this many microseconds per tick");
   cmd->callback([o, &result] { result.exit_status = run_scripts(*o); });
 }
 

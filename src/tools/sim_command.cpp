@@ -2,8 +2,8 @@
 #include <charconv>
 #include <set>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/tunables.h"
@@ -31,7 +31,8 @@ std::optional<Duration> parse_until(const std::string& text) {
   if (auto d = parse_duration(text)) return d;
   std::int64_t seconds_value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds_value);
-  if (ec == std::errc{} && end == text.data() + text.size() && seconds_value >= 0) return seconds(seconds_value);
+  if (ec == std::errc{} && end == text.data() + text.size() && seconds_value >= 0)
+    return seconds(seconds_value);
   return std::nullopt;
 }
 
@@ -49,7 +50,8 @@ int run_story_command(const StoryOptions& o) {
   sim::StoryConfig config;
   auto profile = parse_profile(o.profile);
   if (!profile) {
-    fmt::print(stderr, "finwait sim story: --profile: unknown profile '{}' (aix, linux, rfc793)\n", o.profile);
+    fmt::print(stderr, "finwait sim story: --profile: unknown profile '{}' (aix, linux, rfc793)\n",
+               o.profile);
     return 2;
   }
   config.profile = *profile;
@@ -66,7 +68,8 @@ int run_story_command(const StoryOptions& o) {
   config.seed = o.seed;
   auto until = parse_until(o.until);
   if (!until) {
-    fmt::print(stderr, "finwait sim story: --until {}: expected a duration such as 24h, 600s, 10m\n", o.until);
+    fmt::print(stderr, "finwait sim story: --until {}: expected a duration such as 24h, 600s, 10m\n",
+               o.until);
     return 2;
   }
   config.until = *until;
@@ -90,7 +93,8 @@ int run_story_command(const StoryOptions& o) {
     for (const sim::Record& r : result->records) {
       if (r.kind == sim::Record::Kind::transition && r.host == "client") {
         only.insert(r.flow.to_string());
-        only.insert(stack::FlowKey{r.flow.remote, r.flow.local, r.flow.remote_port, r.flow.local_port}.to_string());
+        only.insert(
+            stack::FlowKey{r.flow.remote, r.flow.local, r.flow.remote_port, r.flow.local_port}.to_string());
         break;
       }
     }
@@ -98,9 +102,10 @@ int run_story_command(const StoryOptions& o) {
   if (!o.json) {
     fmt::print("seed story: {}; {} connection{}; until {}\n", result->label, config.connections,
                config.connections == 1 ? "" : "s", format_duration(config.until));
-    fmt::print("client {} connects to server {}:80, gets a response; the server closes; the client ACKs the FIN, "
-               "then crashes\n\n",
-               sim::k_story_client, sim::k_story_server);
+    fmt::print(
+        "client {} connects to server {}:80, gets a response; the server closes; the client ACKs the FIN, "
+        "then crashes\n\n",
+        sim::k_story_client, sim::k_story_server);
   }
   print_records(result->records, o.json, only);
   if (!only.empty()) fmt::print("{:>12}  ... and {} more connections like it\n", "", config.connections - 1);
@@ -120,9 +125,11 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
 
   auto o = std::make_shared<StoryOptions>();
   auto* story = sim->add_subcommand(
-      "story", "The seed story: a client gets a response, the server closes, the client ACKs the FIN and crashes");
+      "story",
+      "The seed story: a client gets a response, the server closes, the client ACKs the FIN and crashes");
   story->add_option("--profile", o->profile, "the server's tunable defaults: aix (default), linux, rfc793");
-  story->add_option("--set", o->set, "NAME=VALUE: set a server tunable, as `finwait no -o` does (repeatable)");
+  story->add_option("--set", o->set,
+                    "NAME=VALUE: set a server tunable, as `finwait no -o` does (repeatable)");
   story->add_flag("--keepalive", o->keepalive, "SO_KEEPALIVE on the server's connections");
   story->add_option("--connections", o->connections, "clients at once (default 1)");
   story->add_option("--until", o->until, "how much virtual time to run (default 24h)");
@@ -134,11 +141,13 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto pcap = std::make_shared<std::string>();
-  auto* run = sim->add_subcommand("run", "Run a scenario file (TOML): hosts, links, faults, crashes, applications");
+  auto* run =
+      sim->add_subcommand("run", "Run a scenario file (TOML): hosts, links, faults, crashes, applications");
   run->add_option("FILE", *file, "scenario file")->required();
   run->add_flag("--json", *json, "one JSON event per line");
   run->add_option("--pcap", *pcap, "write what the wire saw to this pcap file");
-  run->callback([file, json, pcap, &result] { result.exit_status = sim::run_scenario_file(*file, *json, *pcap); });
+  run->callback(
+      [file, json, pcap, &result] { result.exit_status = sim::run_scenario_file(*file, *json, *pcap); });
 }
 
 }  // namespace finwait::tools

@@ -36,8 +36,8 @@ std::uint16_t tcp_checksum(Ipv4Address src, Ipv4Address dst, std::span<const std
 // old_value to new_value under checksum `checksum`.
 constexpr std::uint16_t checksum_update16(std::uint16_t checksum, std::uint16_t old_value,
                                           std::uint16_t new_value) {
-  std::uint16_t sum = ones_complement_add(static_cast<std::uint16_t>(~checksum),
-                                          static_cast<std::uint16_t>(~old_value));
+  std::uint16_t sum =
+      ones_complement_add(static_cast<std::uint16_t>(~checksum), static_cast<std::uint16_t>(~old_value));
   sum = ones_complement_add(sum, new_value);
   return static_cast<std::uint16_t>(~sum);
 }

@@ -18,7 +18,7 @@ inline constexpr std::uint8_t k_icmp_echo_request = 8;
 struct IcmpMessage {
   std::uint8_t type = 0;
   std::uint8_t code = 0;
-  std::uint32_t rest = 0;  // identifier and sequence for echo; unused for unreachable
+  std::uint32_t rest = 0;              // identifier and sequence for echo; unused for unreachable
   std::span<const std::uint8_t> body;  // echo data, or the offending packet's header
   bool checksum_ok = false;
 };

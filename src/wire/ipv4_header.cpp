@@ -19,10 +19,18 @@ Result<Ipv4View, ParseError> Ipv4View::parse(std::span<const std::uint8_t> bytes
   return Ipv4View(bytes.first(total_length), header_size);
 }
 
-std::uint16_t Ipv4View::total_length() const { return static_cast<std::uint16_t>(bytes_.size()); }
-std::uint16_t Ipv4View::checksum() const { return load_be16(&bytes_[10]); }
-Ipv4Address Ipv4View::src() const { return Ipv4Address(load_be32(&bytes_[12])); }
-Ipv4Address Ipv4View::dst() const { return Ipv4Address(load_be32(&bytes_[16])); }
+std::uint16_t Ipv4View::total_length() const {
+  return static_cast<std::uint16_t>(bytes_.size());
+}
+std::uint16_t Ipv4View::checksum() const {
+  return load_be16(&bytes_[10]);
+}
+Ipv4Address Ipv4View::src() const {
+  return Ipv4Address(load_be32(&bytes_[12]));
+}
+Ipv4Address Ipv4View::dst() const {
+  return Ipv4Address(load_be32(&bytes_[16]));
+}
 
 bool Ipv4View::header_checksum_ok() const {
   return internet_checksum(header()) == 0;
@@ -42,8 +50,8 @@ Ipv4Header Ipv4View::to_value() const {
   header.src = src();
   header.dst = dst();
   header.options_size = static_cast<std::uint8_t>(header_size_ - k_ipv4_min_header_size);
-  std::copy(bytes_.begin() + k_ipv4_min_header_size, bytes_.begin() + static_cast<std::ptrdiff_t>(header_size_),
-            header.options.begin());
+  std::copy(bytes_.begin() + k_ipv4_min_header_size,
+            bytes_.begin() + static_cast<std::ptrdiff_t>(header_size_), header.options.begin());
   return header;
 }
 
@@ -56,9 +64,9 @@ std::size_t emit_ipv4(const Ipv4Header& header, std::size_t payload_size, std::s
   p[1] = header.type_of_service;
   store_be16(p + 2, static_cast<std::uint16_t>(header_size + payload_size));
   store_be16(p + 4, header.identification);
-  const std::uint16_t flags_fragment = static_cast<std::uint16_t>(
-      (header.reserved_flag ? 0x8000 : 0) | (header.dont_fragment ? 0x4000 : 0) |
-      (header.more_fragments ? 0x2000 : 0) | (header.fragment_offset & 0x1fff));
+  const std::uint16_t flags_fragment =
+      static_cast<std::uint16_t>((header.reserved_flag ? 0x8000 : 0) | (header.dont_fragment ? 0x4000 : 0) |
+                                 (header.more_fragments ? 0x2000 : 0) | (header.fragment_offset & 0x1fff));
   store_be16(p + 6, flags_fragment);
   p[8] = header.ttl;
   p[9] = header.protocol;

@@ -44,10 +44,10 @@ Result<PcapReader, std::string> PcapReader::open(const std::string& path) {
   if (!type) {
     const char* name = pcap_datalink_val_to_name(dlt);
     pcap_close(handle);
-    return fail(fmt::format(
-        "{}: link type {} ({}) is not supported; finwait reads Ethernet, Linux cooked (v1, v2) "
-        "and raw IP captures",
-        path, dlt, name != nullptr ? name : "unknown"));
+    return fail(
+        fmt::format("{}: link type {} ({}) is not supported; finwait reads Ethernet, Linux cooked (v1, v2) "
+                    "and raw IP captures",
+                    path, dlt, name != nullptr ? name : "unknown"));
   }
   return PcapReader(handle, *type);
 }
@@ -112,7 +112,9 @@ PcapWriter& PcapWriter::operator=(PcapWriter&& other) noexcept {
   return *this;
 }
 
-PcapWriter::~PcapWriter() { close(); }
+PcapWriter::~PcapWriter() {
+  close();
+}
 
 void PcapWriter::close() {
   if (dumper_ != nullptr) pcap_dump_close(dumper_);

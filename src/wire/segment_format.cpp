@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-
 namespace finwait::wire {
 
 std::string format_segment(const TcpSegment& segment, SequenceBases bases) {
@@ -27,7 +26,9 @@ std::string format_segment(const TcpSegment& segment, SequenceBases bases) {
   return out;
 }
 
-std::string format_segment(const TcpSegment& segment) { return format_segment(segment, SequenceBases{}); }
+std::string format_segment(const TcpSegment& segment) {
+  return format_segment(segment, SequenceBases{});
+}
 
 std::string format_packet(const Ipv4TcpPacket& packet) {
   return fmt::format("{}:{} > {}:{} {}", packet.ip.src, packet.tcp.src_port, packet.ip.dst,

@@ -32,7 +32,8 @@ class Reader {
     skip_spaces();
     if (text_.substr(at_, word.size()) != word) return false;
     const std::size_t after = at_ + word.size();
-    if (after < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[after])) || text_[after] == '_')) {
+    if (after < text_.size() &&
+        (std::isalnum(static_cast<unsigned char>(text_[after])) || text_[after] == '_')) {
       return false;
     }
     at_ = after;
@@ -69,10 +70,13 @@ Result<std::uint32_t, std::string> expect_number(Reader& r, std::uint64_t max, s
 
 Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
   auto full = [&] { return fail(r.error("too many options: more than 40 bytes")); };
-  if (r.accept_word("nop")) return options.try_add_byte(tcp_option_kind::nop) ? Result<bool, std::string>(true) : full();
-  if (r.accept_word("eol")) return options.try_add_byte(tcp_option_kind::eol) ? Result<bool, std::string>(true) : full();
+  if (r.accept_word("nop"))
+    return options.try_add_byte(tcp_option_kind::nop) ? Result<bool, std::string>(true) : full();
+  if (r.accept_word("eol"))
+    return options.try_add_byte(tcp_option_kind::eol) ? Result<bool, std::string>(true) : full();
   if (r.accept_word("sackOK")) {
-    return options.try_add_raw(tcp_option_kind::sack_permitted, {}) ? Result<bool, std::string>(true) : full();
+    return options.try_add_raw(tcp_option_kind::sack_permitted, {}) ? Result<bool, std::string>(true)
+                                                                    : full();
   }
   if (r.accept_word("mss")) {
     auto mss = expect_number(r, 0xffff, "an MSS value");
@@ -80,13 +84,14 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
     TcpOptions one;
     one.add_mss(static_cast<std::uint16_t>(*mss));
     return options.try_add_raw(tcp_option_kind::mss, one.bytes().subspan(2)) ? Result<bool, std::string>(true)
-                                                                              : full();
+                                                                             : full();
   }
   if (r.accept_word("wscale")) {
     auto shift = expect_number(r, 0xff, "a window scale shift");
     if (!shift) return fail(shift.error());
     const std::uint8_t data[1] = {static_cast<std::uint8_t>(*shift)};
-    return options.try_add_raw(tcp_option_kind::window_scale, data) ? Result<bool, std::string>(true) : full();
+    return options.try_add_raw(tcp_option_kind::window_scale, data) ? Result<bool, std::string>(true)
+                                                                    : full();
   }
   if (r.accept_word("TS")) {
     if (!r.accept_word("val")) return fail(r.error("expected 'val' after TS"));
@@ -97,8 +102,9 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
     if (!echo) return fail(echo.error());
     TcpOptions one;
     one.add_timestamps(*value, *echo);
-    return options.try_add_raw(tcp_option_kind::timestamps, one.bytes().subspan(2)) ? Result<bool, std::string>(true)
-                                                                                    : full();
+    return options.try_add_raw(tcp_option_kind::timestamps, one.bytes().subspan(2))
+               ? Result<bool, std::string>(true)
+               : full();
   }
   if (r.accept_word("sack")) {
     std::vector<SackBlock> blocks;
@@ -116,11 +122,12 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
     if (blocks.empty() || blocks.size() > 4) return fail(r.error("a SACK option takes 1 to 4 blocks L:R"));
     TcpOptions one;
     one.add_sack(std::span<const SackBlock>(blocks));
-    return options.try_add_raw(tcp_option_kind::sack, one.bytes().subspan(2)) ? Result<bool, std::string>(true)
-                                                                              : full();
+    return options.try_add_raw(tcp_option_kind::sack, one.bytes().subspan(2))
+               ? Result<bool, std::string>(true)
+               : full();
   }
-  return fail(r.error(fmt::format("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS)",
-                                  r.word())));
+  return fail(r.error(
+      fmt::format("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS)", r.word())));
 }
 
 }  // namespace
@@ -131,7 +138,8 @@ Result<SegmentText, std::string> parse_segment_text(std::string_view text) {
   const std::string_view flags = r.word();
   auto parsed_flags = TcpFlags::parse(flags);
   if (!parsed_flags) {
-    return fail(fmt::format("at column 1: '{}' is not a set of TCP flags (letters from S F R P . U E W, or -)", flags));
+    return fail(fmt::format(
+        "at column 1: '{}' is not a set of TCP flags (letters from S F R P . U E W, or -)", flags));
   }
   s.flags = *parsed_flags;
   auto start = expect_number(r, 0xffffffff, "START:END(LEN)");
@@ -187,7 +195,8 @@ Result<SegmentText, std::string> parse_segment_text(std::string_view text) {
 
 namespace finwait::wire {
 
-std::string mismatch(const SegmentText& expected, const TcpSegment& actual, SeqNum seq_base, SeqNum ack_base) {
+std::string mismatch(const SegmentText& expected, const TcpSegment& actual, SeqNum seq_base,
+                     SeqNum ack_base) {
   std::string why;
   auto add = [&](std::string what) {
     if (!why.empty()) why += "; ";
@@ -203,7 +212,8 @@ std::string mismatch(const SegmentText& expected, const TcpSegment& actual, SeqN
   }
   if (expected.ack) {
     const std::uint32_t ack = actual.ack.raw() - ack_base.raw();
-    if (!actual.flags.ack_set() || ack != *expected.ack) add(fmt::format("ack {} instead of {}", ack, *expected.ack));
+    if (!actual.flags.ack_set() || ack != *expected.ack)
+      add(fmt::format("ack {} instead of {}", ack, *expected.ack));
   } else if (actual.ack.raw() != 0) {
     add(fmt::format("ack field {} instead of 0", actual.ack.raw()));
   }
@@ -229,10 +239,12 @@ std::string mismatch(const SegmentText& expected, const TcpSegment& actual, SeqN
       if (got.kind == tcp_option_kind::timestamps) continue;
       if (got.kind == tcp_option_kind::sack) {
         for (std::size_t i = 0; i + 4 <= got.data.size(); i += 4) {
-          const std::uint32_t edge = (std::uint32_t{got.data[i]} << 24 | std::uint32_t{got.data[i + 1]} << 16 |
-                                      std::uint32_t{got.data[i + 2]} << 8 | got.data[i + 3]) -
-                                     ack_base.raw();
-          const std::uint32_t want_edge = std::uint32_t{want.data[i]} << 24 | std::uint32_t{want.data[i + 1]} << 16 |
+          const std::uint32_t edge =
+              (std::uint32_t{got.data[i]} << 24 | std::uint32_t{got.data[i + 1]} << 16 |
+               std::uint32_t{got.data[i + 2]} << 8 | got.data[i + 3]) -
+              ack_base.raw();
+          const std::uint32_t want_edge = std::uint32_t{want.data[i]} << 24 |
+                                          std::uint32_t{want.data[i + 1]} << 16 |
                                           std::uint32_t{want.data[i + 2]} << 8 | want.data[i + 3];
           if (edge != want_edge) same = false;
         }
@@ -242,7 +254,8 @@ std::string mismatch(const SegmentText& expected, const TcpSegment& actual, SeqN
     }
     if (a != actual.options.end() || e != expected.options.end()) same = false;
     if (!same) {
-      add(fmt::format("options <{}> instead of <{}>", actual.options.to_string(ack_base), expected.options.to_string()));
+      add(fmt::format("options <{}> instead of <{}>", actual.options.to_string(ack_base),
+                      expected.options.to_string()));
     }
   }
   return why;

@@ -30,10 +30,18 @@ class SeqNum {
 constexpr std::int32_t seq_diff(SeqNum to, SeqNum from) {
   return static_cast<std::int32_t>(to.raw() - from.raw());
 }
-constexpr bool seq_lt(SeqNum a, SeqNum b) { return seq_diff(a, b) < 0; }
-constexpr bool seq_le(SeqNum a, SeqNum b) { return seq_diff(a, b) <= 0; }
-constexpr bool seq_gt(SeqNum a, SeqNum b) { return seq_diff(a, b) > 0; }
-constexpr bool seq_ge(SeqNum a, SeqNum b) { return seq_diff(a, b) >= 0; }
+constexpr bool seq_lt(SeqNum a, SeqNum b) {
+  return seq_diff(a, b) < 0;
+}
+constexpr bool seq_le(SeqNum a, SeqNum b) {
+  return seq_diff(a, b) <= 0;
+}
+constexpr bool seq_gt(SeqNum a, SeqNum b) {
+  return seq_diff(a, b) > 0;
+}
+constexpr bool seq_ge(SeqNum a, SeqNum b) {
+  return seq_diff(a, b) >= 0;
+}
 
 // True when begin <= s < begin + length (RFC 9293 3.4 window test).
 constexpr bool in_window(SeqNum s, SeqNum begin, std::uint32_t length) {

@@ -22,20 +22,36 @@ Result<TcpView, ParseError> TcpView::parse(std::span<const std::uint8_t> segment
   if (header_size < k_tcp_min_header_size || header_size > segment.size()) {
     return fail(ParseError::bad_data_offset);
   }
-  auto options = TcpOptions::parse(segment.subspan(k_tcp_min_header_size,
-                                                   header_size - k_tcp_min_header_size));
+  auto options =
+      TcpOptions::parse(segment.subspan(k_tcp_min_header_size, header_size - k_tcp_min_header_size));
   if (!options) return fail(options.error());
   return TcpView(segment, header_size, *options);
 }
 
-std::uint16_t TcpView::src_port() const { return load_be16(&bytes_[0]); }
-std::uint16_t TcpView::dst_port() const { return load_be16(&bytes_[2]); }
-SeqNum TcpView::seq() const { return SeqNum(load_be32(&bytes_[4])); }
-SeqNum TcpView::ack() const { return SeqNum(load_be32(&bytes_[8])); }
-TcpFlags TcpView::flags() const { return TcpFlags(bytes_[13]); }
-std::uint16_t TcpView::window() const { return load_be16(&bytes_[14]); }
-std::uint16_t TcpView::checksum() const { return load_be16(&bytes_[16]); }
-std::uint16_t TcpView::urgent_pointer() const { return load_be16(&bytes_[18]); }
+std::uint16_t TcpView::src_port() const {
+  return load_be16(&bytes_[0]);
+}
+std::uint16_t TcpView::dst_port() const {
+  return load_be16(&bytes_[2]);
+}
+SeqNum TcpView::seq() const {
+  return SeqNum(load_be32(&bytes_[4]));
+}
+SeqNum TcpView::ack() const {
+  return SeqNum(load_be32(&bytes_[8]));
+}
+TcpFlags TcpView::flags() const {
+  return TcpFlags(bytes_[13]);
+}
+std::uint16_t TcpView::window() const {
+  return load_be16(&bytes_[14]);
+}
+std::uint16_t TcpView::checksum() const {
+  return load_be16(&bytes_[16]);
+}
+std::uint16_t TcpView::urgent_pointer() const {
+  return load_be16(&bytes_[18]);
+}
 std::span<const std::uint8_t> TcpView::option_bytes() const {
   return bytes_.subspan(k_tcp_min_header_size, header_size_ - k_tcp_min_header_size);
 }

@@ -37,8 +37,7 @@ struct TcpSegment {
   std::size_t header_size() const { return k_tcp_min_header_size + (options.size() + 3) / 4 * 4; }
   // Sequence space the segment occupies: payload plus one for SYN and for FIN.
   std::uint32_t sequence_length() const {
-    return static_cast<std::uint32_t>(payload.size()) + (flags.syn_set() ? 1 : 0) +
-           (flags.fin_set() ? 1 : 0);
+    return static_cast<std::uint32_t>(payload.size()) + (flags.syn_set() ? 1 : 0) + (flags.fin_set() ? 1 : 0);
   }
 
   // Compares every field and the payload bytes (not the payload's address).

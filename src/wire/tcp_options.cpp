@@ -127,8 +127,8 @@ std::size_t TcpOptions::Iterator::length_at(std::size_t offset) const {
   const auto bytes = options_->bytes();
   if (options_->first_eol_ != k_no_eol && offset > options_->first_eol_) {
     // Padding after EOL: zero bytes read as EOLs, anything else as one opaque run.
-    const bool all_zero = std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
-                                      bytes.end(), [](std::uint8_t b) { return b == 0; });
+    const bool all_zero = std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end(),
+                                      [](std::uint8_t b) { return b == 0; });
     return all_zero ? 1 : bytes.size() - offset;
   }
   const std::uint8_t kind = bytes[offset];
@@ -201,8 +201,8 @@ SackBlocks TcpOptions::sack_blocks() const {
   auto option = find(tcp_option_kind::sack);
   if (!option || !is_valid_sack_length(option->data.size() + 2)) return result;
   for (std::size_t i = 0; i < option->data.size(); i += k_sack_block_length) {
-    result.blocks[result.count++] = SackBlock{SeqNum(load_be32(&option->data[i])),
-                                              SeqNum(load_be32(&option->data[i + 4]))};
+    result.blocks[result.count++] =
+        SackBlock{SeqNum(load_be32(&option->data[i])), SeqNum(load_be32(&option->data[i + 4]))};
   }
   return result;
 }
@@ -249,7 +249,7 @@ std::string TcpOptions::to_string(SeqNum sack_base) const {
           out += "sack";
           for (std::size_t i = 0; i < d.size(); i += k_sack_block_length) {
             out += fmt::format(" {}:{}", load_be32(&d[i]) - sack_base.raw(),
-                              load_be32(&d[i + 4]) - sack_base.raw());
+                               load_be32(&d[i + 4]) - sack_base.raw());
           }
           continue;
         }

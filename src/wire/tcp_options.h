@@ -41,8 +41,8 @@ struct SackBlock {
 };
 
 struct TcpTimestamps {
-  std::uint32_t value = 0;        // TSval
-  std::uint32_t echo_reply = 0;   // TSecr
+  std::uint32_t value = 0;       // TSval
+  std::uint32_t echo_reply = 0;  // TSecr
   constexpr bool operator==(const TcpTimestamps&) const = default;
 };
 

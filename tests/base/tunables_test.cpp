@@ -67,7 +67,8 @@ TEST(Tunables, ErrorsNameTheTunableTheRangeAndTheUnit) {
 
   auto fraction = t.set("tcp_finwait2", "1001ms");
   ASSERT_FALSE(fraction.ok());
-  EXPECT_NE(fraction.error().find("not a whole number of half-seconds"), std::string::npos) << fraction.error();
+  EXPECT_NE(fraction.error().find("not a whole number of half-seconds"), std::string::npos)
+      << fraction.error();
 
   auto negative = t.set("tcp_finwait2", "-1");
   ASSERT_FALSE(negative.ok());

@@ -94,7 +94,8 @@ TEST(Story, SameSeedGivesByteIdenticalPcapAndEvents) {
   std::string pcaps[2];
   std::string events[2];
   for (int i = 0; i < 2; ++i) {
-    const std::string path = (dir / ("finwait_story_" + std::to_string(i) + "_" + std::to_string(getpid()) + ".pcap")).string();
+    const std::string path =
+        (dir / ("finwait_story_" + std::to_string(i) + "_" + std::to_string(getpid()) + ".pcap")).string();
     {
       auto writer = wire::PcapWriter::create(path);
       ASSERT_TRUE(writer.ok());

@@ -13,7 +13,8 @@ namespace finwait::sim {
 namespace {
 
 struct TwoHosts {
-  explicit TwoHosts(LinkConfig link, int clients = 5, AfterResponse after = AfterResponse::close) : world(11) {
+  explicit TwoHosts(LinkConfig link, int clients = 5, AfterResponse after = AfterResponse::close)
+      : world(11) {
     EXPECT_TRUE(world.add_host({"server", wire::Ipv4Address(198, 18, 0, 2), Profile::linux, {}}).ok());
     EXPECT_TRUE(world.add_host({"client", wire::Ipv4Address(198, 18, 0, 1), Profile::linux, {}}).ok());
     link.a = "client";
@@ -58,10 +59,18 @@ TEST(World, FaultyLinkStillDeliversEverything) {
   EXPECT_EQ(t.closed_on("client"), 10);
   EXPECT_EQ(t.closed_on("server"), 10);
   // Corrupted frames were counted and dropped by the checksum.
-  EXPECT_GT(t.world.stack("server")->counters().bad_segments[static_cast<std::size_t>(wire::ParseError::bad_checksum)] +
-                t.world.stack("client")->counters().bad_segments[static_cast<std::size_t>(wire::ParseError::bad_checksum)] +
-                t.world.stack("server")->counters().bad_segments[static_cast<std::size_t>(wire::ParseError::bad_ip_checksum)] +
-                t.world.stack("client")->counters().bad_segments[static_cast<std::size_t>(wire::ParseError::bad_ip_checksum)],
+  EXPECT_GT(t.world.stack("server")
+                    ->counters()
+                    .bad_segments[static_cast<std::size_t>(wire::ParseError::bad_checksum)] +
+                t.world.stack("client")
+                    ->counters()
+                    .bad_segments[static_cast<std::size_t>(wire::ParseError::bad_checksum)] +
+                t.world.stack("server")
+                    ->counters()
+                    .bad_segments[static_cast<std::size_t>(wire::ParseError::bad_ip_checksum)] +
+                t.world.stack("client")
+                    ->counters()
+                    .bad_segments[static_cast<std::size_t>(wire::ParseError::bad_ip_checksum)],
             0u);
 }
 
@@ -111,7 +120,8 @@ TEST(World, RebootedHostAnswersOldSegmentsWithReset) {
   EXPECT_GT(world.stack("client")->counters().out_rsts, 0u);
   bool reset = false;
   for (const Record& r : world.recorder().records()) {
-    reset = reset || (r.host == "server" && r.to == tcp::State::closed && r.cause == tcp::Cause::rst_received);
+    reset =
+        reset || (r.host == "server" && r.to == tcp::State::closed && r.cause == tcp::Cause::rst_received);
   }
   EXPECT_TRUE(reset);
   EXPECT_EQ(world.stack("server")->connection_count(), 0u);
@@ -140,7 +150,8 @@ TEST(Scenario, ErrorsSayWhereAndWhat) {
   check("until = \"forever\"\n", "until: expected a duration");
   check("hosts = 1\n", "unknown key 'hosts'");
   check("[[link]]\nbetween = [\"a\", \"b\"]\n", "no host named a");
-  check("[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\ntunables = { tcp_finwait2 = \"ten\" }\n", "tcp_finwait2");
+  check("[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\ntunables = { tcp_finwait2 = \"ten\" }\n",
+        "tcp_finwait2");
   check("this is not toml", path + ":1:");
   std::filesystem::remove(path);
 }

@@ -135,7 +135,7 @@ TEST(Stack, ClosedConnectionsParkInTheCompactTable) {
   const std::uint32_t iss = h.handshake();
   const int fd = *h.stack->accept(listener);
   EXPECT_EQ(h.stack->close(fd, h.now), Errno::ok);
-  h.sent();  // our FIN
+  h.sent();                                // our FIN
   h.inject(TcpFlags::ack, 1001, iss + 2);  // FIN acknowledged: orphan in FIN-WAIT-2
   EXPECT_EQ(h.stack->parked_count(), 1u);
   EXPECT_EQ(h.stack->counters().parked, 1u);
@@ -317,7 +317,8 @@ TEST(FlowTable, MillionEntriesInsertFindErase) {
   FlowTable table(SipKey{1, 2});
   constexpr std::uint32_t k_count = 1'000'000;
   auto key = [](std::uint32_t i) {
-    return FlowKey{Ipv4Address(198, 18, 0, 2), Ipv4Address(0xC6120000u | (i >> 16)), 80, static_cast<std::uint16_t>(i)};
+    return FlowKey{Ipv4Address(198, 18, 0, 2), Ipv4Address(0xC6120000u | (i >> 16)), 80,
+                   static_cast<std::uint16_t>(i)};
   };
   for (std::uint32_t i = 0; i < k_count; ++i) ASSERT_TRUE(table.insert(key(i), i));
   EXPECT_EQ(table.size(), k_count);

@@ -5,7 +5,9 @@
 namespace finwait::tcp {
 namespace {
 
-Instant at_ms(int ms) { return Instant{} + milliseconds(ms); }
+Instant at_ms(int ms) {
+  return Instant{} + milliseconds(ms);
+}
 
 TEST(AckScheduler, AtOnceBeforeAnyData) {
   AckScheduler s;

@@ -41,7 +41,8 @@ class ConnectionHarness {
   // The peer's SYN reaches a listener: a passive connection answers it.
   void open_passive(std::string_view syn_text) {
     ConnectionConfig config = make_config();
-    connection_.emplace(Connection::open_passive(config, to_segment(syn_text), wire::SeqNum(k_our_iss), now_));
+    connection_.emplace(
+        Connection::open_passive(config, to_segment(syn_text), wire::SeqNum(k_our_iss), now_));
     collect();
   }
 
@@ -102,8 +103,9 @@ class ConnectionHarness {
   void expect_at(Duration at, std::string_view text) {
     auto s = next_sent(at);
     ASSERT_TRUE(s.has_value()) << "nothing sent by " << format_duration(at) << "; expected " << text;
-    EXPECT_EQ(s->at - Instant{}, at) << "sent " << describe(*s) << " at " << format_duration(s->at - Instant{})
-                                     << ", expected at " << format_duration(at);
+    EXPECT_EQ(s->at - Instant{}, at) << "sent " << describe(*s) << " at "
+                                     << format_duration(s->at - Instant{}) << ", expected at "
+                                     << format_duration(at);
     check(*s, text);
   }
   // The next segment, sent now.
@@ -208,7 +210,8 @@ class ConnectionHarness {
   void check(const Sent& s, std::string_view text) {
     auto parsed = wire::parse_segment_text(text);
     ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error();
-    const std::string why = wire::mismatch(*parsed, s.segment, wire::SeqNum(k_our_iss), wire::SeqNum(k_peer_isn));
+    const std::string why =
+        wire::mismatch(*parsed, s.segment, wire::SeqNum(k_our_iss), wire::SeqNum(k_peer_isn));
     EXPECT_TRUE(why.empty()) << "expected " << text << "\n     sent " << describe(s) << "\n  because " << why;
   }
 

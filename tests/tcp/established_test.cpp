@@ -62,7 +62,8 @@ TEST(Established, DelayedAckAfterQuickAckModeEnds) {
   h.expect(". 1:1(0) ack 101");
   h.drain(1000);
   for (int i = 1; i < 16; ++i) {
-    h.inject(std::string("P. ") + std::to_string(i * 100 + 1) + ":" + std::to_string(i * 100 + 101) + "(100) ack 1 win 65535");
+    h.inject(std::string("P. ") + std::to_string(i * 100 + 1) + ":" + std::to_string(i * 100 + 101) +
+             "(100) ack 1 win 65535");
     h.drain(1000);
     h.next_sent();
   }

@@ -32,7 +32,8 @@ TEST(Handshake, SynAckOffersOnlyWhatTheSynOffered) {
       {"S 0:0(0) win 65535 <mss 1460,nop,wscale 2>", "S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>"},
       {"S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>",
        "S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 0 ecr 100,nop,wscale 8>"},
-      {"S 0:0(0) win 65535 <mss 1460,nop,nop,TS val 100 ecr 0>", "S. 0:0(0) ack 1 <mss 1460,nop,nop,TS val 0 ecr 100>"},
+      {"S 0:0(0) win 65535 <mss 1460,nop,nop,TS val 100 ecr 0>",
+       "S. 0:0(0) ack 1 <mss 1460,nop,nop,TS val 0 ecr 100>"},
       {"S 0:0(0) win 65535", "S. 0:0(0) ack 1 <mss 1460>"},
   };
   for (const Case& c : cases) {
@@ -179,7 +180,8 @@ TEST(Handshake, SynReceivedResetsAnUnacceptableAck) {
   ConnectionHarness h;
   h.open_passive("S 0:0(0) win 65535 <mss 1460>");
   h.next_sent();
-  // RFC 9293 3.10.7.4 fifth: in SYN-RECEIVED an ACK outside SND.UNA < SEG.ACK =< SND.NXT gets <SEQ=SEG.ACK><CTL=RST>.
+  // RFC 9293 3.10.7.4 fifth: in SYN-RECEIVED an ACK outside SND.UNA < SEG.ACK =< SND.NXT gets
+  // <SEQ=SEG.ACK><CTL=RST>.
   h.inject(". 1:1(0) ack 0 win 65535");
   h.expect("R 0:0(0)");
   EXPECT_EQ(h.connection().state(), State::syn_received);

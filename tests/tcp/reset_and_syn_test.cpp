@@ -155,7 +155,7 @@ TEST(ResetAndSyn, SynInSynReceived) {
   h.inject("S 0:0(0) win 65535 <mss 1460>");  // the same SYN again
   h.expect("S. 0:0(0) ack 1 <mss 1460>");
   h.run_for(seconds(1));
-  h.next_sent();  // the retransmission timer's own SYN-ACK
+  h.next_sent();                              // the retransmission timer's own SYN-ACK
   h.inject("S 7:7(0) win 65535 <mss 1460>");  // another one
   h.expect(". 1:1(0) ack 1");
   EXPECT_EQ(h.connection().state(), State::syn_received);

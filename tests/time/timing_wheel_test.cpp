@@ -11,7 +11,9 @@
 namespace finwait {
 namespace {
 
-Instant at(std::int64_t ns) { return Instant::from_nanoseconds(ns); }
+Instant at(std::int64_t ns) {
+  return Instant::from_nanoseconds(ns);
+}
 
 struct Fired {
   std::uint64_t cookie;
@@ -174,8 +176,9 @@ TEST(TimingWheel, MatchesReferenceModel) {
         key_of[i] = {-1, 0};
         wheel.cancel(*nodes[i]);
       } else {
-        const std::int64_t next = action == 9 && !reference.empty() ? wheel.next_wakeup().nanoseconds()
-                                                                    : now + static_cast<std::int64_t>(random() % 5'000'000);
+        const std::int64_t next = action == 9 && !reference.empty()
+                                      ? wheel.next_wakeup().nanoseconds()
+                                      : now + static_cast<std::int64_t>(random() % 5'000'000);
         if (!reference.empty()) {
           ASSERT_LE(wheel.next_wakeup().nanoseconds(), reference.begin()->first.first);
         }

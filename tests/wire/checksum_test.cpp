@@ -108,7 +108,8 @@ TEST(Checksum, IncrementalUpdateMatchesRecomputation) {
 }
 
 TEST(Checksum, IncrementalUpdateOfSequenceNumberInRealSegment) {
-  std::vector<std::uint8_t> packet(std::begin(kernel_capture::k_data_client), std::end(kernel_capture::k_data_client));
+  std::vector<std::uint8_t> packet(std::begin(kernel_capture::k_data_client),
+                                   std::end(kernel_capture::k_data_client));
   auto segment = std::span(packet).subspan(20);
   const std::uint16_t old_checksum = load_be16(&segment[16]);
   const std::uint32_t old_seq = load_be32(&segment[4]);

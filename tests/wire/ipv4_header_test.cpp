@@ -77,7 +77,8 @@ TEST(Ipv4Header, HeaderLengthPastTheTotalLengthIsRefused) {
 
 TEST(Ipv4Header, TrailingLinkPaddingIsNotPartOfThePacket) {
   // Ethernet pads short frames to 60 bytes: the total length decides.
-  std::vector<std::uint8_t> packet(std::begin(kernel_capture::k_rst_ack), std::end(kernel_capture::k_rst_ack));
+  std::vector<std::uint8_t> packet(std::begin(kernel_capture::k_rst_ack),
+                                   std::end(kernel_capture::k_rst_ack));
   packet.resize(packet.size() + 6, 0xee);
   auto view = Ipv4View::parse(packet);
   ASSERT_TRUE(view.ok());
@@ -140,7 +141,8 @@ TEST(Ipv4Header, OptionsRoundTrip) {
 TEST(Ipv4Address, ParsesAndPrintsDottedQuads) {
   EXPECT_EQ(Ipv4Address::parse("198.18.0.1"), Ipv4Address(198, 18, 0, 1));
   EXPECT_EQ(Ipv4Address(255, 0, 10, 1).to_string(), "255.0.10.1");
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "a.b.c.d", "1.2.3.4 ", "0001.2.3.4"}) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "a.b.c.d", "1.2.3.4 ", "0001.2.3.4"}) {
     EXPECT_FALSE(Ipv4Address::parse(bad).has_value()) << bad;
   }
 }

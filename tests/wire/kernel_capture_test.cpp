@@ -19,7 +19,9 @@ namespace kc = kernel_capture;
 const Ipv4Address k_client(198, 18, 0, 1);
 const Ipv4Address k_server(198, 18, 0, 2);
 
-std::span<const std::uint8_t> bytes_of(std::span<const std::uint8_t> s) { return s; }
+std::span<const std::uint8_t> bytes_of(std::span<const std::uint8_t> s) {
+  return s;
+}
 
 Ipv4Header kernel_ip(Ipv4Address src, Ipv4Address dst, std::uint16_t id) {
   Ipv4Header ip;
@@ -61,7 +63,11 @@ TEST(KernelCapture, SynParsesToExpectedValue) {
   expected.tcp.seq = SeqNum(2460891010u);
   expected.tcp.flags = TcpFlags(TcpFlags::syn);
   expected.tcp.window = 64240;
-  expected.tcp.options.add_mss(1460).add_sack_permitted().add_timestamps(335779841, 0).add_nop().add_window_scale(10);
+  expected.tcp.options.add_mss(1460)
+      .add_sack_permitted()
+      .add_timestamps(335779841, 0)
+      .add_nop()
+      .add_window_scale(10);
   EXPECT_EQ(*packet, expected);
   EXPECT_EQ(format_packet(*packet),
             "198.18.0.1:40150 > 198.18.0.2:8080 S 2460891010:2460891010(0) win 64240 "
@@ -130,7 +136,8 @@ TEST(KernelCapture, EveryTruncationIsRefusedWithAReason) {
     SCOPED_TRACE(fixture.name);
     for (std::size_t length = 0; length < fixture.bytes.size(); ++length) {
       // A fresh copy of exactly `length` bytes, so ASan sees any read past it.
-      std::vector<std::uint8_t> cut(fixture.bytes.begin(), fixture.bytes.begin() + static_cast<std::ptrdiff_t>(length));
+      std::vector<std::uint8_t> cut(fixture.bytes.begin(),
+                                    fixture.bytes.begin() + static_cast<std::ptrdiff_t>(length));
       auto packet = parse_ipv4_tcp(cut);
       ASSERT_FALSE(packet.ok()) << "length " << length;
       EXPECT_EQ(packet.error(), ParseError::truncated) << "length " << length;

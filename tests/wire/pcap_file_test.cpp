@@ -44,9 +44,10 @@ TEST_P(KernelCaptureFile, YieldsTheKernelPackets) {
   }
   EXPECT_TRUE(reader->error().empty()) << reader->error();
   ASSERT_EQ(packets.size(), 12u);
-  EXPECT_EQ(packets[0], std::vector<std::uint8_t>(std::begin(kernel_capture::k_syn), std::end(kernel_capture::k_syn)));
-  EXPECT_EQ(packets[11],
-            std::vector<std::uint8_t>(std::begin(kernel_capture::k_rst_ack), std::end(kernel_capture::k_rst_ack)));
+  EXPECT_EQ(packets[0],
+            std::vector<std::uint8_t>(std::begin(kernel_capture::k_syn), std::end(kernel_capture::k_syn)));
+  EXPECT_EQ(packets[11], std::vector<std::uint8_t>(std::begin(kernel_capture::k_rst_ack),
+                                                   std::end(kernel_capture::k_rst_ack)));
 }
 
 INSTANTIATE_TEST_SUITE_P(LinkTypes, KernelCaptureFile,
@@ -96,7 +97,7 @@ TEST(PcapFile, MissingFileIsNamed) {
 TEST(PcapFile, UnsupportedLinkTypeIsNamed) {
   // A pcap global header (little-endian, v2.4) for LINKTYPE_IEEE802_11 (105).
   const std::string path = temp_path("finwait_wifi");
-  const std::uint8_t header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+  const std::uint8_t header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0,   0, 0, 0,
                                    0,    0,    0,    0,    0, 0, 4, 0, 105, 0, 0, 0};
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(header), sizeof header);
   auto reader = PcapReader::open(path);

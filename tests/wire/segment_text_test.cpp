@@ -6,7 +6,8 @@ namespace finwait::wire {
 namespace {
 
 TEST(SegmentText, ParsesEveryPart) {
-  auto s = parse_segment_text("S. 0:0(0) ack 1 win 65535 urg 3 <mss 1460,nop,wscale 7,sackOK,TS val 5 ecr 6,sack 1:2 3:4,eol>");
+  auto s = parse_segment_text(
+      "S. 0:0(0) ack 1 win 65535 urg 3 <mss 1460,nop,wscale 7,sackOK,TS val 5 ecr 6,sack 1:2 3:4,eol>");
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(s->flags, TcpFlags(TcpFlags::syn | TcpFlags::ack));
   EXPECT_EQ(s->ack, 1u);
@@ -32,7 +33,8 @@ TEST(SegmentText, ErrorsSayWhatAndWhere) {
   EXPECT_NE(parse_segment_text("X 0:0(0)").error().find("not a set of TCP flags"), std::string::npos);
   EXPECT_NE(parse_segment_text("S 0:5(4)").error().find("END must be START + LEN"), std::string::npos);
   EXPECT_NE(parse_segment_text("S 0:0(0) <mss>").error().find("expected an MSS value"), std::string::npos);
-  EXPECT_NE(parse_segment_text("S 0:0(0) <foo 1>").error().find("unknown TCP option 'foo"), std::string::npos);
+  EXPECT_NE(parse_segment_text("S 0:0(0) <foo 1>").error().find("unknown TCP option 'foo"),
+            std::string::npos);
   EXPECT_NE(parse_segment_text("S 0:0(0) wat").error().find("unexpected 'wat'"), std::string::npos);
   EXPECT_NE(parse_segment_text("S 0:0(0) win 70000").error().find("too large"), std::string::npos);
 }
@@ -48,7 +50,8 @@ TEST(SegmentText, MismatchNamesEachDifference) {
   EXPECT_EQ(mismatch(*expected, actual, SeqNum(1000), SeqNum(5000)), "");
   auto other = parse_segment_text("F 2:2(0) win 99 <nop>");
   EXPECT_EQ(mismatch(*other, actual, SeqNum(1000), SeqNum(5000)),
-            "flags F. instead of F; seq 1 instead of 2; ack field 5002 instead of 0; win 100 instead of 99; options <> "
+            "flags F. instead of F; seq 1 instead of 2; ack field 5002 instead of 0; win 100 instead of 99; "
+            "options <> "
             "instead of <nop>");
 }
 

@@ -28,11 +28,11 @@ TEST(TcpHeader, EmitsExactBytes) {
   std::vector<std::uint8_t> out(segment.header_size() + 2);
   ASSERT_EQ(emit_tcp(segment, out), 34u);
   const std::vector<std::uint8_t> expected = {
-      0x1f, 0x90, 0x9c, 0x40,              // ports 8080, 40000
-      0xff, 0xff, 0xff, 0xfe,              // seq
-      0x00, 0x00, 0x30, 0x39,              // ack
-      0x80, 0x18,                          // data offset 8, flags P.
-      0xff, 0xff, 0x00, 0x00, 0x00, 0x00,  // window, checksum (left to the packet), urgent
+      0x1f, 0x90, 0x9c, 0x40,                                // ports 8080, 40000
+      0xff, 0xff, 0xff, 0xfe,                                // seq
+      0x00, 0x00, 0x30, 0x39,                                // ack
+      0x80, 0x18,                                            // data offset 8, flags P.
+      0xff, 0xff, 0x00, 0x00, 0x00, 0x00,                    // window, checksum (left to the packet), urgent
       1,    1,    8,    10,   0,    0,    0, 1, 0, 0, 0, 2,  // nop,nop,TS val 1 ecr 2
       'h',  'i'};
   EXPECT_EQ(out, expected);

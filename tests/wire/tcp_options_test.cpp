@@ -17,20 +17,18 @@ TEST(TcpOptions, LinuxSynAckLayoutEmitsExactBytes) {
   // The layout SCRIPTS.md 7 requires of the linux profile's SYN-ACK.
   TcpOptions options;
   options.add_mss(1460).add_nop().add_nop().add_sack_permitted().add_nop().add_window_scale(8);
-  EXPECT_EQ(bytes_of(options),
-            (std::vector<std::uint8_t>{2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 8}));
+  EXPECT_EQ(bytes_of(options), (std::vector<std::uint8_t>{2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 8}));
   EXPECT_EQ(options.to_string(), "mss 1460,nop,nop,sackOK,nop,wscale 8");
 }
 
 TEST(TcpOptions, TimestampsAndSackEmitExactBytes) {
   TcpOptions options;
   options.add_nop().add_nop().add_timestamps(0x01020304, 0xa0b0c0d0);
-  EXPECT_EQ(bytes_of(options),
-            (std::vector<std::uint8_t>{1, 1, 8, 10, 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0}));
+  EXPECT_EQ(bytes_of(options), (std::vector<std::uint8_t>{1, 1, 8, 10, 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0}));
   TcpOptions sack;
   sack.add_nop().add_nop().add_sack({{SeqNum(1), SeqNum(2)}, {SeqNum(0xfffffff0u), SeqNum(0x10)}});
-  EXPECT_EQ(bytes_of(sack), (std::vector<std::uint8_t>{1, 1, 5, 18, 0, 0, 0, 1, 0, 0, 0, 2, 0xff, 0xff, 0xff,
-                                                       0xf0, 0, 0, 0, 0x10}));
+  EXPECT_EQ(bytes_of(sack), (std::vector<std::uint8_t>{1, 1, 5,    18,   0,    0,    0, 1, 0, 0,
+                                                       0, 2, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0x10}));
   EXPECT_EQ(sack.to_string(), "nop,nop,sack 1:2 4294967280:16");
 }
 
@@ -50,14 +48,15 @@ TEST(TcpOptions, EveryKindRoundTripsThroughParse) {
   EXPECT_EQ(parsed->timestamps(), (TcpTimestamps{7, 9}));
   ASSERT_EQ(parsed->sack_blocks().count, 1);
   EXPECT_EQ(parsed->sack_blocks().blocks[0], (SackBlock{SeqNum(100), SeqNum(200)}));
-  EXPECT_EQ(parsed->to_string(), "mss 536,wscale 14,sackOK,TS val 7 ecr 9,opt-253 len 4 0xdead,sack 100:200,eol");
+  EXPECT_EQ(parsed->to_string(),
+            "mss 536,wscale 14,sackOK,TS val 7 ecr 9,opt-253 len 4 0xdead,sack 100:200,eol");
 }
 
 TEST(TcpOptions, FourSackBlocksFitAndAFifthDoesNot) {
   TcpOptions options;
   options.add_nop().add_nop();
-  const SackBlock blocks[4] = {{SeqNum(1), SeqNum(2)}, {SeqNum(3), SeqNum(4)}, {SeqNum(5), SeqNum(6)},
-                               {SeqNum(7), SeqNum(8)}};
+  const SackBlock blocks[4] = {
+      {SeqNum(1), SeqNum(2)}, {SeqNum(3), SeqNum(4)}, {SeqNum(5), SeqNum(6)}, {SeqNum(7), SeqNum(8)}};
   options.add_sack(blocks);
   EXPECT_EQ(options.size(), 36u);
   EXPECT_EQ(options.sack_blocks().count, 4);
@@ -68,13 +67,13 @@ TEST(TcpOptions, FourSackBlocksFitAndAFifthDoesNot) {
 TEST(TcpOptions, ForbiddenLengthsAreErrors) {
   // RFC 9293 3.2: length counts kind and length; 0 and 1 are impossible.
   const std::vector<std::vector<std::uint8_t>> bad = {
-      {2, 0, 0, 0},           // length 0
-      {2, 1, 0, 0},           // length 1
-      {2},                    // kind with no length byte
-      {1, 1, 2},              // the same after NOPs
-      {2, 5, 0, 0},           // runs past the end
-      {8, 10, 0, 0, 0, 0},    // timestamps cut short
-      {254, 41},              // longer than any header
+      {2, 0, 0, 0},         // length 0
+      {2, 1, 0, 0},         // length 1
+      {2},                  // kind with no length byte
+      {1, 1, 2},            // the same after NOPs
+      {2, 5, 0, 0},         // runs past the end
+      {8, 10, 0, 0, 0, 0},  // timestamps cut short
+      {254, 41},            // longer than any header
   };
   for (const auto& bytes : bad) {
     auto parsed = TcpOptions::parse(bytes);

@@ -50,15 +50,18 @@ std::vector<Written> exchange() {
   const std::uint32_t c = 0xfffffff0u;  // client ISN near the wrap
   const std::uint32_t s = 1000;
   std::vector<Written> w;
-  w.push_back(make(true, F::syn, c, 0, 64240,
-                   TcpOptions().add_mss(1460).add_sack_permitted().add_timestamps(100, 0).add_nop().add_window_scale(7)));
-  w.push_back(make(false, F::syn | F::ack, s, c + 1, 65160,
-                   TcpOptions().add_mss(1460).add_nop().add_nop().add_sack_permitted().add_nop().add_window_scale(8)));
-  w.push_back(make(true, F::ack, c + 1, s + 1, 502, TcpOptions().add_nop().add_nop().add_timestamps(101, 200)));
+  w.push_back(make(
+      true, F::syn, c, 0, 64240,
+      TcpOptions().add_mss(1460).add_sack_permitted().add_timestamps(100, 0).add_nop().add_window_scale(7)));
+  w.push_back(make(
+      false, F::syn | F::ack, s, c + 1, 65160,
+      TcpOptions().add_mss(1460).add_nop().add_nop().add_sack_permitted().add_nop().add_window_scale(8)));
+  w.push_back(
+      make(true, F::ack, c + 1, s + 1, 502, TcpOptions().add_nop().add_nop().add_timestamps(101, 200)));
   w.push_back(make(true, F::psh | F::ack, c + 1, s + 1, 502, TcpOptions(), 100));
   w.push_back(make(false, F::ack, s + 1, c + 1 + 100, 509,
-                   TcpOptions().add_nop().add_nop().add_sack({{SeqNum(c + 201), SeqNum(c + 301)},
-                                                               {SeqNum(c + 401), SeqNum(c + 501)}})));
+                   TcpOptions().add_nop().add_nop().add_sack(
+                       {{SeqNum(c + 201), SeqNum(c + 301)}, {SeqNum(c + 401), SeqNum(c + 501)}})));
   w.push_back(make(false, F::psh | F::ack, s + 1, c + 101, 509, TcpOptions(), 1460));
   w.push_back(make(true, F::fin | F::ack, c + 101, s + 1461, 502, TcpOptions()));
   w.push_back(make(false, F::fin | F::ack, s + 1461, c + 102, 509, TcpOptions().add_mss(536).add_eol()));
@@ -72,12 +75,26 @@ std::vector<Written> exchange() {
 }
 
 // One tab-separated row per packet, in the order of k_fields.
-constexpr const char* k_fields[] = {
-    "ip.src", "ip.dst", "ip.checksum.status", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
-    "tcp.flags", "tcp.window_size_value", "tcp.len", "tcp.checksum.status", "tcp.option_kind",
-    "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
-    "tcp.options.timestamp.tsecr", "tcp.options.sack_le", "tcp.options.sack_re", "_ws.malformed",
-    "_ws.expert.severity"};
+constexpr const char* k_fields[] = {"ip.src",
+                                    "ip.dst",
+                                    "ip.checksum.status",
+                                    "tcp.srcport",
+                                    "tcp.dstport",
+                                    "tcp.seq_raw",
+                                    "tcp.ack_raw",
+                                    "tcp.flags",
+                                    "tcp.window_size_value",
+                                    "tcp.len",
+                                    "tcp.checksum.status",
+                                    "tcp.option_kind",
+                                    "tcp.options.mss_val",
+                                    "tcp.options.wscale.shift",
+                                    "tcp.options.timestamp.tsval",
+                                    "tcp.options.timestamp.tsecr",
+                                    "tcp.options.sack_le",
+                                    "tcp.options.sack_re",
+                                    "_ws.malformed",
+                                    "_ws.expert.severity"};
 // Expert infos at chat, note or warning level are fine (a RST is a warning);
 // error level (PI_ERROR) is not.
 constexpr long k_expert_error = 0x00800000;
@@ -95,13 +112,12 @@ std::string expected_row(const Ipv4TcpPacket& p) {
   }
   const auto ts = o.timestamps();
   // ip/tcp checksum status 1 = "Good"; no malformed marker. Expert severity is checked apart.
-  return fmt::format("{}\t{}\t1\t{}\t{}\t{}\t{}\t0x{:04x}\t{}\t{}\t1\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t\t", p.ip.src,
-                     p.ip.dst, p.tcp.src_port, p.tcp.dst_port, p.tcp.seq.raw(), p.tcp.ack.raw(),
-                     p.tcp.flags.bits(), p.tcp.window, p.tcp.payload.size(), kinds,
-                     o.mss() ? std::to_string(*o.mss()) : "",
-                     o.window_scale() ? std::to_string(*o.window_scale()) : "",
-                     ts ? std::to_string(ts->value) : "", ts ? std::to_string(ts->echo_reply) : "", sack_left,
-                     sack_right);
+  return fmt::format(
+      "{}\t{}\t1\t{}\t{}\t{}\t{}\t0x{:04x}\t{}\t{}\t1\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t\t", p.ip.src, p.ip.dst,
+      p.tcp.src_port, p.tcp.dst_port, p.tcp.seq.raw(), p.tcp.ack.raw(), p.tcp.flags.bits(), p.tcp.window,
+      p.tcp.payload.size(), kinds, o.mss() ? std::to_string(*o.mss()) : "",
+      o.window_scale() ? std::to_string(*o.window_scale()) : "", ts ? std::to_string(ts->value) : "",
+      ts ? std::to_string(ts->echo_reply) : "", sack_left, sack_right);
 }
 
 std::string run(const std::string& command) {
@@ -116,7 +132,8 @@ std::string run(const std::string& command) {
 
 TEST(TsharkCheck, GeneratedSegmentsDecodeAsWritten) {
   if (std::system("command -v tshark >/dev/null 2>&1") != 0) {
-    if (std::getenv("CI") != nullptr) FAIL() << "tshark is not installed; scripts/install-deps.sh installs it";
+    if (std::getenv("CI") != nullptr)
+      FAIL() << "tshark is not installed; scripts/install-deps.sh installs it";
     GTEST_SKIP() << "tshark is not installed (scripts/install-deps.sh installs it)";
   }
   const std::string path =
