@@ -186,9 +186,13 @@ std::string Runner::describe(const Captured& c) const {
 
 void Runner::strictness_check(const Event& event) {
   // SCRIPTS.md 5: every segment sent must be matched by a '>' line; one that
-  // is not fails the script at the next event (packetdrill: at the next '>').
+  // is not fails the script at the next event that follows it (packetdrill:
+  // at the next '>'). "Follows" in time: an event at the very instant the
+  // segment left (a read right after the data that was ACKed) comes with it,
+  // not after it.
   if (lenient_ || captured_.empty()) return;
   const Captured& c = captured_.front();
+  if (c.at >= now_) return;
   failure(event.where.line, fmt::format("unexpected packet sent at {} s: {}",
                                         seconds_text(c.at.nanoseconds() / 1000), describe(c)));
 }

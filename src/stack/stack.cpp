@@ -542,13 +542,19 @@ Errno Stack::close(int fd, Instant now) {
   Socket* s = socket_at(fd);
   if (s == nullptr) return Errno::ebadf;
   if (s->listening) {
-    // Connections never accepted go with the listener: RST (Linux's inet_csk_listen_stop).
+    // Connections never accepted go with the listener: RST for those
+    // established (Linux's inet_csk_listen_stop), silence for half-open ones.
     std::vector<std::uint32_t> children;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       if (slots_[i].connection && slots_[i].listener == fd) children.push_back(static_cast<std::uint32_t>(i));
     }
     for (std::uint32_t index : children) {
-      slots_[index].connection->abort(now, Cause::listener_closed);
+      tcp::Connection& child = *slots_[index].connection;
+      if (child.state() == State::syn_received) {
+        child.drop(now, Cause::listener_closed);  // half-open: Linux forgets it silently
+      } else {
+        child.abort(now, Cause::listener_closed);
+      }
       sync(index, now);
     }
     release_socket(fd);

@@ -315,6 +315,11 @@ void Connection::abort(Instant now, Cause cause) {
   enter_closed(cause, Errno::ok);
 }
 
+void Connection::drop(Instant now, Cause cause) {
+  (void)now;
+  enter_closed(cause, Errno::ok);
+}
+
 void Connection::set_options(const SocketOptions& options, Instant now) {
   const bool keepalive_changed = options.keepalive != options_.keepalive ||
                                  options.keepalive_idle != options_.keepalive_idle ||

@@ -86,6 +86,9 @@ class Connection {
   Errno shutdown(Shutdown how, Instant now);
   CloseOutcome close(Instant now);
   void abort(Instant now, Cause cause = Cause::app_abort);
+  // Ends the connection without a word to the peer (a half-open connection
+  // whose listener closed: Linux drops it; a later segment finds no connection).
+  void drop(Instant now, Cause cause);
 
   // Options that change timers re-arm them at once.
   const SocketOptions& options() const { return options_; }

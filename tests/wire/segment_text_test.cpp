@@ -55,6 +55,16 @@ TEST(SegmentText, MismatchNamesEachDifference) {
             "instead of <nop>");
 }
 
+TEST(SegmentText, AckFieldIsComparedApartFromTheAckFlag) {
+  TcpSegment reset;
+  reset.flags = TcpFlags(TcpFlags::rst);
+  reset.seq = SeqNum(1);
+  auto zero = parse_segment_text("R 1:1(0) ack 0 win 0");
+  EXPECT_EQ(mismatch(*zero, reset, SeqNum(0), SeqNum(0)), "");
+  reset.ack = SeqNum(5);
+  EXPECT_EQ(mismatch(*zero, reset, SeqNum(0), SeqNum(0)), "ack 5 instead of 0");
+}
+
 TEST(SegmentText, TimestampValuesAreNotCompared) {
   TcpSegment actual;
   actual.flags = TcpFlags(TcpFlags::ack);
