@@ -51,7 +51,8 @@ class Runner {
     const Event* event = nullptr;
     std::int64_t start_us = 0;
     std::int64_t end_us = 0;
-    bool started = false;  // connect(): the handshake began
+    bool started = false;     // connect(): the handshake began
+    std::size_t written = 0;  // write(): bytes queued so far
   };
 
   // Configuration (header options and the command line).

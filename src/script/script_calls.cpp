@@ -105,6 +105,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   };
 
   Outcome out;
+  std::size_t written_so_far = 0;  // a blocking write that is still going
   const std::string& name = c.name;
   if (name == "socket") {
     need(3);
@@ -204,17 +205,23 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
         out = error_of(r.error());
       }
     } else {
-      std::vector<std::uint8_t> data(length, 'x');
+      // A blocking write returns once every byte is queued, writing what
+      // fits as space frees up; a nonblocking one takes what fits now.
+      const bool blocking = !stack_->nonblocking(fd) && !dont_wait;
+      const std::size_t done = first_attempt || !pending_ ? 0 : pending_->written;
+      std::vector<std::uint8_t> data(length - done, 'x');
       auto r = stack_->send(fd, data, now_);
       capture();
-      if (r && *r == length) {
-        out = value_of(static_cast<std::int64_t>(*r));
-      } else if ((r || r.error() == Errno::eagain) && !stack_->nonblocking(fd) && !dont_wait) {
-        // Deviation: a blocking write that does not fit at once is reported as
-        // blocked from the start (finwait does not split one write in two).
-        out = r ? value_of(static_cast<std::int64_t>(*r)) : blocked();
+      const std::size_t total = done + (r ? *r : 0);
+      if (total == length) {
+        out = value_of(static_cast<std::int64_t>(length));
+      } else if ((r || r.error() == Errno::eagain) && blocking) {
+        out = blocked();
+        written_so_far = total;
+      } else if (r || total > 0) {
+        out = value_of(static_cast<std::int64_t>(total));
       } else {
-        out = r ? value_of(static_cast<std::int64_t>(*r)) : error_of(r.error());
+        out = error_of(r.error());
       }
     }
   } else if (name == "close") {
@@ -583,6 +590,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       p.started = name == "connect";
       pending_ = p;
     }
+    if (pending_) pending_->written = written_so_far;
     return;
   }
   // The call returned: check when, and what.

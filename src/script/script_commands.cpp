@@ -80,14 +80,16 @@ void Runner::command(const std::string& text, int line) {
       trace(fmt::format("{}: the linux profile's baseline (defaults.sh)", line));
       continue;
     }
-    if (w[0] == "sysctl") {
+    // The kernel selftests' form of sysctl: set_sysctls.py /proc/sys/net/ipv4/NAME=VALUE,
+    // and the restore script it leaves behind (a fresh stack per script needs none).
+    if (w[0].ends_with("set_sysctls.py") || w[0] == "sysctl") {
       for (std::size_t i = 1; i < w.size(); ++i) {
         if (w[i].starts_with("-")) continue;  // -q, -w, -e
         const std::size_t eq = w[i].find('=');
         if (eq == std::string::npos) failure(line, fmt::format("sysctl: '{}' is not NAME=VALUE", w[i]));
         std::string name = w[i].substr(0, eq);
         const std::string value = w[i].substr(eq + 1);
-        for (std::string_view prefix : {"net.ipv4.", "net/ipv4/", "net.core."}) {
+        for (std::string_view prefix : {"/proc/sys/net/ipv4/", "/proc/sys/net/core/", "net.ipv4.", "net/ipv4/", "net.core."}) {
           if (name.starts_with(prefix)) name = name.substr(prefix.size());
         }
         if (name == "tcp_rmem" || name == "tcp_wmem") {
@@ -116,6 +118,10 @@ void Runner::command(const std::string& text, int line) {
         auto r = tunables.set(name, value);
         if (!r) failure(line, r.error());
       }
+      continue;
+    }
+    if (w.size() == 1 && w[0].find("sysctl_restore") != std::string::npos && w[0].ends_with(".sh")) {
+      trace(fmt::format("{}: {}: nothing to restore in a fresh stack", line, w[0]));
       continue;
     }
     if (w[0] == "finwait" && w.size() >= 2 && w[1] == "no") {
