@@ -12,7 +12,7 @@ struct ErrnoName {
   std::string_view text;
 };
 
-constexpr std::array<ErrnoName, 21> k_names{{
+constexpr std::array<ErrnoName, 22> k_names{{
     {Errno::ok, "OK", "Success"},
     {Errno::eagain, "EAGAIN", "Resource temporarily unavailable"},
     {Errno::eaddrinuse, "EADDRINUSE", "Address already in use"},
@@ -22,6 +22,7 @@ constexpr std::array<ErrnoName, 21> k_names{{
     {Errno::econnaborted, "ECONNABORTED", "Software caused connection abort"},
     {Errno::econnrefused, "ECONNREFUSED", "Connection refused"},
     {Errno::econnreset, "ECONNRESET", "Connection reset by peer"},
+    {Errno::efault, "EFAULT", "Bad address"},
     {Errno::ehostunreach, "EHOSTUNREACH", "No route to host"},
     {Errno::einprogress, "EINPROGRESS", "Operation now in progress"},
     {Errno::einval, "EINVAL", "Invalid argument"},

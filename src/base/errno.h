@@ -18,6 +18,7 @@ enum class Errno : std::uint8_t {
   econnaborted,
   econnrefused,
   econnreset,
+  efault,
   ehostunreach,
   einprogress,
   einval,

@@ -101,6 +101,7 @@ int linux_errno_number(Errno error) {
     case Errno::econnaborted: return 103;
     case Errno::econnrefused: return 111;
     case Errno::econnreset: return 104;
+    case Errno::efault: return 14;
     case Errno::ehostunreach: return 113;
     case Errno::einprogress: return 115;
     case Errno::einval: return 22;

@@ -191,8 +191,12 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     const bool reading = name == "read" || name == "recv" || name == "recvfrom";
     const bool dont_wait = a.size() >= 4 && a[3].kind != Expr::Kind::ellipsis &&
                            (number(a[3], line, "the flags") & 0x40) != 0;  // MSG_DONTWAIT
+    const bool null_buffer =
+        a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 && a[1].symbols[0] == "NULL";
     if (fd < 0) {
       out = error_of(Errno::ebadf);
+    } else if (null_buffer) {
+      out = error_of(Errno::efault);  // as the kernel answers a NULL buffer
     } else if (reading) {
       std::vector<std::uint8_t> buffer(length);
       auto r = stack_->receive(fd, buffer, now_);
