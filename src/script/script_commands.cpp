@@ -127,6 +127,17 @@ void Runner::command(const std::string& text, int line) {
     if (w[0] == "finwait" && w.size() >= 2 && w[1] == "no") {
       for (std::size_t i = 2; i < w.size(); ++i) {
         if (w[i] == "-o" || w[i] == "-p") continue;
+        if (w[i] == "-D") {  // every tunable back to its default (AIX `no -D`)
+          tunables = Tunables(tunables.profile());
+          continue;
+        }
+        if (w[i] == "-d") {  // one tunable back to its default (AIX `no -d NAME`)
+          if (i + 1 >= w.size()) failure(line, "finwait no -d: which tunable?");
+          const TunableDefinition* d = Tunables::find(w[++i]);
+          if (d == nullptr) failure(line, fmt::format("{}: no such tunable", w[i]));
+          tunables.reset(d->id);
+          continue;
+        }
         const std::size_t eq = w[i].find('=');
         if (eq == std::string::npos) failure(line, fmt::format("finwait no: '{}' is not NAME=VALUE", w[i]));
         auto r = tunables.set(w[i].substr(0, eq), w[i].substr(eq + 1));
