@@ -104,19 +104,11 @@ void World::push(QueuedEvent event) {
 }
 
 void World::schedule_crash(const std::string& host, Instant at) {
-  QueuedEvent e;
-  e.at = at;
-  e.kind = QueuedEvent::Kind::crash;
-  e.host = host_index(host);
-  push(std::move(e));
+  push(QueuedEvent{at, 0, QueuedEvent::Kind::crash, host_index(host), {}});
 }
 
 void World::schedule_reboot(const std::string& host, Instant at) {
-  QueuedEvent e;
-  e.at = at;
-  e.kind = QueuedEvent::Kind::reboot;
-  e.host = host_index(host);
-  push(std::move(e));
+  push(QueuedEvent{at, 0, QueuedEvent::Kind::reboot, host_index(host), {}});
 }
 
 void World::transmit(int from, std::span<const std::uint8_t> frame) {

@@ -199,6 +199,20 @@ TEST(Stack, MalformedFramesAreCountedByReason) {
   EXPECT_TRUE(h.sent().empty());
 }
 
+// An IPv4 packet carrying `message`, from `src` to us.
+std::vector<std::uint8_t> icmp_packet(const wire::IcmpMessage& message, Ipv4Address src) {
+  std::vector<std::uint8_t> icmp(8 + message.body.size());
+  wire::emit_icmp(message, icmp);
+  wire::Ipv4Header ip;
+  ip.src = src;
+  ip.dst = k_us;
+  ip.protocol = wire::k_ip_protocol_icmp;
+  std::vector<std::uint8_t> packet(20 + icmp.size());
+  wire::emit_ipv4(ip, icmp.size(), packet);
+  std::copy(icmp.begin(), icmp.end(), packet.begin() + 20);
+  return packet;
+}
+
 TEST(Stack, AnswersIcmpEcho) {
   Harness h;
   std::vector<std::uint8_t> body = {'p', 'i', 'n', 'g'};
@@ -206,15 +220,7 @@ TEST(Stack, AnswersIcmpEcho) {
   echo.type = wire::k_icmp_echo_request;
   echo.rest = 0x12340001;
   echo.body = body;
-  std::vector<std::uint8_t> icmp(8 + body.size());
-  wire::emit_icmp(echo, icmp);
-  wire::Ipv4Header ip;
-  ip.src = k_peer;
-  ip.dst = k_us;
-  ip.protocol = wire::k_ip_protocol_icmp;
-  std::vector<std::uint8_t> packet(20 + icmp.size());
-  wire::emit_ipv4(ip, icmp.size(), packet);
-  std::copy(icmp.begin(), icmp.end(), packet.begin() + 20);
+  const auto packet = icmp_packet(echo, k_peer);
   h.stack->on_frame(packet, h.now);
   ASSERT_EQ(h.stack->outgoing_count(), 1u);
   const auto reply = h.stack->outgoing(0);
@@ -243,15 +249,7 @@ TEST(Stack, IcmpUnreachableIsASoftErrorForTheConnection) {
   unreachable.type = wire::k_icmp_destination_unreachable;
   unreachable.code = 1;
   unreachable.body = quote;
-  std::vector<std::uint8_t> icmp(8 + quote.size());
-  wire::emit_icmp(unreachable, icmp);
-  wire::Ipv4Header ip;
-  ip.src = Ipv4Address(198, 18, 0, 254);
-  ip.dst = k_us;
-  ip.protocol = wire::k_ip_protocol_icmp;
-  std::vector<std::uint8_t> packet(20 + icmp.size());
-  wire::emit_ipv4(ip, icmp.size(), packet);
-  std::copy(icmp.begin(), icmp.end(), packet.begin() + 20);
+  const auto packet = icmp_packet(unreachable, Ipv4Address(198, 18, 0, 254));
   h.stack->on_frame(packet, h.now);
   EXPECT_EQ(h.stack->counters().icmp_unreachables, 1u);
   EXPECT_EQ(h.stack->state_of(fd), tcp::State::syn_sent);
