@@ -89,7 +89,8 @@ void Runner::command(const std::string& text, int line) {
         if (eq == std::string::npos) failure(line, fmt::format("sysctl: '{}' is not NAME=VALUE", w[i]));
         std::string name = w[i].substr(0, eq);
         const std::string value = w[i].substr(eq + 1);
-        for (std::string_view prefix : {"/proc/sys/net/ipv4/", "/proc/sys/net/core/", "net.ipv4.", "net/ipv4/", "net.core."}) {
+        for (std::string_view prefix :
+             {"/proc/sys/net/ipv4/", "/proc/sys/net/core/", "net.ipv4.", "net/ipv4/", "net.core."}) {
           if (name.starts_with(prefix)) name = name.substr(prefix.size());
         }
         if (name == "tcp_rmem" || name == "tcp_wmem") {
@@ -126,7 +127,7 @@ void Runner::command(const std::string& text, int line) {
     }
     if (w[0] == "finwait" && w.size() >= 2 && w[1] == "no") {
       for (std::size_t i = 2; i < w.size(); ++i) {
-        if (w[i] == "-o" || w[i] == "-p") continue;
+        if (w[i] == "-o" || w[i] == "-p" || w[i] == "-r") continue;  // -p, -r: persist; a script runs once
         if (w[i] == "-D") {  // every tunable back to its default (AIX `no -D`)
           tunables = Tunables(tunables.profile());
           continue;
