@@ -28,9 +28,14 @@ class FlowTable {
   struct Slot {
     FlowKey key;
     std::uint32_t handle = 0;
-    std::uint32_t used = 0;  // also keeps the slot 24 bytes
+    // The key's hash, kept so that growing and deleting never hash again;
+    // 0 marks an empty slot (a zero hash is stored as 1).
+    std::uint32_t hash = 0;
   };
-  std::size_t home(const FlowKey& flow) const { return hash_flow(key_, flow) & (slots_.size() - 1); }
+  std::uint32_t hash_of(const FlowKey& flow) const {
+    const auto h = static_cast<std::uint32_t>(hash_flow(key_, flow));
+    return h == 0 ? 1 : h;
+  }
   void grow();
 
   SipKey key_;

@@ -93,6 +93,8 @@ SumFunction choose_sum_function() {
 }
 
 std::uint64_t sum_native(const std::uint8_t* p, std::size_t n) {
+  // Headers and small segments: too short for the wide path to pay off.
+  if (n < 64) return sum_native_baseline(p, n);
   static const SumFunction k_sum_function = choose_sum_function();
   return k_sum_function(p, n);
 }
