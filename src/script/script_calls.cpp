@@ -169,12 +169,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       if (e == Errno::einprogress && !stack_->nonblocking(fd)) {
         const auto state = stack_->state_of(fd);
         if (state == tcp::State::syn_sent || state == tcp::State::syn_received) {
-          out = blocked();
-          if (pending_) pending_->started = true;
-          if (!pending_ && event.time.is_blocking) {
-            // The pending entry is made below; remember the handshake began.
-            *is_blocked = true;
-          }
+          out = blocked();  // the pending entry made below records that the handshake began
         } else {
           const Errno error = stack_->take_error(fd);
           out = error == Errno::ok ? value_of(0) : error_of(error);

@@ -511,7 +511,7 @@ Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> dat
     s->error = Errno::ok;
     return fail(error);
   }
-  if (!s->slot) return fail(s->listening ? Errno::enotconn : Errno::enotconn);
+  if (!s->slot) return fail(Errno::enotconn);
   Slot& slot = slots_[*s->slot];
   auto result = slot.connection->send(data, now);
   sync(*s->slot, now);
@@ -521,7 +521,7 @@ Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> dat
 Result<std::size_t, Errno> Stack::receive(int fd, std::span<std::uint8_t> out, Instant now) {
   Socket* s = socket_at(fd);
   if (s == nullptr) return fail(Errno::ebadf);
-  if (!s->slot) return fail(s->listening ? Errno::enotconn : Errno::enotconn);
+  if (!s->slot) return fail(Errno::enotconn);
   Slot& slot = slots_[*s->slot];
   auto result = slot.connection->receive(out, now);
   if (!slot.connection->is_closed()) sync(*s->slot, now);
