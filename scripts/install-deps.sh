@@ -33,11 +33,13 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
-sudo=""
+# As root apt-get runs as it is; otherwise through sudo, keeping the
+# environment (-E) so that DEBIAN_FRONTEND reaches apt-get.
+as_root=()
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
-  sudo="sudo"
+  as_root=(sudo -E)
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo -E apt-get install -y -q --no-install-recommends "${missing[@]}"
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
