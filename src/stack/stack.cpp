@@ -634,15 +634,7 @@ Errno Stack::take_error(int fd) {
     s->error = Errno::ok;
     return error;
   }
-  if (s->slot && slots_[*s->slot].connection) {
-    // The connection's pending error is read (and cleared) by a receive of zero bytes.
-    const Errno error = slots_[*s->slot].connection->pending_error();
-    if (error != Errno::ok) {
-      std::uint8_t none[1];
-      (void)slots_[*s->slot].connection->receive(std::span(none, 0), Instant{});
-      return error;
-    }
-  }
+  if (s->slot && slots_[*s->slot].connection) return slots_[*s->slot].connection->take_error();
   return Errno::ok;
 }
 

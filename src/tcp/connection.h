@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "base/errno.h"
@@ -117,6 +118,8 @@ class Connection {
   std::size_t send_space() const { return send_queue_.free_space(); }
   std::size_t unsent_bytes() const;
   Errno pending_error() const { return error_; }
+  // SO_ERROR: the pending error, read and cleared, whatever data is queued.
+  Errno take_error() { return std::exchange(error_, Errno::ok); }
   const Negotiated& negotiated() const { return negotiated_; }
   wire::SeqNum iss() const { return iss_; }
   wire::SeqNum irs() const { return irs_; }

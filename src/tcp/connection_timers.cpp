@@ -1,5 +1,6 @@
 // Every timer of a connection, and the cause each one ends a connection with.
 #include <algorithm>
+#include <limits>
 
 #include "tcp/connection.h"
 
@@ -100,9 +101,14 @@ bool Connection::user_timeout_expired(Instant since, Instant now) const {
 }
 
 int Connection::retry_limit() const {
+  const bool opening = state_ == State::syn_sent || state_ == State::syn_received;
+  if (opening && options_.syn_count) return *options_.syn_count;
+  // BSD (and so AIX): establishment is bounded by tcp_keepinit alone
+  // (TCPTV_KEEP_INIT); SYNs and SYN-ACKs are retransmitted with backoff until
+  // it expires. Without it (Linux), the retry counts end the attempt.
+  if (opening && keepinit_at_ != Instant::never()) return std::numeric_limits<int>::max();
   switch (state_) {
-    case State::syn_sent:
-      return options_.syn_count.value_or(static_cast<int>(tunables().get(TunableId::tcp_syn_retries)));
+    case State::syn_sent: return static_cast<int>(tunables().get(TunableId::tcp_syn_retries));
     case State::syn_received: return static_cast<int>(tunables().get(TunableId::tcp_synack_retries));
     default: break;
   }
