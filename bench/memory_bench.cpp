@@ -37,7 +37,7 @@ int main() {
       finwait::stack::ParkedEntry e;
       e.key = {Ipv4Address(198, 18, 0, 2), Ipv4Address(static_cast<std::uint32_t>(0xC6120000u + (i >> 16))),
                80, static_cast<std::uint16_t>(i)};
-      e.state = finwait::tcp::State::time_wait;
+      e.wait.state = finwait::tcp::State::time_wait;
       table->park(e, finwait::seconds(60), Instant{});
     }
     const std::size_t after = heap_in_use();

@@ -94,6 +94,7 @@ class Runner {
   std::int64_t tolerance_us_ = 4000;
   double tolerance_percent_ = 12.5;
   std::optional<std::int64_t> ts_tick_us_;
+  stack::ParkingMode parking_ = stack::ParkingMode::capped;
 
   std::unique_ptr<stack::Stack> stack_;
   Instant now_;

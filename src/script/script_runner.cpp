@@ -46,6 +46,18 @@ void Runner::apply_option(const std::string& name, const std::string& value, int
     auto p = parse_profile(value);
     if (!p) failure(line, fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", value));
     profile_ = *p;
+  } else if (name == "parking") {
+    // finwait's: park waiting connections always, never, or up to
+    // tcp_max_parked (the default). The wire must not tell them apart.
+    if (value == "always") {
+      parking_ = stack::ParkingMode::always;
+    } else if (value == "never") {
+      parking_ = stack::ParkingMode::never;
+    } else if (value == "capped") {
+      parking_ = stack::ParkingMode::capped;
+    } else {
+      failure(line, fmt::format("--parking: '{}' is not one of always, never, capped", value));
+    }
   } else if (name == "lenient") {
     lenient_ = value.empty() || value == "1" || value == "true";
   } else if (name == "ip_version") {
@@ -75,6 +87,7 @@ void Runner::configure() {
   config.name = "local";
   config.address = k_local_address;
   config.profile = profile_;
+  config.parking = parking_;
   stack_ = std::make_unique<stack::Stack>(config);
 }
 
@@ -125,6 +138,7 @@ ScriptResult Runner::run() {
       command(script_.cleanup_command->command,
               script_.events.empty() ? 1 : script_.events.back().where.line);
     result_.passed = true;
+    result_.parked = stack_->counters().parked;
   } catch (const ScriptFailure& f) {
     result_.passed = false;
     result_.line = f.line;

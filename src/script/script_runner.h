@@ -1,6 +1,7 @@
 // Runs a parsed script against a finwait stack in virtual time (SCRIPTS.md).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@ struct ScriptResult {
   int line = 0;                    // where it failed
   std::string message;             // what was expected / what was seen
   std::vector<std::string> trace;  // with verbose: every event and segment
+  std::uint64_t parked = 0;        // connections the stack parked (ParkingMode)
 };
 
 ScriptResult run_script(const Script& script, const RunOptions& options);

@@ -112,7 +112,7 @@ void World::schedule_reboot(const std::string& host, Instant at) {
 }
 
 void World::transmit(int from, std::span<const std::uint8_t> frame) {
-  for (wire::PcapWriter* tap : taps_) tap->write(now_.nanoseconds(), frame);
+  for (wire::PcapWriter* tap : sent_taps_) tap->write(now_.nanoseconds(), frame);
   auto ip = wire::Ipv4View::parse(frame);
   if (!ip) return;
   const int to = host_by_address(ip->dst());
@@ -220,6 +220,7 @@ void World::run_until(Instant until) {
       Host& h = hosts_[static_cast<std::size_t>(e.host)];
       switch (e.kind) {
         case QueuedEvent::Kind::frame:
+          for (wire::PcapWriter* tap : delivered_taps_) tap->write(now_.nanoseconds(), e.bytes);
           if (h.crashed) break;  // a crashed host hears nothing
           h.stack->on_frame(e.bytes, now_);
           flush(e.host);

@@ -64,8 +64,14 @@ class World {
   void add_app(std::unique_ptr<App> app) { apps_.push_back(std::move(app)); }
   void schedule_crash(const std::string& host, Instant at);
   void schedule_reboot(const std::string& host, Instant at);
-  // Every frame put on any link is also written here (what the wire saw).
-  void add_pcap_tap(wire::PcapWriter* writer) { taps_.push_back(writer); }
+  // Where a tap sees the frames. `delivered`: what the wire carried, as the
+  // far end of the link receives it, after loss, duplication, corruption and
+  // reordering, stamped with its arrival time. `sent`: what each host handed
+  // to its link, before any fault.
+  enum class TapPoint : std::uint8_t { delivered, sent };
+  void add_pcap_tap(wire::PcapWriter* writer, TapPoint point = TapPoint::delivered) {
+    (point == TapPoint::delivered ? delivered_taps_ : sent_taps_).push_back(writer);
+  }
 
   void run_until(Instant until);
   Instant now() const { return now_; }
@@ -124,7 +130,8 @@ class World {
   std::vector<Host> hosts_;
   std::vector<Link> links_;
   std::vector<std::unique_ptr<App>> apps_;
-  std::vector<wire::PcapWriter*> taps_;
+  std::vector<wire::PcapWriter*> delivered_taps_;
+  std::vector<wire::PcapWriter*> sent_taps_;
   std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> queue_;
   Recorder recorder_;
   std::uint64_t frames_lost_ = 0;

@@ -6,10 +6,6 @@
 
 namespace finwait::stack {
 
-using wire::seq_gt;
-using wire::seq_lt;
-using wire::SeqNum;
-
 static_assert(sizeof(ParkedEntry) <= 64, "a parked entry must fit in 64 bytes");
 
 namespace {
@@ -75,7 +71,7 @@ void ParkedTable::rehash(std::size_t buckets) {
   buckets_.assign(buckets, 0);
   for (std::uint32_t i = 0; i < entries_.size(); ++i) {
     ParkedEntry& e = entries_[i];
-    if (!(e.flags & ParkedEntry::k_in_use)) continue;
+    if (!e.in_use) continue;
     const std::size_t b = bucket_of(e.key);
     e.bucket_next = buckets_[b];
     buckets_[b] = i + 1;
@@ -92,7 +88,7 @@ void ParkedTable::park(const ParkedEntry& entry, Duration timeout, Instant now) 
     entries_.emplace_back();
   }
   entries_[index] = entry;
-  entries_[index].flags |= ParkedEntry::k_in_use;
+  entries_[index].in_use = true;
   ++size_;
   if (size_ > buckets_.size()) {
     rehash(buckets_.size() * 2);  // the new entry is already in place
@@ -134,103 +130,9 @@ Instant ParkedTable::next_deadline() const {
   return earliest == k_no_timeout ? Instant::never() : Instant::from_nanoseconds(earliest);
 }
 
-ParkedOutcome ParkedTable::on_segment(std::uint32_t index, const wire::TcpSegment& segment, Instant now,
-                                      Duration time_wait, bool rfc1337, Duration oow_ack_gap) {
-  ParkedEntry& e = entries_[index];
-  ParkedOutcome out;
-  const SeqNum rcv_nxt(e.rcv_nxt);
-  const SeqNum end = segment.seq + segment.sequence_length();
-  auto rate_limited_ack = [&] {
-    // Linux's tcp_timewait_check_oow_rate_limit(): pure ACKs at most every
-    // tcp_invalid_ratelimit; segments that carry something always.
-    const bool pure = segment.sequence_length() == 0;
-    const auto now_ms = static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000);
-    if (pure && (e.flags & ParkedEntry::k_oow_sent) &&
-        now_ms - e.last_oow_ack_ms < static_cast<std::uint32_t>(oow_ack_gap.milliseconds())) {
-      return;
-    }
-    e.flags |= ParkedEntry::k_oow_sent;
-    e.last_oow_ack_ms = now_ms;
-    out.send_ack = true;
-  };
-  auto restart = [&] {
-    unlink(index);
-    append(index, time_wait.nanoseconds(), now);
-  };
-
-  if (e.state == tcp::State::fin_wait_2) {
-    // Out of window (a window of what we last advertised): a duplicate ACK.
-    const std::uint32_t window = std::max<std::uint32_t>(e.window, 1);
-    const bool in_window = wire::in_window(segment.seq, rcv_nxt, window) ||
-                           (segment.sequence_length() > 0 && wire::in_window(end - 1, rcv_nxt, window));
-    if (!in_window && !(segment.sequence_length() == 0 && segment.seq == rcv_nxt)) {
-      if (!segment.flags.rst_set()) rate_limited_ack();
-      return out;
-    }
-    if (segment.flags.rst_set()) {
-      // RFC 9293: a RST in FIN-WAIT-2 closes (only at RCV.NXT, RFC 5961 3.2).
-      if (segment.seq != rcv_nxt) {
-        rate_limited_ack();
-        return out;
-      }
-      out.next = tcp::State::closed;
-      out.cause = tcp::Cause::rst_received;
-      remove(index);
-      return out;
-    }
-    if (segment.flags.syn_set()) {
-      // Linux answers a SYN here with a RST (TCP_TW_RST).
-      out.send_reset = true;
-      return out;
-    }
-    // A duplicate ACK, or nothing new: nothing to do.
-    if (!segment.flags.ack_set() || !seq_gt(end, rcv_nxt)) return out;
-    // New data after the application closed: RST (RFC 1122 4.2.2.13).
-    if (!segment.flags.fin_set() || end != rcv_nxt + 1) {
-      out.send_reset = true;
-      out.next = tcp::State::closed;
-      out.cause = tcp::Cause::data_after_close;
-      remove(index);
-      return out;
-    }
-    // The peer's FIN: TIME-WAIT, acknowledge it.
-    e.rcv_nxt = end.raw();
-    e.state = tcp::State::time_wait;
-    if (auto ts = segment.options.timestamps()) e.ts_recent = ts->value;
-    restart();
-    out.send_ack = true;
-    out.next = tcp::State::time_wait;
-    out.cause = tcp::Cause::fin_received;
-    return out;
-  }
-
-  // TIME-WAIT.
-  if (segment.flags.rst_set()) {
-    // RFC 9293 closes on a RST; RFC 1337 (tcp_rfc1337) ignores it.
-    if (segment.seq == rcv_nxt && !rfc1337) {
-      out.next = tcp::State::closed;
-      out.cause = tcp::Cause::rst_received;
-      remove(index);
-    }
-    return out;
-  }
-  if (segment.flags.syn_set() && !segment.flags.ack_set() && seq_gt(segment.seq, rcv_nxt)) {
-    // A new connection from the same port pair, beyond the old sequence space:
-    // TIME-WAIT gives way (RFC 6191 idea; Linux's TCP_TW_SYN).
-    out.new_syn = true;
-    out.next = tcp::State::closed;
-    out.cause = tcp::Cause::syn_received;
-    remove(index);
-    return out;
-  }
-  if (segment.seq == rcv_nxt && segment.sequence_length() == 0) {
-    restart();  // a bare ACK at RCV.NXT: restart 2 MSL quietly
-    return out;
-  }
-  // Anything else, the retransmitted FIN above all: ACK it and restart 2 MSL.
-  if (segment.flags.ack_set()) restart();
-  rate_limited_ack();
-  return out;
+void ParkedTable::restart(std::uint32_t index, Duration timeout, Instant now) {
+  unlink(index);
+  append(index, timeout.nanoseconds(), now);
 }
 
 }  // namespace finwait::stack

@@ -48,23 +48,48 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
   (void)bytes;
   const TcpSegment& seg = packet.tcp;
   const FlowKey flow{packet.ip.dst, packet.ip.src, seg.dst_port, seg.src_port};
+  // A waiting connection (TIME-WAIT, orphaned FIN-WAIT-2) is answered by one
+  // rule, tcp::on_wait_segment(), whether it is a full connection or parked.
+  // A new SYN that may reuse a TIME-WAIT 4-tuple goes to the listener if
+  // there is one (Linux's TCP_TW_SYN); otherwise the waiting state answers it.
+  const bool listening = find_listener(flow.local, flow.local_port) >= 0;
+  std::optional<wire::SeqNum> reuse_isn;
   if (auto slot = flow_table_.find(flow)) {
-    slots_[*slot].connection->on_segment(seg, now);
+    tcp::Connection& c = *slots_[*slot].connection;
+    if (!(listening && c.only_waits() && tcp::syn_may_reuse(c.wait_state(), seg))) {
+      c.on_segment(seg, now);
+      sync(*slot, now);
+      return;
+    }
+    reuse_isn = reused_time_wait_isn(c.wait_state());
+    c.drop(now, Cause::time_wait_reused);
     sync(*slot, now);
-    return;
+  } else if (auto parked = parked_.find(flow)) {
+    tcp::WaitState& wait = parked_.wait(*parked);
+    if (listening && tcp::syn_may_reuse(wait, seg)) {
+      reuse_isn = reused_time_wait_isn(wait);
+      note_transition(flow, wait.state, State::closed, Cause::time_wait_reused, now);
+      parked_.remove(*parked);
+    } else {
+      const State before = wait.state;
+      const tcp::WaitPolicy policy{tunables_.enabled(TunableId::tcp_rfc1337),
+                                   tunables_.duration(TunableId::tcp_invalid_ratelimit)};
+      const tcp::WaitDisposition d = tcp::on_wait_segment(wait, seg, now, policy);
+      if (d.reply == tcp::WaitDisposition::Reply::ack) {
+        emit_segment(flow, tcp::wait_ack(wait, flow.local_port, flow.remote_port, now), now);
+      } else if (d.reply == tcp::WaitDisposition::Reply::reset) {
+        emit_segment(flow, tcp::reset_reply(seg), now);
+      }
+      if (d.next) note_transition(flow, before, *d.next, d.cause, now);
+      if (d.next == State::closed) {
+        parked_.remove(*parked);
+      } else if (d.restart_time_wait) {
+        parked_.restart(*parked, tunables_.duration(TunableId::tcp_timewait), now);
+      }
+      return;
+    }
   }
-  if (auto parked = parked_.find(flow)) {
-    const ParkedEntry entry = parked_.entry(*parked);
-    const ParkedOutcome out = parked_.on_segment(
-        *parked, seg, now, tunables_.duration(TunableId::tcp_timewait),
-        tunables_.enabled(TunableId::tcp_rfc1337), tunables_.duration(TunableId::tcp_invalid_ratelimit));
-    if (out.next) note_transition(flow, entry.state, *out.next, out.cause, now);
-    if (out.send_ack) emit_parked_ack(parked_.entry(*parked), now);
-    if (out.send_reset) emit_reset_for(packet, now);
-    if (!out.new_syn) return;
-    // The TIME-WAIT entry gave way to a new SYN: fall through to the listener.
-  }
-  if (const int listener = find_listener(flow.local, flow.local_port); listener >= 0) {
+  if (const int listener = listening ? find_listener(flow.local, flow.local_port) : -1; listener >= 0) {
     // RFC 9293 3.10.7.2, LISTEN: a RST is ignored; an ACK gets <SEQ=SEG.ACK><CTL=RST>;
     // a SYN opens a connection.
     if (seg.flags.rst_set()) return;
@@ -72,14 +97,22 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
       emit_reset_for(packet, now);
       return;
     }
-    if (seg.flags.syn_set()) on_syn_for_listener(listener, packet, now);
+    if (seg.flags.syn_set()) on_syn_for_listener(listener, packet, now, reuse_isn);
     return;
   }
   // RFC 9293 3.10.7.1: no connection: reset (never for a RST).
   if (!seg.flags.rst_set()) emit_reset_for(packet, now);
 }
 
-void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now) {
+wire::SeqNum Stack::reused_time_wait_isn(const tcp::WaitState& wait) {
+  // Linux's TCP_TW_SYN: the new connection's ISN is the old SND.NXT + 65537,
+  // beyond anything the old connection could still have in flight.
+  const wire::SeqNum isn = wait.snd_nxt + 65537;
+  return isn.raw() == 0 ? isn + 1 : isn;
+}
+
+void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now,
+                                std::optional<wire::SeqNum> isn) {
   Socket& listener = sockets_[static_cast<std::size_t>(listener_fd)];
   // The backlog bounds the SYN and accept queues together; a full one drops
   // the SYN (the peer retries), as Linux does.
@@ -94,7 +127,7 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   slot.flow = flow;
   slot.listener = listener_fd;
   slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener.options), packet.tcp,
-                                                        isn_.next(flow, now), now));
+                                                        isn.value_or(isn_.next(flow, now)), now));
   flow_table_.insert(flow, index);
   ++listener.syn_queue;
   sync(index, now);
@@ -110,7 +143,7 @@ void Stack::on_timer(Instant now) {
     sync(index, now);
   }
   parked_.expire(now, [&](const ParkedEntry& entry, Cause cause) {
-    note_transition(entry.key, entry.state, State::closed, cause, now);
+    note_transition(entry.key, entry.wait.state, State::closed, cause, now);
   });
 }
 
@@ -252,19 +285,15 @@ void Stack::maybe_park(std::uint32_t index, Instant now) {
   } else {
     return;
   }
-  if (static_cast<std::int64_t>(parked_.size()) >= tunables_.get(TunableId::tcp_max_parked)) {
+  if (config_.parking == ParkingMode::never) return;
+  if (config_.parking == ParkingMode::capped &&
+      static_cast<std::int64_t>(parked_.size()) >= tunables_.get(TunableId::tcp_max_parked)) {
     ++counters_.parked_refused;  // it stays a full connection, still bounded by its timer
     return;
   }
   ParkedEntry entry;
   entry.key = slot.flow;
-  entry.snd_nxt = c.snd_nxt().raw();
-  entry.rcv_nxt = c.rcv_nxt().raw();
-  entry.ts_recent = c.ts_recent();
-  entry.ts_offset = c.timestamp_offset();
-  entry.window = c.advertised_window();
-  entry.state = c.state();
-  if (c.negotiated().timestamps) entry.flags |= ParkedEntry::k_timestamps;
+  entry.wait = c.wait_state();
   parked_.park(entry, timeout, now);
   ++counters_.parked;
   flow_table_.erase(slot.flow);
@@ -283,36 +312,8 @@ void Stack::emit_segment(const FlowKey& flow, const TcpSegment& segment, Instant
 }
 
 void Stack::emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now) {
-  // RFC 9293 3.10.7.1: "If the incoming segment has an ACK field, the reset
-  // takes its sequence number from the ACK field of the segment, otherwise
-  // the reset has sequence number zero and the ACK field is set to the sum of
-  // the sequence number and segment length of the incoming segment."
-  TcpSegment reset;
-  reset.src_port = packet.tcp.dst_port;
-  reset.dst_port = packet.tcp.src_port;
-  if (packet.tcp.flags.ack_set()) {
-    reset.seq = packet.tcp.ack;
-    reset.flags = TcpFlags(TcpFlags::rst);
-  } else {
-    reset.ack = packet.tcp.seq + packet.tcp.sequence_length();
-    reset.flags = TcpFlags(TcpFlags::rst | TcpFlags::ack);
-  }
-  emit_segment(FlowKey{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port}, reset, now);
-}
-
-void Stack::emit_parked_ack(const ParkedEntry& entry, Instant now) {
-  TcpSegment ack;
-  ack.src_port = entry.key.local_port;
-  ack.dst_port = entry.key.remote_port;
-  ack.seq = wire::SeqNum(entry.snd_nxt);
-  ack.ack = wire::SeqNum(entry.rcv_nxt);
-  ack.flags = TcpFlags(TcpFlags::ack);
-  ack.window = entry.window;
-  if (entry.flags & ParkedEntry::k_timestamps) {
-    ack.options.add_nop().add_nop().add_timestamps(
-        static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000) + entry.ts_offset, entry.ts_recent);
-  }
-  emit_segment(entry.key, ack, now);
+  emit_segment(FlowKey{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port},
+               tcp::reset_reply(packet.tcp), now);
 }
 
 // --- sockets --------------------------------------------------------------------
@@ -699,7 +700,7 @@ bool Stack::connected_once(int fd) const {
 
 std::optional<State> Stack::state_of(const FlowKey& flow) const {
   if (auto slot = flow_table_.find(flow)) return slots_[*slot].connection->state();
-  if (auto parked = parked_.find(flow)) return parked_.entry(*parked).state;
+  if (auto parked = parked_.find(flow)) return parked_.entry(*parked).wait.state;
   return std::nullopt;
 }
 
@@ -723,10 +724,10 @@ std::vector<Stack::ConnectionInfo> Stack::connections(Instant now) const {
   parked_.for_each([&](const ParkedEntry& e) {
     ConnectionInfo info;
     info.flow = e.key;
-    info.state = e.state;
+    info.state = e.wait.state;
     info.parked = true;
     info.orphan = true;
-    info.timer = e.state == State::time_wait ? "timewait" : "finwait2";
+    info.timer = e.wait.state == State::time_wait ? "timewait" : "finwait2";
     if (e.deadline_ns != std::numeric_limits<std::int64_t>::max()) {
       info.timer_remaining = Instant::from_nanoseconds(e.deadline_ns) - now;
     } else {

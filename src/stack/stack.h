@@ -33,6 +33,15 @@
 
 namespace finwait::stack {
 
+// Whether connections that only wait move to the compact parked table. It
+// changes memory, never behaviour: a parked connection answers exactly as the
+// full one (tcp/wait_state.h); tests run both ways and compare the wire.
+enum class ParkingMode : std::uint8_t {
+  capped,  // up to tcp_max_parked entries (the default)
+  always,  // every connection that can be parked, whatever the cap
+  never,   // none
+};
+
 struct StackConfig {
   std::string name = "host";
   wire::Ipv4Address address;
@@ -41,6 +50,7 @@ struct StackConfig {
   // simulations (repeatable runs), random on real interfaces.
   SipKey secret{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
   std::uint16_t mtu = 1500;
+  ParkingMode parking = ParkingMode::capped;
 };
 
 struct SocketReadiness {
@@ -197,13 +207,15 @@ class Stack {
   void note_transition(const FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause, Instant now);
   void on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now);
   void on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now);
-  void on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now);
+  // `isn`: the ISN a reused TIME-WAIT 4-tuple dictates, else the generator's.
+  void on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now,
+                           std::optional<wire::SeqNum> isn = std::nullopt);
+  static wire::SeqNum reused_time_wait_isn(const tcp::WaitState& wait);
   int find_listener(wire::Ipv4Address address, std::uint16_t port) const;
   void emit_segment(const FlowKey& flow, const wire::TcpSegment& segment, Instant now);
   void emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now);
   void emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport_header_and_payload,
                    const wire::TcpSegment* segment, Instant now);
-  void emit_parked_ack(const ParkedEntry& entry, Instant now);
   bool port_in_use(std::uint16_t port) const;
   // Frees a descriptor and every index that names it.
   void release_socket(int fd);

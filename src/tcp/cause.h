@@ -30,6 +30,7 @@ enum class Cause : std::uint8_t {
   app_abort,                    // abort() by the application
   listener_closed,              // the listening socket closed before accept()
   linger2_negative,             // TCP_LINGER2 < 0: no FIN_WAIT_2 at all
+  time_wait_reused,             // a new SYN for the same 4-tuple ended TIME-WAIT
 };
 
 std::string_view to_string(Cause cause);

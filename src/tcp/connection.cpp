@@ -125,6 +125,21 @@ std::size_t Connection::unsent_bytes() const {
   return wire::seq_lt(snd_nxt_, data_end) ? static_cast<std::size_t>(wire::seq_diff(data_end, snd_nxt_)) : 0;
 }
 
+WaitState Connection::wait_state() const {
+  if (waiting_) return *waiting_;
+  WaitState w;
+  w.snd_nxt = snd_nxt_;
+  w.rcv_nxt = rcv_nxt_;
+  w.ts_recent = ts_recent_;
+  w.ts_offset = timestamp_offset_;
+  const std::int32_t promised = wire::seq_diff(rcv_adv_, rcv_nxt_);
+  w.rcv_wnd = std::max(receive_window(), static_cast<std::uint32_t>(std::max(promised, 0)));
+  w.window = window_field(false);
+  w.state = state_;
+  w.timestamps = negotiated_.timestamps;
+  return w;
+}
+
 void Connection::set_state(State next, Cause cause) {
   if (next == state_) return;
   Event event;

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "tcp/rtt_estimator.h"
 #include "tcp/socket_options.h"
 #include "tcp/state.h"
+#include "tcp/wait_state.h"
 #include "time/instant.h"
 #include "wire/tcp_header.h"
 
@@ -128,10 +130,13 @@ class Connection {
   wire::SeqNum rcv_nxt() const { return rcv_nxt_; }
   std::uint32_t snd_wnd() const { return snd_wnd_; }
   Duration rto() const;
-  // What the stack needs to park this connection in its compact table.
-  std::uint32_t ts_recent() const { return ts_recent_; }
-  std::uint32_t timestamp_offset() const { return timestamp_offset_; }
-  std::uint16_t advertised_window() const { return window_field(false); }
+  // TIME-WAIT, or FIN-WAIT-2 after close(): the connection only waits, and
+  // segments are answered by on_wait_segment() (tcp/wait_state.h).
+  bool only_waits() const {
+    return state_ == State::time_wait || (state_ == State::fin_wait_2 && orphaned_);
+  }
+  // That state's compact form, as the stack parks it. Meaningful while only_waits().
+  WaitState wait_state() const;
   Instant finwait2_deadline() const { return finwait2_at_; }
   Instant time_wait_deadline() const { return time_wait_at_; }
 
@@ -169,7 +174,7 @@ class Connection {
   // connection_input.cpp
   void on_segment_syn_sent(const wire::TcpSegment& segment, Instant now);
   void on_segment_synchronized(const wire::TcpSegment& segment, Instant now);
-  void on_segment_time_wait(const wire::TcpSegment& segment, Instant now);
+  void on_segment_waiting(const wire::TcpSegment& segment, Instant now);
   bool is_acceptable(const wire::TcpSegment& segment) const;
   void on_reset(const wire::TcpSegment& segment, Instant now);
   bool process_ack(const wire::TcpSegment& segment, Instant now);
@@ -298,6 +303,10 @@ class Connection {
   bool write_shut_ = false;
   Errno error_ = Errno::ok;
   bool writable_blocked_ = false;
+
+  // TIME-WAIT and orphaned FIN-WAIT-2: the state's own form, taken at the
+  // first segment that finds the connection only waiting.
+  std::optional<WaitState> waiting_;
 
   std::vector<wire::TcpSegment> outgoing_;
   std::vector<Event> events_;

@@ -14,11 +14,14 @@ using wire::SeqNum;
 using wire::TcpSegment;
 
 void Connection::on_segment(const TcpSegment& segment, Instant now) {
+  if (only_waits()) {
+    on_segment_waiting(segment, now);
+    return;
+  }
   switch (state_) {
     case State::closed:
     case State::listen: return;  // the stack answers for connections that do not exist
     case State::syn_sent: on_segment_syn_sent(segment, now); return;
-    case State::time_wait: on_segment_time_wait(segment, now); return;
     default: on_segment_synchronized(segment, now); return;
   }
 }
@@ -427,31 +430,34 @@ void Connection::process_fin(Instant now) {
   }
 }
 
-// TIME-WAIT (RFC 9293 3.10.7.4; Linux's tcp_timewait_state_process()).
-void Connection::on_segment_time_wait(const TcpSegment& segment, Instant now) {
-  const bool in_window_bare = segment.seq == rcv_nxt_ && segment.payload.empty() &&
-                              !segment.flags.syn_set() && !segment.flags.fin_set();
-  if (segment.flags.rst_set()) {
-    // RFC 9293: a RST ends TIME-WAIT. RFC 1337 (tcp_rfc1337=1): ignore it, so
-    // that an old RST cannot cut TIME-WAIT short ("TIME-WAIT assassination").
-    if (segment.seq == rcv_nxt_ && !tunables().enabled(TunableId::tcp_rfc1337)) {
-      enter_closed(Cause::rst_received, Errno::ok);
-    }
+// TIME-WAIT and orphaned FIN-WAIT-2: one rule for the full connection and
+// the stack's parked entries (tcp/wait_state.h).
+void Connection::on_segment_waiting(const TcpSegment& segment, Instant now) {
+  if (!waiting_) waiting_ = wait_state();
+  const WaitPolicy policy{tunables().enabled(TunableId::tcp_rfc1337),
+                          tunables().duration(TunableId::tcp_invalid_ratelimit)};
+  const WaitDisposition d = on_wait_segment(*waiting_, segment, now, policy);
+  rcv_nxt_ = waiting_->rcv_nxt;
+  ts_recent_ = waiting_->ts_recent;
+  if (d.reply == WaitDisposition::Reply::ack) {
+    outgoing_.push_back(wait_ack(*waiting_, local_port_, remote_port_, now));
+  } else if (d.reply == WaitDisposition::Reply::reset) {
+    outgoing_.push_back(reset_reply(segment));
+  }
+  if (d.next == State::closed) {
+    enter_closed(d.cause, d.cause == Cause::data_after_close ? Errno::econnreset : Errno::ok);
     return;
   }
-  if (in_window_bare) {
-    // A bare ACK at RCV.NXT: restart 2 MSL, say nothing (Linux).
-    arm_time_wait(now);
-    return;
+  if (d.next == State::time_wait) {
+    fin_received_ = true;
+    set_state(State::time_wait, d.cause);
   }
-  // "The only thing that can arrive in this state is a retransmission of the
-  // remote FIN. Acknowledge it, and restart the 2 MSL timeout." Anything else
-  // gets the same duplicate ACK; pure ACKs are rate-limited.
-  if (segment.flags.ack_set()) arm_time_wait(now);
-  if (segment.payload.empty() && !segment.flags.fin_set() && !segment.flags.syn_set()) {
-    send_rate_limited_ack(now);
-  } else {
-    send_ack(now);
+  if (d.restart_time_wait) arm_time_wait(now);
+  if (d.from_peer && state_ == State::fin_wait_2) {
+    // Keepalive (an orphan that asked for it): the peer answered.
+    last_received_ = now;
+    keepalive_probes_ = 0;
+    arm_keepalive(now);
   }
 }
 

@@ -124,19 +124,7 @@ void Connection::send_reset_active(Instant now) {
 
 void Connection::send_reset_reply(const TcpSegment& to, Instant now) {
   (void)now;
-  // RFC 9293 3.10.7.1: if the segment has an ACK, <SEQ=SEG.ACK><CTL=RST>;
-  // otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-  TcpSegment reset;
-  reset.src_port = local_port_;
-  reset.dst_port = remote_port_;
-  if (to.flags.ack_set()) {
-    reset.seq = to.ack;
-    reset.flags = TcpFlags(TcpFlags::rst);
-  } else {
-    reset.ack = to.seq + to.sequence_length();
-    reset.flags = TcpFlags(TcpFlags::rst | k_ack);
-  }
-  outgoing_.push_back(reset);
+  outgoing_.push_back(reset_reply(to));
 }
 
 void Connection::send_window_probe(Instant now) {

@@ -25,6 +25,7 @@ struct ScriptOptions {
   std::optional<std::int64_t> tolerance_usecs;
   std::optional<double> tolerance_percent;
   std::optional<std::int64_t> ts_tick_usecs;
+  std::string parking;
 };
 
 int run_scripts(const ScriptOptions& o) {
@@ -78,6 +79,7 @@ int run_scripts(const ScriptOptions& o) {
     run_options.options.emplace_back("tolerance_usecs", std::to_string(*o.tolerance_usecs));
   if (o.tolerance_percent)
     run_options.options.emplace_back("tolerance_percent", fmt::format("{}", *o.tolerance_percent));
+  if (!o.parking.empty()) run_options.options.emplace_back("parking", o.parking);
   if (o.ts_tick_usecs)
     run_options.options.emplace_back("tcp_ts_tick_usecs", std::to_string(*o.ts_tick_usecs));
 
@@ -87,7 +89,7 @@ int run_scripts(const ScriptOptions& o) {
     const script::ScriptResult result = script::run_script(s, run_options);
     for (const std::string& line : result.trace) fmt::print("  {}\n", line);
     if (o.json) {
-      nlohmann::json j{{"script", s.path}, {"passed", result.passed}};
+      nlohmann::json j{{"script", s.path}, {"passed", result.passed}, {"parked", result.parked}};
       if (!result.passed) {
         j["line"] = result.line;
         j["message"] = result.message;
@@ -122,6 +124,9 @@ void add_script_command(CLI::App& app, CommandResult& result) {
                   "timing tolerance as a share of the gap (default 12.5)");
   cmd->add_option("--tcp_ts_tick_usecs", o->ts_tick_usecs,
                   "compare TS val, at this many microseconds per tick");
+  cmd->add_option("--parking", o->parking,
+                  "park waiting connections: capped (by tcp_max_parked, the default), always, never")
+      ->check(CLI::IsMember({"capped", "always", "never"}));
   cmd->callback([o, &result] { result.exit_status = run_scripts(*o); });
 }
 

@@ -338,7 +338,7 @@ TEST(ParkedTable, ManyEntriesExpireInOrder) {
   for (std::uint32_t i = 0; i < 1000; ++i) {
     ParkedEntry e;
     e.key = FlowKey{Ipv4Address(1), Ipv4Address(2), 80, static_cast<std::uint16_t>(i)};
-    e.state = tcp::State::time_wait;
+    e.wait.state = tcp::State::time_wait;
     table.park(e, seconds(60), now);
     now = now + milliseconds(10);
   }

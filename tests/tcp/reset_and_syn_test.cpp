@@ -25,7 +25,9 @@ void reach(ConnectionHarness& h, State state) {
       h.next_sent();
       return;
     case State::fin_wait_2:
-      h.close();
+      // Half-closed: the application still holds the socket, so the full
+      // rules apply (an orphan only waits: tests/tcp/wait_state_test.cpp).
+      h.shutdown(Shutdown::write);
       h.next_sent();
       h.inject(". 1:1(0) ack 2 win 65535");
       return;
