@@ -1,12 +1,15 @@
 #include "base/tunables.h"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 #include <charconv>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "base/quote.h"
 #include "time/duration_text.h"
 
 namespace finwait {
@@ -98,10 +101,28 @@ std::int64_t nanoseconds_per(TunableUnit unit) {
   }
 }
 
+// Decimal digits with an optional '-': no '+', no spaces, no hex, no
+// fraction. Overflow is a failure, never a wrapped value.
 bool parse_integer(std::string_view text, std::int64_t* out) {
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc{} && end == text.data() + text.size();
+}
+
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 std::string range_text(const TunableDefinition& d) {
@@ -196,13 +217,20 @@ Result<std::int64_t, std::string> Tunables::set(TunableId id, std::int64_t nativ
 Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::string_view text) {
   bool via_alias = false;
   const TunableDefinition* d = find(name, &via_alias);
-  if (d == nullptr) return fail(fmt::format("{}: no such tunable (`finwait no -a` lists them)", name));
+  if (d == nullptr) return fail(unknown_tunable_message(name));
   const TunableUnit given_unit = via_alias ? d->alias_unit : d->unit;
   std::int64_t number = 0;
   if (parse_integer(text, &number)) {
     if (given_unit == d->unit) return set(d->id, number);
-    // An alias in its own unit: convert to the native one (both are time units).
-    const std::int64_t ns = number * nanoseconds_per(given_unit);
+    // An alias in its own unit: convert to the native one (both are time
+    // units), checking the range first so that no product can overflow.
+    const std::int64_t per_given = nanoseconds_per(given_unit);
+    const std::int64_t low = d->minimum * nanoseconds_per(d->unit) / per_given;
+    const std::int64_t high = d->maximum * nanoseconds_per(d->unit) / per_given;
+    if (number < low || number > high) {
+      return fail(fmt::format("{}: {} is out of range {}..{} {}", name, text, low, high, to_string(given_unit)));
+    }
+    const std::int64_t ns = number * per_given;
     const std::int64_t per = nanoseconds_per(d->unit);
     if (ns % per != 0) {
       return fail(fmt::format("{}: {} {} is not a whole number of {} (the unit of {})", name, number,
@@ -232,6 +260,48 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
   return fail(
       fmt::format("{}: '{}' is not a value; expected {} (e.g. {}) or a duration such as 600s, 10m, 2h, 500ms",
                   name, text, to_string(d->unit), d->default_for(Profile::aix)));
+}
+
+std::vector<std::string_view> closest_tunable_names(std::string_view name) {
+  std::vector<std::pair<std::size_t, std::string_view>> scored;
+  const std::string_view probe = name.substr(0, 64);  // a megabyte of typo costs nothing
+  for (const auto& d : k_definitions) {
+    for (std::string_view candidate : {d.name, d.linux_alias}) {
+      if (candidate.empty() || (candidate == d.linux_alias && d.linux_alias == d.name)) continue;
+      const std::size_t distance = edit_distance(probe, candidate);
+      if (distance <= std::max<std::size_t>(2, candidate.size() / 3)) scored.emplace_back(distance, candidate);
+    }
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string_view> out;
+  for (const auto& [distance, candidate] : scored) {
+    if (out.size() == 3) break;
+    if (std::find(out.begin(), out.end(), candidate) == out.end()) out.push_back(candidate);
+  }
+  return out;
+}
+
+std::string unknown_tunable_message(std::string_view name) {
+  std::string message = fmt::format("{}: no such tunable", quote_for_message(name));
+  const auto closest = closest_tunable_names(name);
+  for (std::size_t i = 0; i < closest.size(); ++i)
+    message += fmt::format("{}{}", i == 0 ? "; did you mean " : i + 1 == closest.size() ? " or " : ", ", closest[i]);
+  if (!closest.empty()) message += "?";
+  return message + " (`finwait no -a` lists them all)";
+}
+
+std::optional<std::string> Tunables::inconsistency() const {
+  auto pair = [&](TunableId low, TunableId high) -> std::optional<std::string> {
+    if (get(low) <= get(high)) return std::nullopt;
+    return fmt::format("{} = {} is above {} = {}", definition(low).name,
+                       format_tunable_value(definition(low), get(low)), definition(high).name,
+                       format_tunable_value(definition(high), get(high)));
+  };
+  if (auto bad = pair(TunableId::tcp_rto_min, TunableId::tcp_rto_max)) return bad;
+  if (auto bad = pair(TunableId::tcp_rto_initial, TunableId::tcp_rto_max)) return bad;
+  if (auto bad = pair(TunableId::tcp_ephemeral_low, TunableId::tcp_ephemeral_high)) return bad;
+  return std::nullopt;
 }
 
 std::int64_t Tunables::get_in_alias_unit(TunableId id) const {

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "time/instant.h"
@@ -110,6 +111,9 @@ class Tunables {
   // Sets a native value, checked against the range.
   Result<std::int64_t, std::string> set(TunableId id, std::int64_t native_value);
   void reset(TunableId id) { values_[static_cast<int>(id)] = definition(id).default_for(profile_); }
+  // Values that are each in range but contradict each other (tcp_rto_min
+  // above tcp_rto_max, an inverted ephemeral range): what is wrong, or nothing.
+  std::optional<std::string> inconsistency() const;
   // The value as the alias shows it (Linux units), for `sysctl` reads.
   std::int64_t get_in_alias_unit(TunableId id) const;
 
@@ -117,6 +121,11 @@ class Tunables {
   Profile profile_;
   std::int64_t values_[k_tunable_count];
 };
+
+// Up to three known names (AIX or Linux) closest to a mistyped one.
+std::vector<std::string_view> closest_tunable_names(std::string_view name);
+// "tcp_finwait3: no such tunable; did you mean tcp_finwait2? (...)".
+std::string unknown_tunable_message(std::string_view name);
 
 // "1200 half-seconds (600s)" and the like, for `no` listings and messages.
 std::string format_tunable_value(const TunableDefinition& definition, std::int64_t native_value);

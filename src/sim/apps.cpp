@@ -1,8 +1,36 @@
 #include "sim/apps.h"
 
 #include <algorithm>
+#include <array>
 
 namespace finwait::sim {
+namespace {
+
+// Requests and responses are made of one repeated byte: sent from a fixed
+// buffer in slices, so a large one allocates nothing.
+constexpr std::size_t k_slice = 16384;
+
+template <std::uint8_t Fill>
+std::span<const std::uint8_t> slice(std::size_t remaining) {
+  static const auto k_bytes = [] {
+    std::array<std::uint8_t, k_slice> a{};
+    a.fill(Fill);
+    return a;
+  }();
+  return std::span(k_bytes).first(std::min(remaining, k_slice));
+}
+
+// Sends from `*sent` up to `total`, as far as the send buffer takes it.
+template <std::uint8_t Fill>
+void send_what_fits(stack::Stack& s, int fd, std::size_t total, std::size_t* sent, Instant now) {
+  while (*sent < total) {
+    auto n = s.send(fd, slice<Fill>(total - *sent), now);
+    if (!n || *n == 0) return;  // full (EAGAIN: writable comes later) or an error
+    *sent += *n;
+  }
+}
+
+}  // namespace
 
 void ServerApp::step(World& world, Instant now) {
   stack::Stack* s = world.stack(host());
@@ -20,30 +48,48 @@ void ServerApp::step(World& world, Instant now) {
       while (true) {
         auto accepted = s->accept(listener_);
         if (!accepted) break;
-        if (static_cast<std::size_t>(*accepted) >= waiting_.size())
-          waiting_.resize(static_cast<std::size_t>(*accepted) + 1);
-        waiting_[static_cast<std::size_t>(*accepted)] = true;
+        const auto index = static_cast<std::size_t>(*accepted);
+        if (index >= peers_.size()) peers_.resize(index + 1);
+        peers_[index] = Peer{true};
         serve(*s, *accepted, now);
       }
-    } else if (fd >= 0 && static_cast<std::size_t>(fd) < waiting_.size() &&
-               waiting_[static_cast<std::size_t>(fd)]) {
+    } else if (fd >= 0 && static_cast<std::size_t>(fd) < peers_.size() &&
+               peers_[static_cast<std::size_t>(fd)].open) {
       serve(*s, fd, now);
     }
   }
 }
 
 void ServerApp::serve(stack::Stack& s, int fd, Instant now) {
+  Peer& p = peers_[static_cast<std::size_t>(fd)];
+  // Read everything there is: the request, and whatever follows it.
+  bool peer_done = false;
   std::uint8_t buffer[4096];
-  auto n = s.receive(fd, buffer, now);
-  if (!n) return;  // nothing yet
-  waiting_[static_cast<std::size_t>(fd)] = false;
-  if (*n == 0) {  // the client left before asking
+  while (true) {
+    auto n = s.receive(fd, buffer, now);
+    if (!n) {
+      peer_done = n.error() != Errno::eagain;
+      break;
+    }
+    if (*n == 0) {
+      peer_done = true;
+      break;
+    }
+    p.request_received += *n;
+  }
+  if (!p.answering && p.request_received == 0 && peer_done) {  // the client left before asking
     (void)s.close(fd, now);
+    p.open = false;
     return;
   }
-  const std::vector<std::uint8_t> response(config_.response_bytes, 'r');
-  (void)s.send(fd, response, now);
-  if (config_.close_after_response) (void)s.close(fd, now);
+  if (!p.answering && (p.request_received >= config_.request_bytes || peer_done)) p.answering = true;
+  if (!p.answering) return;
+  send_what_fits<'r'>(s, fd, config_.response_bytes, &p.response_sent, now);
+  const bool sent_all = p.response_sent >= config_.response_bytes;
+  if (config_.close_after_response && (sent_all || s.readiness(fd).error)) {
+    (void)s.close(fd, now);
+    p.open = false;
+  }
 }
 
 void ClientApp::step(World& world, Instant now) {
@@ -59,7 +105,7 @@ void ClientApp::step(World& world, Instant now) {
       (void)s->connect(fd, config_.server, config_.port, now);
       if (static_cast<std::size_t>(fd) >= connections_.size())
         connections_.resize(static_cast<std::size_t>(fd) + 1);
-      connections_[static_cast<std::size_t>(fd)].open = true;
+      connections_[static_cast<std::size_t>(fd)] = Connection{true};
     }
   }
   for (int fd : world.ready(host())) {
@@ -77,11 +123,8 @@ void ClientApp::step(World& world, Instant now) {
 void ClientApp::drive(stack::Stack& s, int fd, Instant now) {
   Connection& c = connections_[static_cast<std::size_t>(fd)];
   if (c.finished) return;
-  if (!c.sent && s.readiness(fd).writable) {
-    const std::vector<std::uint8_t> request(config_.request_bytes, 'q');
-    (void)s.send(fd, request, now);
-    c.sent = true;
-  }
+  c.connected = c.connected || s.connected_once(fd);
+  if (c.connected) send_what_fits<'q'>(s, fd, config_.request_bytes, &c.request_sent, now);
   std::uint8_t buffer[4096];
   while (true) {
     auto n = s.receive(fd, buffer, now);
@@ -92,18 +135,52 @@ void ClientApp::drive(stack::Stack& s, int fd, Instant now) {
       return;
     }
     // The whole answer, the end of the stream, or an error: done.
-    c.finished = true;
-    ++finished_;
-    if (config_.after == AfterResponse::abort) {
-      s.options(fd)->linger_on = true;
-      s.options(fd)->linger_seconds = 0;
-      (void)s.apply_options(fd, now);
-    }
-    if (config_.after == AfterResponse::close || config_.after == AfterResponse::abort)
-      (void)s.close(fd, now);
-    if (config_.after == AfterResponse::shutdown) (void)s.shutdown(fd, tcp::Shutdown::write, now);
+    finish(s, fd, now);
     return;
   }
+}
+
+void ClientApp::finish(stack::Stack& s, int fd, Instant now) {
+  Connection& c = connections_[static_cast<std::size_t>(fd)];
+  c.finished = true;
+  ++finished_;
+  if (config_.after == AfterResponse::abort) {
+    s.options(fd)->linger_on = true;
+    s.options(fd)->linger_seconds = 0;
+    (void)s.apply_options(fd, now);
+  }
+  if (config_.after == AfterResponse::close || config_.after == AfterResponse::abort) (void)s.close(fd, now);
+  if (config_.after == AfterResponse::shutdown) (void)s.shutdown(fd, tcp::Shutdown::write, now);
+}
+
+ClientTally ClientApp::tally() const {
+  ClientTally t = lost_;
+  int seen = 0;
+  for (const Connection& c : connections_) {
+    if (!c.open) continue;
+    ++seen;
+    t.bytes_received += c.received;
+    if (!c.finished) {
+      ++t.unfinished;
+    } else if (!c.connected) {
+      ++t.never_connected;
+    } else if (config_.expect_bytes > 0 && c.received < config_.expect_bytes) {
+      ++t.short_answers;
+    } else {
+      ++t.answered;
+    }
+  }
+  // Connections the host never got to open (it crashed before the start).
+  if (!started_) t.unfinished += config_.connections - seen;
+  return t;
+}
+
+void ClientApp::forget_sockets() {
+  // The host crashed or rebooted: what was not finished never will be.
+  const ClientTally before = tally();
+  lost_ = before;
+  connections_.clear();
+  finished_ = 0;
 }
 
 }  // namespace finwait::sim

@@ -5,15 +5,19 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "sim/world.h"
 
 namespace finwait::sim {
 
+class ClientApp;
+
 struct Scenario {
   std::unique_ptr<World> world;
   Instant until;
+  std::vector<const ClientApp*> clients;  // owned by the world, for the verdict
 };
 
 // Errors name the file, the place and what is allowed.

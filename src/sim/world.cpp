@@ -33,6 +33,7 @@ Result<std::unique_ptr<stack::Stack>, std::string> World::make_stack(Host& host)
     auto set = s->tunables().set(name, value);
     if (!set) return fail(fmt::format("host {}: {}", host.config.name, set.error()));
   }
+  if (auto bad = s->tunables().inconsistency()) return fail(fmt::format("host {}: {}", host.config.name, *bad));
   s->add_observer(host.observer.get());
   return s;
 }

@@ -57,13 +57,18 @@ int print_pcap(const std::string& path) {
   std::int64_t first_ns = -1;
   while (auto record = reader->next()) {
     if (first_ns < 0) first_ns = record->timestamp_ns;
+    // Relative to the first packet, as tshark's frame.time_relative: a
+    // packet stamped earlier than the first prints negative.
     const std::int64_t since_ns = record->timestamp_ns - first_ns;
-    fmt::print("{}.{:06} {}\n", since_ns / 1'000'000'000, (since_ns % 1'000'000'000) / 1000,
-               describe_frame(reader->link_type(), record->frame));
+    const std::uint64_t magnitude =
+        since_ns < 0 ? 0 - static_cast<std::uint64_t>(since_ns) : static_cast<std::uint64_t>(since_ns);
+    fmt::print("{}{}.{:06} {}\n", since_ns < 0 ? "-" : "", magnitude / 1'000'000'000,
+               (magnitude % 1'000'000'000) / 1000, describe_frame(reader->link_type(), record->frame));
   }
   if (!reader->error().empty()) {
+    // A record cut short is bad input like any other.
     fmt::print(stderr, "finwait pcap print: {}: {}\n", path, reader->error());
-    return 1;
+    return 2;
   }
   return 0;
 }
