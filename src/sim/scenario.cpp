@@ -169,9 +169,9 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
       !ok) {
     return fail(ok.error());
   }
-  if (!root.contains("host")) return fail(fmt::format("{}: no [[host]]: a scenario needs hosts", path));
   FINWAIT_TRY(seed, r.integer(root, "", "seed", 1, 0, std::numeric_limits<std::int32_t>::max()));
   FINWAIT_TRY(until, r.duration(root, "", "until", hours(24)));
+  if (!root.contains("host")) return fail(fmt::format("{}: no [[host]]: a scenario needs hosts", path));
   Scenario scenario;
   scenario.world = std::make_unique<World>(static_cast<std::uint64_t>(seed));
   scenario.until = Instant{} + until;

@@ -145,11 +145,16 @@ TEST(Scenario, ErrorsSayWhereAndWhat) {
     ASSERT_FALSE(s.ok()) << text;
     EXPECT_NE(s.error().find(expected), std::string::npos) << s.error();
   };
-  check("[[host]]\nname = \"a\"\naddress = \"300.1.1.1\"\n", ":3:11: address: expected an IPv4 address");
+  check("[[host]]\nname = \"a\"\naddress = \"300.1.1.1\"\n", ":3:11: host[0].address: expected an IPv4 address");
   check("[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\nprofile = \"bsd\"\n", "profile 'bsd' is unknown");
   check("until = \"forever\"\n", "until: expected a duration");
-  check("hosts = 1\n", "unknown key 'hosts'");
-  check("[[link]]\nbetween = [\"a\", \"b\"]\n", "no host named a");
+  check("hosts = 1\n", ":1:9: hosts: unknown key (allowed: seed, until, host");
+  check("[[host]]\nname = \"c\"\naddress = \"198.18.0.1\"\n[[link]]\nbetween = [\"a\", \"b\"]\n",
+        "no host named a");
+  check("", "no [[host]]");
+  check("[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\n[[crash]]\nhost = \"a\"\nwhen = \"1s\"\n",
+        "crash[0].when: unknown key (allowed in crash[0]: host, at)");
+  check("[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\n[[crash]]\nhost = \"a\"\n", "crash[0]: at is required");
   check("[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\ntunables = { tcp_finwait2 = \"ten\" }\n",
         "tcp_finwait2");
   check("this is not toml", path + ":1:");
