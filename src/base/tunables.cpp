@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "base/decimal.h"
 #include "base/quote.h"
 #include "time/duration_text.h"
 
@@ -104,9 +105,9 @@ std::int64_t nanoseconds_per(TunableUnit unit) {
 // Decimal digits with an optional '-': no '+', no spaces, no hex, no
 // fraction. Overflow is a failure, never a wrapped value.
 bool parse_integer(std::string_view text, std::int64_t* out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc{} && end == text.data() + text.size();
+  auto value = parse_decimal_integer(text);
+  if (value) *out = *value;
+  return value.has_value();
 }
 
 // Levenshtein distance, for "did you mean".
@@ -228,7 +229,7 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
     const std::int64_t low = d->minimum * nanoseconds_per(d->unit) / per_given;
     const std::int64_t high = d->maximum * nanoseconds_per(d->unit) / per_given;
     if (number < low || number > high) {
-      return fail(fmt::format("{}: {} is out of range {}..{} {}", name, text, low, high, to_string(given_unit)));
+      return fail(fmt::format("{}: {} is out of range {}..{} {}", name, quote_for_message(text), low, high, to_string(given_unit)));
     }
     const std::int64_t ns = number * per_given;
     const std::int64_t per = nanoseconds_per(d->unit);
@@ -243,17 +244,17 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
          {std::pair{"on", 1}, {"off", 0}, {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}}) {
       if (text == word) return set(d->id, value);
     }
-    return fail(fmt::format("{}: '{}' is not a boolean; expected 0 or 1", name, text));
+    return fail(fmt::format("{}: '{}' is not a boolean; expected 0 or 1", name, quote_for_message(text)));
   }
   const std::int64_t per = nanoseconds_per(d->unit);
   if (per == 0) {
     return fail(
-        fmt::format("{}: '{}' is not a number; expected a whole number in {}", name, text, range_text(*d)));
+        fmt::format("{}: '{}' is not a number; expected a whole number in {}", name, quote_for_message(text), range_text(*d)));
   }
   // A duration with a unit suffix.
   if (auto duration = parse_duration(text)) {
     if (duration->nanoseconds() % per != 0) {
-      return fail(fmt::format("{}: {} is not a whole number of {}", name, text, to_string(d->unit)));
+      return fail(fmt::format("{}: {} is not a whole number of {}", name, quote_for_message(text), to_string(d->unit)));
     }
     return set(d->id, duration->nanoseconds() / per);
   }

@@ -99,6 +99,7 @@ class Runner {
   std::unique_ptr<stack::Stack> stack_;
   Instant now_;
   std::int64_t last_event_us_ = 0;
+  int current_line_ = 0;  // of the event being run, for messages
   std::deque<Captured> captured_;
   std::optional<stack::FlowKey> flow_;  // the script's connection, seen from the stack
   std::optional<wire::SeqNum> local_isn_;

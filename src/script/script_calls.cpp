@@ -8,6 +8,7 @@
 
 #include "script/linux_symbols.h"
 #include "script/runner.h"
+#include "script/script_options.h"
 
 namespace finwait::script {
 
@@ -182,7 +183,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
              name == "sendto") {
     need(3);
     const int fd = socket_of(a[0]);
-    const auto length = static_cast<std::size_t>(number(a[2], line, "the length"));
+    const std::int64_t asked = number(a[2], line, "the length");
+    const auto length = static_cast<std::size_t>(std::max<std::int64_t>(asked, 0));
     const bool reading = name == "read" || name == "recv" || name == "recvfrom";
     const bool dont_wait = a.size() >= 4 && a[3].kind != Expr::Kind::ellipsis &&
                            (number(a[3], line, "the flags") & 0x40) != 0;  // MSG_DONTWAIT
@@ -190,10 +192,14 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
         a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 && a[1].symbols[0] == "NULL";
     if (fd < 0) {
       out = error_of(Errno::ebadf);
-    } else if (null_buffer) {
-      out = error_of(Errno::efault);  // as the kernel answers a NULL buffer
+    } else if (null_buffer || asked < 0) {
+      // As the kernel answers a NULL buffer, or a length past SSIZE_MAX
+      // (a negative one): the buffer cannot be there (access_ok fails).
+      out = error_of(Errno::efault);
     } else if (reading) {
-      std::vector<std::uint8_t> buffer(length);
+      // The buffer is as large as what can be read, never as large as asked:
+      // a read of 4 GB on an empty socket allocates nothing and says EAGAIN.
+      std::vector<std::uint8_t> buffer(std::min(length, std::max<std::size_t>(stack_->readable_bytes(fd), 1)));
       auto r = stack_->receive(fd, buffer, now_);
       capture();
       if (r) {
@@ -208,10 +214,19 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       // fits as space frees up; a nonblocking one takes what fits now.
       const bool blocking = !stack_->nonblocking(fd) && !dont_wait;
       const std::size_t done = first_attempt || !pending_ ? 0 : pending_->written;
-      std::vector<std::uint8_t> data(length - done, 'x');
-      auto r = stack_->send(fd, data, now_);
+      // Written in slices from one buffer, as far as the send buffer takes
+      // them: a write of 2^62 bytes allocates no more than a small one.
+      static const std::vector<std::uint8_t> k_slice(65536, 'x');
+      std::size_t total = done;
+      Result<std::size_t, Errno> r = std::size_t{0};
+      do {  // at least once: a write of 0 bytes still learns ENOTCONN, EPIPE, ...
+        const std::size_t n = std::min(length - total, k_slice.size());
+        r = stack_->send(fd, std::span(k_slice).first(n), now_);
+        if (!r) break;
+        total += *r;
+        if (*r < n) break;
+      } while (total < length);
       capture();
-      const std::size_t total = done + (r ? *r : 0);
       if (total == length) {
         out = value_of(static_cast<std::int64_t>(length));
       } else if ((r || r.error() == Errno::eagain) && blocking) {
@@ -285,7 +300,11 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       const Tunables& t = stack_->tunables();
       const bool set = name == "setsockopt";
       const Expr& v = a[3];
-      auto int_value = [&] { return number(v, line, "the option value"); };
+      // The kernel takes an int: a larger number arrives as its low 32 bits
+      // (as a C caller passing it would send), so no value can overflow below.
+      auto int_value = [&] {
+        return std::int64_t{static_cast<std::int32_t>(number(v, line, "the option value"))};
+      };
       // For getsockopt: the value the call yields, to compare with the script's.
       std::optional<std::int64_t> got;
       std::optional<std::pair<std::int64_t, std::int64_t>> got_linger;
@@ -321,7 +340,11 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
           case lc::so_rcvbuf: {
             auto& buffer = option == lc::so_sndbuf ? o.send_buffer : o.receive_buffer;
             // Linux doubles the value asked for (room for its bookkeeping).
-            if (set) buffer = static_cast<std::uint32_t>(std::max<std::int64_t>(int_value() * 2, 4608));
+            if (set) {
+              // Linux: at most net.core.[rw]mem_max, then doubled (room for its bookkeeping).
+              const std::int64_t asked = std::min(int_value(), t.get(TunableId::tcp_rmem_max));
+              buffer = static_cast<std::uint32_t>(std::max<std::int64_t>(asked * 2, 4608));
+            }
             got = buffer.value_or(static_cast<std::uint32_t>(
                 t.get(option == lc::so_sndbuf ? TunableId::tcp_sendspace : TunableId::tcp_recvspace)));
             break;
@@ -509,6 +532,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
         }
       }
     }
+    // A timeout past any script's end is as good as forever (and cannot overflow).
+    timeout_ms = std::min(timeout_ms, k_max_script_time_us / 1000);
     if (out.error == Errno::ok) {
       const bool timed_out =
           pending_ && timeout_ms >= 0 && now_us() >= pending_->start_us + timeout_ms * 1000;

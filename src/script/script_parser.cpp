@@ -4,9 +4,13 @@
 #include <cctype>
 #include <charconv>
 
+#include <optional>
+
 #include <fmt/format.h>
 
+#include "base/quote.h"
 #include "script/script.h"
+#include "script/script_options.h"
 
 namespace finwait::script {
 namespace {
@@ -19,7 +23,9 @@ class Parser {
     Script script;
     script.path = path_;
     skip();
-    // Header options, one per line, before the first event.
+    if (auto bad = unterminated()) return fail(*bad);
+    // Header options, one per line, before the first event; checked here, so
+    // that a wrong one is reported at its own line and column.
     while (starts_with("--")) {
       const Location where = location();
       std::string line = rest_of_line();
@@ -29,8 +35,10 @@ class Parser {
       trim(name);
       trim(value);
       if (name.empty()) return error(where, "an option needs a name: --name=value");
+      if (auto bad = check_option(name, value)) return error(where, *bad);
       script.options.emplace_back(name, value);
       skip();
+      if (auto bad = unterminated()) return fail(*bad);
     }
     if (peek() == '`') {
       auto command = backquoted();
@@ -52,6 +60,11 @@ class Parser {
       if (!event) return fail(event.error());
       script.events.push_back(std::move(*event));
       skip();
+      if (auto bad = unterminated()) return fail(*bad);
+    }
+    if (auto bad = unterminated()) return fail(*bad);
+    if (script.events.empty()) {
+      return error(Location{1, 1}, "the script has no events: an empty script proves nothing");
     }
     return script;
   }
@@ -89,13 +102,28 @@ class Parser {
       } else if (starts_with("//")) {
         while (!at_end() && peek() != '\n') advance();
       } else if (starts_with("/*")) {
-        advance(2);
-        while (!at_end() && !starts_with("*/")) advance();
-        advance(2);
+        block_comment();
       } else {
         break;
       }
     }
+  }
+
+  void block_comment() {
+    const Location where = location();
+    advance(2);
+    while (!at_end() && !starts_with("*/")) advance();
+    if (at_end()) {
+      if (!unterminated_at_) unterminated_at_ = where;
+      return;
+    }
+    advance(2);
+  }
+
+  // A /* that never ends swallows the rest of the file: an error at the /*.
+  std::optional<SyntaxError> unterminated() const {
+    if (!unterminated_at_) return std::nullopt;
+    return SyntaxError{*unterminated_at_, "unterminated /* comment (missing */)"};
   }
 
   static void trim(std::string& s) {
@@ -114,9 +142,7 @@ class Parser {
         break;
       }
       if (starts_with("/*")) {
-        advance(2);
-        while (!at_end() && !starts_with("*/")) advance();
-        advance(2);
+        block_comment();
         out += ' ';
         continue;
       }
@@ -155,7 +181,9 @@ class Parser {
       whole = whole * 10 + (peek() - '0');
       digits = true;
       advance();
-      if (whole > 100'000'000'000LL) return error(where, "time too large");
+      if (whole * 1'000'000 > k_max_script_time_us) {
+        return error(where, fmt::format("time too large: at most {} s", k_max_script_time_us / 1'000'000));
+      }
     }
     std::int64_t fraction_us = 0;
     if (peek() == '.' && peek(1) != '.') {
@@ -210,7 +238,7 @@ class Parser {
     event.time = *time;
     // A time must be followed by whitespace and then the action.
     if (!at_end() && !std::isspace(static_cast<unsigned char>(peek()))) {
-      return error(location(), fmt::format("unexpected '{}' after the time", peek()));
+      return error(location(), fmt::format("unexpected '{}' after the time", quote_for_message(std::string(1, peek()))));
     }
     skip();
     if (at_end()) return error(location(), "a time must be followed by a packet, a call or a command");
@@ -249,7 +277,8 @@ class Parser {
       return event;
     }
     return error(location(),
-                 fmt::format("unexpected '{}': expected '<', '>', a call or a back-quoted command", c));
+                 fmt::format("unexpected '{}': expected '<', '>', a call or a back-quoted command",
+                             quote_for_message(std::string(1, c))));
   }
 
   std::string identifier() {
@@ -265,7 +294,7 @@ class Parser {
     CallEvent call;
     call.name = identifier();
     skip();
-    if (peek() != '(') return error(location(), fmt::format("expected '(' after {}", call.name));
+    if (peek() != '(') return error(location(), fmt::format("expected '(' after {}", quote_for_message(call.name)));
     advance();
     skip();
     if (peek() != ')') {
@@ -280,12 +309,12 @@ class Parser {
           continue;
         }
         if (peek() == ')') break;
-        return error(location(), fmt::format("expected ',' or ')' in the arguments of {}", call.name));
+        return error(location(), fmt::format("expected ',' or ')' in the arguments of {}", quote_for_message(call.name)));
       }
     }
     advance();  // )
     skip();
-    if (peek() != '=') return error(location(), fmt::format("expected '= RESULT' after {}(...)", call.name));
+    if (peek() != '=') return error(location(), fmt::format("expected '= RESULT' after {}(...)", quote_for_message(call.name)));
     advance();
     skip();
     auto result = expr();
@@ -315,7 +344,20 @@ class Parser {
     return call;
   }
 
+  // Arguments nest ([{...}], {a={b=...}}); deeper than any call needs is
+  // refused, so that no input can exhaust the stack.
+  static constexpr int k_max_depth = 16;
+
   Result<Expr, SyntaxError> expr() {
+    if (depth_ >= k_max_depth)
+      return error(location(), fmt::format("arguments nested deeper than {} levels", k_max_depth));
+    ++depth_;
+    auto e = expr_at_depth();
+    --depth_;
+    return e;
+  }
+
+  Result<Expr, SyntaxError> expr_at_depth() {
     Expr e;
     e.where = location();
     skip();
@@ -363,7 +405,7 @@ class Parser {
         const std::string name = identifier();
         if (name.empty()) return error(location(), "expected a field name in {name=value}");
         skip();
-        if (peek() != '=') return error(location(), fmt::format("expected '=' after {}", name));
+        if (peek() != '=') return error(location(), fmt::format("expected '=' after {}", quote_for_message(name)));
         advance();
         auto value = expr();
         if (!value) return fail(value.error());
@@ -430,7 +472,7 @@ class Parser {
         return e;
       }
       if (std::isdigit(static_cast<unsigned char>(digits.empty() ? 'x' : digits[0]))) {
-        return error(e.where, fmt::format("'{}' is not a number", w));
+        return error(e.where, fmt::format("'{}' is not a number", quote_for_message(w)));
       }
     }
     e.kind = Expr::Kind::symbols;
@@ -442,6 +484,8 @@ class Parser {
   std::size_t pos_ = 0;
   int line_ = 1;
   int column_ = 1;
+  int depth_ = 0;
+  std::optional<Location> unterminated_at_;
 };
 
 }  // namespace

@@ -1,13 +1,14 @@
 // Time, packets and strictness (SCRIPTS.md 2, 3 and 5).
 #include "script/script_runner.h"
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "base/decimal.h"
 #include "script/runner.h"
+#include "script/script_options.h"
 #include "wire/segment_format.h"
 
 namespace finwait::script {
@@ -32,51 +33,28 @@ void Runner::trace(std::string line) {
 }
 
 void Runner::apply_option(const std::string& name, const std::string& value, int line) {
-  auto integer = [&](std::int64_t* out) {
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), *out);
-    if (ec != std::errc{} || end != value.data() + value.size()) {
-      failure(line, fmt::format("--{}: '{}' is not a whole number", name, value));
-    }
-  };
+  // Checked first (the parser has done so for the script's header already).
+  if (auto bad = check_option(name, value)) failure(line, *bad);
   if (name == "tolerance_usecs") {
-    integer(&tolerance_us_);
+    tolerance_us_ = *parse_decimal_integer(value);
   } else if (name == "tolerance_percent") {
-    tolerance_percent_ = std::strtod(value.c_str(), nullptr);
+    tolerance_percent_ = *parse_decimal_number(value);
   } else if (name == "profile") {
-    auto p = parse_profile(value);
-    if (!p) failure(line, fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", value));
-    profile_ = *p;
+    profile_ = *parse_profile(value);
   } else if (name == "parking") {
     // finwait's: park waiting connections always, never, or up to
     // tcp_max_parked (the default). The wire must not tell them apart.
-    if (value == "always") {
-      parking_ = stack::ParkingMode::always;
-    } else if (value == "never") {
-      parking_ = stack::ParkingMode::never;
-    } else if (value == "capped") {
-      parking_ = stack::ParkingMode::capped;
-    } else {
-      failure(line, fmt::format("--parking: '{}' is not one of always, never, capped", value));
-    }
+    parking_ = value == "always"  ? stack::ParkingMode::always
+               : value == "never" ? stack::ParkingMode::never
+                                  : stack::ParkingMode::capped;
   } else if (name == "lenient") {
     lenient_ = value.empty() || value == "1" || value == "true";
-  } else if (name == "ip_version") {
-    if (value != "ipv4")
-      failure(line, fmt::format("--ip_version={}: finwait scripts run over IPv4 only", value));
   } else if (name == "tcp_ts_tick_usecs") {
-    std::int64_t tick = 0;
-    integer(&tick);
-    if (tick > 0) ts_tick_us_ = tick;
-  } else if (name == "mss" || name == "define" || name == "verbose" || name == "bind_port" ||
-             name == "connect_port") {
-    // --mss sizes packetdrill's tun device segments; the stack here uses its
-    // own MTU. --define is applied by the parser's caller. Accepted as no-ops.
-  } else {
-    failure(line,
-            fmt::format("unsupported option --{} (finwait knows --tolerance_usecs, --tolerance_percent, "
-                        "--mss, --ip_version, --define, --tcp_ts_tick_usecs, --profile, --lenient)",
-                        name));
+    ts_tick_us_ = *parse_decimal_integer(value);
   }
+  // --mss sizes packetdrill's tun device segments; the stack here uses its
+  // own MTU. --define is applied by the parser's caller. --bind_port and
+  // --connect_port name the script's ports, 8080 here. Accepted as no-ops.
 }
 
 void Runner::configure() {
@@ -97,6 +75,7 @@ ScriptResult Runner::run() {
     if (script_.init_command) command(script_.init_command->command, 1);
     for (const Event& event : script_.events) {
       const int line = event.where.line;
+      current_line_ = line;
       if (const auto* packet = std::get_if<PacketEvent>(&event.action); packet && !packet->inbound) {
         expect_outbound(event, *packet);
         continue;
@@ -148,7 +127,13 @@ ScriptResult Runner::run() {
 }
 
 std::int64_t Runner::resolve(TimeSpec::Kind kind, std::int64_t value_us) const {
-  return kind == TimeSpec::Kind::relative ? last_event_us_ + value_us : value_us;
+  // Both terms are at most k_max_script_time_us: the sum cannot overflow.
+  const std::int64_t at = kind == TimeSpec::Kind::relative ? last_event_us_ + value_us : value_us;
+  if (at > k_max_script_time_us) {
+    failure(current_line_, fmt::format("an event at {} s is past the longest time a script may name ({} s)",
+                                       seconds_text(at), k_max_script_time_us / 1'000'000));
+  }
+  return at;
 }
 
 std::int64_t Runner::tolerance(std::int64_t scripted_gap_us) const {

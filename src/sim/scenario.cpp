@@ -12,6 +12,7 @@
 
 #include "sim/apps.h"
 #include "base/quote.h"
+#include "base/text_file.h"
 #include "time/duration_text.h"
 
 namespace finwait::sim {
@@ -157,9 +158,11 @@ Result<tcp::SocketOptions, std::string> socket_options(const Reader& r, const to
 }  // namespace
 
 Result<Scenario, std::string> load_scenario(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return fail(text.error());
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     return fail(
         fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
@@ -420,22 +423,8 @@ Result<Scenario, std::string> load_scenario(const std::string& path) {
   return scenario;
 }
 
-int run_scenario_file(const std::string& path, bool json, const std::string& pcap) {
-  auto scenario = load_scenario(path);
-  if (!scenario) {
-    fmt::print(stderr, "finwait sim run: {}\n", scenario.error());
-    return 2;
-  }
-  std::optional<wire::PcapWriter> writer;
-  if (!pcap.empty()) {
-    auto w = wire::PcapWriter::create(pcap);
-    if (!w) {
-      fmt::print(stderr, "finwait sim run: --pcap: {}\n", w.error());
-      return 2;
-    }
-    writer.emplace(std::move(*w));
-    scenario->world->add_pcap_tap(&*writer);
-  }
+int run_scenario(const std::string& path, Scenario& loaded, bool json) {
+  Scenario* scenario = &loaded;
   World& world = *scenario->world;
   world.run_until(scenario->until);
   for (const Record& record : world.recorder().records()) {

@@ -23,7 +23,7 @@ struct Scenario {
 // Errors name the file, the place and what is allowed.
 Result<Scenario, std::string> load_scenario(const std::string& path);
 
-// Loads, runs and prints the timeline (or JSON); 0, or 2 for a bad file.
-int run_scenario_file(const std::string& path, bool json, const std::string& pcap);
+// Runs a loaded scenario and prints the timeline (or JSON) and the verdict; 0.
+int run_scenario(const std::string& path, Scenario& scenario, bool json);
 
 }  // namespace finwait::sim

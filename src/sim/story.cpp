@@ -64,13 +64,29 @@ std::string make_verdict(const StoryResult& r, const StoryConfig& c) {
 
 }  // namespace
 
-Result<StoryResult, std::string> run_story(const StoryConfig& config, wire::PcapWriter* tap) {
+Result<bool, std::string> check_story(const StoryConfig& config) {
   if (config.connections < 1 || config.connections > 28000) {
     return fail(fmt::format("--connections: {} is out of range 1..28000 (one client host's ephemeral ports)",
                             config.connections));
   }
+  Tunables check(config.profile);
+  for (const auto& [name, value] : config.set) {
+    if (auto set = check.set(name, value); !set) return fail(fmt::format("--set: {}", set.error()));
+  }
+  if (auto bad = check.inconsistency()) return fail(fmt::format("--set: {}", *bad));
+  return true;
+}
+
+Result<StoryResult, std::string> run_story(const StoryConfig& config, wire::PcapWriter* tap) {
+  return run_story(config, [tap](World& world) {
+    if (tap != nullptr) world.add_pcap_tap(tap);
+  });
+}
+
+Result<StoryResult, std::string> run_story(const StoryConfig& config, const std::function<void(World&)>& prepare) {
+  if (auto ok = check_story(config); !ok) return fail(ok.error());
   World world(config.seed);
-  if (tap != nullptr) world.add_pcap_tap(tap);
+  if (prepare) prepare(world);
   HostConfig server{"server", k_story_server, config.profile, config.set};
   // The client is an ordinary Linux host; its crash is the point of the story.
   HostConfig client{"client", k_story_client, Profile::linux, {}};

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "tcp/cause.h"
 #include "tcp/state.h"
 #include "time/instant.h"
+#include "sim/world.h"
 #include "wire/pcap_file.h"
 
 namespace finwait::sim {
@@ -46,7 +48,14 @@ struct StoryResult {
 };
 
 // Fails with a message for a bad tunable or a bad count.
-Result<StoryResult, std::string> run_story(const StoryConfig& config, wire::PcapWriter* tap = nullptr);
+// Whether the story can run as configured (counts in range, every tunable
+// known, in range and consistent), before anything is written.
+Result<bool, std::string> check_story(const StoryConfig& config);
+// `prepare` sees the world before it runs (to attach pcap taps).
+Result<StoryResult, std::string> run_story(const StoryConfig& config,
+                                           const std::function<void(World&)>& prepare = {});
+// The same, with one tap on what the link delivered.
+Result<StoryResult, std::string> run_story(const StoryConfig& config, wire::PcapWriter* tap);
 
 inline const wire::Ipv4Address k_story_server(198, 18, 0, 2);
 inline const wire::Ipv4Address k_story_client(198, 18, 0, 1);

@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/text_file.h"
 #include "script/script.h"
+#include "script/script_options.h"
 #include "script/script_runner.h"
 #include "tools/command.h"
 
@@ -22,23 +24,34 @@ struct ScriptOptions {
   bool lenient = false;
   bool verbose = false;
   bool json = false;
-  std::optional<std::int64_t> tolerance_usecs;
-  std::optional<double> tolerance_percent;
-  std::optional<std::int64_t> ts_tick_usecs;
+  std::string tolerance_usecs;
+  std::string tolerance_percent;
+  std::string ts_tick_usecs;
   std::string parking;
 };
 
 int run_scripts(const ScriptOptions& o) {
   namespace fs = std::filesystem;
-  // Every file first; a directory gives its *.pkt files, sorted.
+  // Every file first; a directory gives its *.pkt files, sorted. Anything
+  // unreadable is refused before any script runs.
   std::vector<std::string> files;
   for (const std::string& path : o.paths) {
     std::error_code ec;
-    if (fs::is_directory(path, ec)) {
+    const auto status = fs::status(path, ec);
+    if (ec) {
+      fmt::print(stderr, "finwait script: {}: {}\n", path, ec.message());
+      return 2;
+    }
+    if (fs::is_directory(status)) {
       std::vector<std::string> found;
-      for (const auto& entry : fs::recursive_directory_iterator(path)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".pkt")
-          found.push_back(entry.path().string());
+      fs::recursive_directory_iterator it(path, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        std::error_code type_error;
+        if (it->path().extension() == ".pkt" && it->is_regular_file(type_error)) found.push_back(it->path().string());
+      }
+      if (ec) {
+        fmt::print(stderr, "finwait script: {}: {}\n", path, ec.message());
+        return 2;
       }
       std::sort(found.begin(), found.end());
       if (found.empty()) {
@@ -46,21 +59,21 @@ int run_scripts(const ScriptOptions& o) {
         return 2;
       }
       files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(path, ec)) {
-      files.push_back(path);
     } else {
-      fmt::print(stderr, "finwait script: {}: no such file or directory\n", path);
-      return 2;
+      files.push_back(path);  // read_text_file() refuses what is not a file
     }
   }
   // Parse them all before running any: a syntax error runs nothing.
   std::vector<script::Script> scripts;
   bool syntax_errors = false;
   for (const std::string& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = script::parse_script(file, text.str());
+    auto text = read_text_file(file);
+    if (!text) {
+      fmt::print(stderr, "finwait script: {}\n", text.error());
+      syntax_errors = true;
+      continue;
+    }
+    auto parsed = script::parse_script(file, *text);
     if (!parsed) {
       fmt::print(stderr, "{}:{}:{}: {}\n", file, parsed.error().where.line, parsed.error().where.column,
                  parsed.error().message);
@@ -75,13 +88,19 @@ int run_scripts(const ScriptOptions& o) {
   run_options.verbose = o.verbose;
   if (!o.profile.empty()) run_options.options.emplace_back("profile", o.profile);
   if (o.lenient) run_options.options.emplace_back("lenient", "1");
-  if (o.tolerance_usecs)
-    run_options.options.emplace_back("tolerance_usecs", std::to_string(*o.tolerance_usecs));
-  if (o.tolerance_percent)
-    run_options.options.emplace_back("tolerance_percent", fmt::format("{}", *o.tolerance_percent));
-  if (!o.parking.empty()) run_options.options.emplace_back("parking", o.parking);
-  if (o.ts_tick_usecs)
-    run_options.options.emplace_back("tcp_ts_tick_usecs", std::to_string(*o.ts_tick_usecs));
+  for (const auto& [name, value] : {std::pair{"tolerance_usecs", &o.tolerance_usecs},
+                                     {"tolerance_percent", &o.tolerance_percent},
+                                     {"tcp_ts_tick_usecs", &o.ts_tick_usecs},
+                                     {"parking", &o.parking}}) {
+    if (!value->empty()) run_options.options.emplace_back(name, *value);
+  }
+  // The command line's options are checked before any script runs.
+  for (const auto& [name, value] : run_options.options) {
+    if (auto bad = script::check_option(name, value)) {
+      fmt::print(stderr, "finwait script: {}\n", *bad);
+      return 2;
+    }
+  }
 
   int passed = 0;
   int failed = 0;

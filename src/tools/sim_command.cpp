@@ -1,11 +1,14 @@
 // `finwait sim story ...` and `finwait sim run FILE.toml` (DESIGN.md "Commands").
-#include <charconv>
+#include <limits>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/decimal.h"
+#include "base/quote.h"
 #include "base/tunables.h"
 #include "sim/scenario.h"
 #include "sim/story.h"
@@ -19,22 +22,56 @@ struct StoryOptions {
   std::string profile = "aix";
   std::vector<std::string> set;
   bool keepalive = false;
-  int connections = 1;
+  std::string connections = "1";
   std::string until = "24h";
   bool json = false;
   std::string pcap;
-  std::uint64_t seed = 1;
+  std::string pcap_sent;
+  std::string seed = "1";
 };
+
+// The longest virtual time a run may ask for: ten years, far inside what
+// Instant holds, so that no deadline arithmetic can overflow.
+constexpr Duration k_max_until = hours(24 * 3650);
 
 // "24h", "600s", "10m", "1d", "1500ms", or plain seconds: a duration for --until.
 std::optional<Duration> parse_until(const std::string& text) {
-  if (auto d = parse_duration(text)) return d;
-  std::int64_t seconds_value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds_value);
-  if (ec == std::errc{} && end == text.data() + text.size() && seconds_value >= 0)
-    return seconds(seconds_value);
-  return std::nullopt;
+  std::optional<Duration> d = parse_duration(text);
+  if (!d) {
+    if (auto s = parse_decimal_integer(text); s && *s >= 0 && *s <= k_max_until.nanoseconds() / 1'000'000'000)
+      d = seconds(*s);
+  }
+  if (d && *d > k_max_until) return std::nullopt;
+  return d;
 }
+
+// The taps a run writes: what the links delivered, and what the hosts sent.
+struct Captures {
+  std::optional<wire::PcapWriter> delivered;
+  std::optional<wire::PcapWriter> sent;
+
+  Result<bool, std::string> open(const std::string& delivered_path, const std::string& sent_path) {
+    for (auto [path, writer, flag] : {std::tuple{&delivered_path, &delivered, "--pcap"},
+                                      std::tuple{&sent_path, &sent, "--pcap-sent"}}) {
+      if (path->empty()) continue;
+      auto w = wire::PcapWriter::create(*path);
+      if (!w) return fail(fmt::format("{}: {}", flag, w.error()));
+      writer->emplace(std::move(*w));
+    }
+    return true;
+  }
+  void attach(sim::World& world) {
+    if (delivered) world.add_pcap_tap(&*delivered, sim::World::TapPoint::delivered);
+    if (sent) world.add_pcap_tap(&*sent, sim::World::TapPoint::sent);
+  }
+  Result<bool, std::string> commit() {
+    for (auto* writer : {&delivered, &sent}) {
+      if (!*writer) continue;
+      if (auto done = (*writer)->commit(); !done) return done;
+    }
+    return true;
+  }
+};
 
 void print_records(const std::vector<sim::Record>& records, bool json, const std::set<std::string>& only) {
   for (const sim::Record& r : records) {
@@ -64,28 +101,41 @@ int run_story_command(const StoryOptions& o) {
     config.set.emplace_back(assignment.substr(0, eq), assignment.substr(eq + 1));
   }
   config.keepalive = o.keepalive;
-  config.connections = o.connections;
-  config.seed = o.seed;
+  auto connections = decimal_in_range("--connections", o.connections, 1, 28000);
+  auto seed = decimal_in_range("--seed", o.seed, 0, std::numeric_limits<std::int64_t>::max());
+  for (const auto* bad : {&connections, &seed}) {
+    if (!*bad) {
+      fmt::print(stderr, "finwait sim story: {}\n", bad->error());
+      return 2;
+    }
+  }
+  config.connections = static_cast<int>(*connections);
+  config.seed = static_cast<std::uint64_t>(*seed);
   auto until = parse_until(o.until);
   if (!until) {
-    fmt::print(stderr, "finwait sim story: --until {}: expected a duration such as 24h, 600s, 10m\n",
-               o.until);
+    fmt::print(stderr,
+               "finwait sim story: --until '{}': expected a duration up to 3650d such as 24h, 600s, 10m\n",
+               quote_for_message(o.until));
     return 2;
   }
   config.until = *until;
-  std::optional<wire::PcapWriter> writer;
-  if (!o.pcap.empty()) {
-    auto w = wire::PcapWriter::create(o.pcap);
-    if (!w) {
-      fmt::print(stderr, "finwait sim story: --pcap: {}\n", w.error());
-      return 2;
-    }
-    writer.emplace(std::move(*w));
+  if (auto bad = sim::check_story(config); !bad) {
+    fmt::print(stderr, "finwait sim story: {}\n", bad.error());
+    return 2;
   }
-  auto result = sim::run_story(config, writer ? &*writer : nullptr);
+  Captures captures;
+  if (auto opened = captures.open(o.pcap, o.pcap_sent); !opened) {
+    fmt::print(stderr, "finwait sim story: {}\n", opened.error());
+    return 2;
+  }
+  auto result = sim::run_story(config, [&](sim::World& world) { captures.attach(world); });
   if (!result) {
     fmt::print(stderr, "finwait sim story: {}\n", result.error());
     return 2;
+  }
+  if (auto written = captures.commit(); !written) {
+    fmt::print(stderr, "finwait sim story: {}\n", written.error());
+    return 1;
   }
   // With many connections, the timeline shows the first one; the verdict counts all.
   std::set<std::string> only;
@@ -131,23 +181,45 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
   story->add_option("--set", o->set,
                     "NAME=VALUE: set a server tunable, as `finwait no -o` does (repeatable)");
   story->add_flag("--keepalive", o->keepalive, "SO_KEEPALIVE on the server's connections");
-  story->add_option("--connections", o->connections, "clients at once (default 1)");
+  story->add_option("--connections", o->connections, "clients at once, 1..28000 (default 1)");
   story->add_option("--until", o->until, "how much virtual time to run (default 24h)");
   story->add_flag("--json", o->json, "one JSON event per line: t_s, host, conn, from, to, cause");
-  story->add_option("--pcap", o->pcap, "write what the wire saw to this pcap file");
+  story->add_option("--pcap", o->pcap,
+                    "write what the wire carried (after the link's faults) to this pcap file");
+  story->add_option("--pcap-sent", o->pcap_sent, "write what each host sent (before any fault) to this file");
   story->add_option("--seed", o->seed, "the simulation's seed (default 1)");
   story->callback([o, &result] { result.exit_status = run_story_command(*o); });
 
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto pcap = std::make_shared<std::string>();
+  auto pcap_sent = std::make_shared<std::string>();
   auto* run =
       sim->add_subcommand("run", "Run a scenario file (TOML): hosts, links, faults, crashes, applications");
   run->add_option("FILE", *file, "scenario file")->required();
   run->add_flag("--json", *json, "one JSON event per line");
-  run->add_option("--pcap", *pcap, "write what the wire saw to this pcap file");
-  run->callback(
-      [file, json, pcap, &result] { result.exit_status = sim::run_scenario_file(*file, *json, *pcap); });
+  run->add_option("--pcap", *pcap, "write what the wire carried (after the links' faults) to this pcap file");
+  run->add_option("--pcap-sent", *pcap_sent, "write what each host sent (before any fault) to this file");
+  run->callback([file, json, pcap, pcap_sent, &result] {
+    auto scenario = sim::load_scenario(*file);
+    if (!scenario) {
+      fmt::print(stderr, "finwait sim run: {}\n", scenario.error());
+      result.exit_status = 2;
+      return;
+    }
+    Captures captures;
+    if (auto opened = captures.open(*pcap, *pcap_sent); !opened) {
+      fmt::print(stderr, "finwait sim run: {}\n", opened.error());
+      result.exit_status = 2;
+      return;
+    }
+    captures.attach(*scenario->world);
+    result.exit_status = sim::run_scenario(*file, *scenario, *json);
+    if (auto written = captures.commit(); !written) {
+      fmt::print(stderr, "finwait sim run: {}\n", written.error());
+      result.exit_status = 1;
+    }
+  });
 }
 
 }  // namespace finwait::tools

@@ -78,8 +78,11 @@ std::optional<PcapRecord> PcapReader::next() {
   const int rc = pcap_next_ex(handle_, &header, &data);
   if (rc == 1) {
     PcapRecord record;
-    // Opened with nanosecond precision: tv_usec holds nanoseconds.
-    record.timestamp_ns = std::int64_t{header->ts.tv_sec} * 1'000'000'000 + header->ts.tv_usec;
+    // Opened with nanosecond precision: tv_usec holds nanoseconds. The file
+    // holds seconds as an unsigned 32-bit number (as tshark reads it, past
+    // 2^31 into 2106); libpcap hands them over sign-extended.
+    const auto seconds = static_cast<std::uint32_t>(header->ts.tv_sec);
+    record.timestamp_ns = std::int64_t{seconds} * 1'000'000'000 + header->ts.tv_usec;
     record.frame = std::span<const std::uint8_t>(data, header->caplen);
     record.original_length = header->len;
     return record;
@@ -89,23 +92,28 @@ std::optional<PcapRecord> PcapReader::next() {
 }
 
 Result<PcapWriter, std::string> PcapWriter::create(const std::string& path) {
+  auto file = OutputFile::create(path);
+  if (!file) return fail(file.error());
   pcap_t* handle = pcap_open_dead_with_tstamp_precision(DLT_RAW, k_snaplen, PCAP_TSTAMP_PRECISION_NANO);
   if (handle == nullptr) return fail(fmt::format("{}: cannot start a pcap writer", path));
-  pcap_dumper_t* dumper = pcap_dump_open(handle, path.c_str());
+  pcap_dumper_t* dumper = pcap_dump_fopen(handle, file->stream());
   if (dumper == nullptr) {
     std::string message = fmt::format("{}: {}", path, pcap_geterr(handle));
     pcap_close(handle);
     return fail(std::move(message));
   }
-  return PcapWriter(handle, dumper);
+  return PcapWriter(std::move(*file), handle, dumper);
 }
 
 PcapWriter::PcapWriter(PcapWriter&& other) noexcept
-    : handle_(std::exchange(other.handle_, nullptr)), dumper_(std::exchange(other.dumper_, nullptr)) {}
+    : file_(std::move(other.file_)),
+      handle_(std::exchange(other.handle_, nullptr)),
+      dumper_(std::exchange(other.dumper_, nullptr)) {}
 
 PcapWriter& PcapWriter::operator=(PcapWriter&& other) noexcept {
   if (this != &other) {
     close();
+    file_ = std::move(other.file_);
     handle_ = std::exchange(other.handle_, nullptr);
     dumper_ = std::exchange(other.dumper_, nullptr);
   }
@@ -117,13 +125,15 @@ PcapWriter::~PcapWriter() {
 }
 
 void PcapWriter::close() {
-  if (dumper_ != nullptr) pcap_dump_close(dumper_);
-  if (handle_ != nullptr) pcap_close(handle_);
+  // The dumper writes to the OutputFile's stream, which the file closes (and,
+  // uncommitted, removes): libpcap's pcap_dump_close() would only fclose it.
   dumper_ = nullptr;
+  if (handle_ != nullptr) pcap_close(handle_);
   handle_ = nullptr;
 }
 
 void PcapWriter::write(std::int64_t timestamp_ns, std::span<const std::uint8_t> ip_packet) {
+  if (dumper_ == nullptr) return;
   pcap_pkthdr header{};
   header.ts.tv_sec = static_cast<time_t>(timestamp_ns / 1'000'000'000);
   header.ts.tv_usec = static_cast<suseconds_t>(timestamp_ns % 1'000'000'000);  // nanoseconds
@@ -132,8 +142,10 @@ void PcapWriter::write(std::int64_t timestamp_ns, std::span<const std::uint8_t> 
   pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, ip_packet.data());
 }
 
-void PcapWriter::flush() {
-  if (dumper_ != nullptr) pcap_dump_flush(dumper_);
+Result<bool, std::string> PcapWriter::commit() {
+  if (dumper_ == nullptr) return fail(fmt::format("{}: already written", file_.path()));
+  dumper_ = nullptr;
+  return file_.commit();
 }
 
 }  // namespace finwait::wire

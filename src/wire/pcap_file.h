@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "base/output_file.h"
 #include "base/result.h"
 #include "wire/link_layer.h"
 
@@ -47,6 +48,8 @@ class PcapReader {
   std::string error_;
 };
 
+// Writes through an OutputFile: the capture appears under its name only when
+// commit() succeeds; a writer destroyed without it leaves the old file as it was.
 class PcapWriter {
  public:
   static Result<PcapWriter, std::string> create(const std::string& path);
@@ -58,11 +61,14 @@ class PcapWriter {
   ~PcapWriter();
 
   void write(std::int64_t timestamp_ns, std::span<const std::uint8_t> ip_packet);
-  void flush();
+  // Every packet written and the file in place, or a message saying why not.
+  Result<bool, std::string> commit();
 
  private:
-  PcapWriter(::pcap* handle, ::pcap_dumper* dumper) : handle_(handle), dumper_(dumper) {}
+  PcapWriter(OutputFile file, ::pcap* handle, ::pcap_dumper* dumper)
+      : file_(std::move(file)), handle_(handle), dumper_(dumper) {}
   void close();
+  OutputFile file_;
   ::pcap* handle_ = nullptr;
   ::pcap_dumper* dumper_ = nullptr;
 };

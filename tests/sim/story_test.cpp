@@ -105,6 +105,7 @@ TEST(Story, SameSeedGivesByteIdenticalPcapAndEvents) {
       auto r = run_story(c, &*writer);
       ASSERT_TRUE(r.ok());
       for (const Record& rec : r->records) events[i] += Recorder::to_json(rec) + "\n";
+      ASSERT_TRUE(writer->commit().ok());
     }
     pcaps[i] = read_file(path);
     std::filesystem::remove(path);

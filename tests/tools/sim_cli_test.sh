@@ -41,7 +41,7 @@ set -e
 check "bad input exits 2" test "$s1$s2$s3$s4$s5" = 22222
 check "an unknown tunable is named" grep -q "tcp_finwait3: no such tunable" "$scratch/err"
 check "an unknown profile is named" grep -q "unknown profile 'bsd'" "$scratch/err"
-check "a bad duration is named" grep -q "until forever" "$scratch/err"
+check "a bad duration is named" grep -q "until 'forever'" "$scratch/err"
 check "a bad scenario says where" grep -q "bad.toml:3:11: host\[0\].address: expected an IPv4 address" "$scratch/err"
 
 [[ $failures -eq 0 ]]

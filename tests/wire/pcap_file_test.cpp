@@ -62,6 +62,7 @@ TEST(PcapFile, WrittenFileReadsBackWithNanosecondTimestamps) {
     ASSERT_TRUE(writer.ok()) << writer.error();
     writer->write(1'500'000'123, kernel_capture::k_syn);
     writer->write(1'600'000'456, kernel_capture::k_syn_ack);
+    ASSERT_TRUE(writer->commit().ok());
   }
   auto reader = PcapReader::open(path);
   ASSERT_TRUE(reader.ok()) << reader.error();

@@ -154,6 +154,7 @@ TEST(TsharkCheck, GeneratedSegmentsDecodeAsWritten) {
       ASSERT_TRUE(on_wire.ok());
       expected.push_back(expected_row(*on_wire));
     }
+    ASSERT_TRUE(writer->commit().ok());
   }
   std::string command = fmt::format(
       "tshark -r {} -n -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "

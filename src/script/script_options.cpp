@@ -1,0 +1,47 @@
+#include "script/script_options.h"
+
+#include <fmt/format.h>
+
+#include "base/decimal.h"
+#include "base/quote.h"
+#include "base/tunables.h"
+
+namespace finwait::script {
+
+std::optional<std::string> check_option(const std::string& name, const std::string& value) {
+  auto integer = [&](std::int64_t low, std::int64_t high) -> std::optional<std::string> {
+    if (auto r = decimal_in_range("--" + name, value, low, high); !r) return r.error();
+    return std::nullopt;
+  };
+  if (name == "tolerance_usecs") return integer(0, k_max_tolerance_us);
+  if (name == "tcp_ts_tick_usecs") return integer(1, 1'000'000);
+  if (name == "mss") return integer(88, 65495);
+  if (name == "bind_port" || name == "connect_port") return integer(1, 65535);
+  if (name == "tolerance_percent") {
+    if (auto r = number_in_range("--tolerance_percent", value, 0, 100); !r) return r.error();
+    return std::nullopt;
+  }
+  if (name == "profile") {
+    if (parse_profile(value)) return std::nullopt;
+    return fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", quote_for_message(value));
+  }
+  if (name == "lenient") {
+    if (value.empty() || value == "1" || value == "0" || value == "true" || value == "false") return std::nullopt;
+    return fmt::format("--lenient: '{}' is not one of 1, 0, true, false", quote_for_message(value));
+  }
+  if (name == "parking") {
+    if (value == "always" || value == "never" || value == "capped") return std::nullopt;
+    return fmt::format("--parking: '{}' is not one of always, never, capped", quote_for_message(value));
+  }
+  if (name == "ip_version") {
+    if (value == "ipv4") return std::nullopt;
+    return fmt::format("--ip_version={}: finwait scripts run over IPv4 only", quote_for_message(value));
+  }
+  if (name == "define" || name == "verbose") return std::nullopt;
+  return fmt::format(
+      "unsupported option --{} (finwait knows --tolerance_usecs, --tolerance_percent, --mss, --ip_version, "
+      "--define, --tcp_ts_tick_usecs, --bind_port, --connect_port, --profile, --lenient, --parking)",
+      quote_for_message(name));
+}
+
+}  // namespace finwait::script
