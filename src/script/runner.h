@@ -48,7 +48,7 @@ class Runner {
     std::map<int, std::uint32_t> interest;  // epoll: script fd -> events
   };
   struct Pending {
-    const Event* event = nullptr;
+    std::shared_ptr<const Event> event;  // a copy: the reader moves on
     std::int64_t start_us = 0;
     std::int64_t end_us = 0;
     bool started = false;     // connect(): the handshake began

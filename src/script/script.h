@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -81,12 +82,18 @@ struct Event {
   std::variant<PacketEvent, CallEvent, CommandEvent, UnsupportedEvent> action;
 };
 
+// A checked script. Its events are read again from `source` as it runs
+// (EventReader), one at a time: memory stays flat however long the script.
 struct Script {
   std::string path;
   std::vector<std::pair<std::string, std::string>> options;  // --name=value, in order
   std::optional<CommandEvent> init_command;
-  std::vector<Event> events;
   std::optional<CommandEvent> cleanup_command;
+  std::string source;
+  std::size_t events_offset = 0;  // where the first event starts in source
+  Location events_at;
+  std::size_t event_count = 0;
+  int last_event_line = 1;
 };
 
 struct SyntaxError {
@@ -94,6 +101,23 @@ struct SyntaxError {
   std::string message;
 };
 
-Result<Script, SyntaxError> parse_script(const std::string& path, const std::string& text);
+// Reads and checks the whole script: a syntax error anywhere runs nothing.
+Result<Script, SyntaxError> parse_script(const std::string& path, std::string text);
+
+class Parser;
+
+// The events of a checked script, in order.
+class EventReader {
+ public:
+  explicit EventReader(const Script& script);
+  ~EventReader();
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+  // The next event; nullopt after the last one (or the cleanup command).
+  std::optional<Event> next();
+
+ private:
+  std::unique_ptr<Parser> parser_;
+};
 
 }  // namespace finwait::script

@@ -608,7 +608,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
                 fmt::format("{}() would block here; write it as a blocking call, T...E {}(...)", name, name));
       }
       Pending p;
-      p.event = &event;
+      p.event = std::make_shared<const Event>(event);
       p.start_us = now_us();
       p.end_us = blocking_end(event, p.start_us);
       p.started = name == "connect";
@@ -656,7 +656,8 @@ std::int64_t Runner::blocking_end(const Event& event, std::int64_t start_us) con
 
 void Runner::check_pending() {
   if (!pending_) return;
-  const Event& event = *pending_->event;
+  const std::shared_ptr<const Event> held = pending_->event;  // call() may reset pending_
+  const Event& event = *held;
   const auto& c = std::get<CallEvent>(event.action);
   bool still_blocked = false;
   call(event, c, false, &still_blocked);

@@ -13,15 +13,14 @@
 #include "script/script_options.h"
 
 namespace finwait::script {
-namespace {
 
 class Parser {
  public:
-  Parser(std::string path, const std::string& text) : path_(std::move(path)), text_(text) {}
+  Parser(const std::string& text, std::size_t offset = 0, Location at = {1, 1})
+      : text_(text), pos_(offset), line_(at.line), column_(at.column) {}
 
-  Result<Script, SyntaxError> parse() {
-    Script script;
-    script.path = path_;
+  // The header and the init command, then every event once, to check them.
+  Result<bool, SyntaxError> parse(Script& script) {
     skip();
     if (auto bad = unterminated()) return fail(*bad);
     // Header options, one per line, before the first event; checked here, so
@@ -46,27 +45,41 @@ class Parser {
       script.init_command = CommandEvent{*command};
       skip();
     }
-    while (!at_end()) {
-      if (peek() == '`') {
-        // A command after the last event: the cleanup command.
-        auto command = backquoted();
-        if (!command) return fail(command.error());
-        skip();
-        if (!at_end()) return error(location(), "nothing may follow the cleanup command");
-        script.cleanup_command = CommandEvent{*command};
-        break;
-      }
-      auto event = parse_event();
-      if (!event) return fail(event.error());
-      script.events.push_back(std::move(*event));
-      skip();
-      if (auto bad = unterminated()) return fail(*bad);
-    }
     if (auto bad = unterminated()) return fail(*bad);
-    if (script.events.empty()) {
+    script.events_offset = pos_;
+    script.events_at = location();
+    while (true) {
+      auto event = next_event(&script);
+      if (!event) return fail(event.error());
+      if (!*event) break;
+      ++script.event_count;
+      script.last_event_line = (*event)->where.line;
+    }
+    if (script.event_count == 0) {
       return error(Location{1, 1}, "the script has no events: an empty script proves nothing");
     }
-    return script;
+    return true;
+  }
+
+  // The next event, nothing at the end; the cleanup command, if there is one,
+  // goes to `script` (when given) and ends the events.
+  Result<std::optional<Event>, SyntaxError> next_event(Script* script) {
+    if (at_end()) return std::optional<Event>{};
+    if (peek() == '`') {
+      // A command after the last event: the cleanup command.
+      auto command = backquoted();
+      if (!command) return fail(command.error());
+      skip();
+      if (auto bad = unterminated()) return fail(*bad);
+      if (!at_end()) return error(location(), "nothing may follow the cleanup command");
+      if (script != nullptr) script->cleanup_command = CommandEvent{*command};
+      return std::optional<Event>{};
+    }
+    auto event = parse_event();
+    if (!event) return fail(event.error());
+    skip();
+    if (auto bad = unterminated()) return fail(*bad);
+    return std::optional<Event>{std::move(*event)};
   }
 
  private:
@@ -479,7 +492,6 @@ class Parser {
     return e;
   }
 
-  std::string path_;
   const std::string& text_;
   std::size_t pos_ = 0;
   int line_ = 1;
@@ -488,10 +500,24 @@ class Parser {
   std::optional<Location> unterminated_at_;
 };
 
-}  // namespace
+Result<Script, SyntaxError> parse_script(const std::string& path, std::string text) {
+  Script script;
+  script.path = path;
+  script.source = std::move(text);
+  Parser parser(script.source);
+  if (auto parsed = parser.parse(script); !parsed) return fail(parsed.error());
+  return script;
+}
 
-Result<Script, SyntaxError> parse_script(const std::string& path, const std::string& text) {
-  return Parser(path, text).parse();
+EventReader::EventReader(const Script& script)
+    : parser_(std::make_unique<Parser>(script.source, script.events_offset, script.events_at)) {}
+
+EventReader::~EventReader() = default;
+
+std::optional<Event> EventReader::next() {
+  auto event = parser_->next_event(nullptr);
+  // parse_script() read the same text without error.
+  return event ? std::move(*event) : std::nullopt;
 }
 
 }  // namespace finwait::script

@@ -73,7 +73,9 @@ ScriptResult Runner::run() {
   try {
     configure();
     if (script_.init_command) command(script_.init_command->command, 1);
-    for (const Event& event : script_.events) {
+    EventReader events(script_);
+    while (const std::optional<Event> next = events.next()) {
+      const Event& event = *next;
       const int line = event.where.line;
       current_line_ = line;
       if (const auto* packet = std::get_if<PacketEvent>(&event.action); packet && !packet->inbound) {
@@ -115,7 +117,7 @@ ScriptResult Runner::run() {
     }
     if (script_.cleanup_command)
       command(script_.cleanup_command->command,
-              script_.events.empty() ? 1 : script_.events.back().where.line);
+              script_.last_event_line);
     result_.passed = true;
     result_.parked = stack_->counters().parked;
   } catch (const ScriptFailure& f) {

@@ -73,7 +73,7 @@ int run_scripts(const ScriptOptions& o) {
       syntax_errors = true;
       continue;
     }
-    auto parsed = script::parse_script(file, *text);
+    auto parsed = script::parse_script(file, std::move(*text));
     if (!parsed) {
       fmt::print(stderr, "{}:{}:{}: {}\n", file, parsed.error().where.line, parsed.error().where.column,
                  parsed.error().message);
