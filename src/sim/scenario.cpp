@@ -160,9 +160,13 @@ Result<tcp::SocketOptions, std::string> socket_options(const Reader& r, const to
 Result<Scenario, std::string> load_scenario(const std::string& path) {
   auto text = read_text_file(path);
   if (!text) return fail(text.error());
+  return parse_scenario(*text, path);
+}
+
+Result<Scenario, std::string> parse_scenario(std::string_view text, const std::string& path) {
   toml::table root;
   try {
-    root = toml::parse(*text, path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     return fail(
         fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -22,6 +23,8 @@ struct Scenario {
 
 // Errors name the file, the place and what is allowed.
 Result<Scenario, std::string> load_scenario(const std::string& path);
+// The same from text; `path` names it in messages.
+Result<Scenario, std::string> parse_scenario(std::string_view text, const std::string& path);
 
 // Runs a loaded scenario and prints the timeline (or JSON) and the verdict; 0.
 int run_scenario(const std::string& path, Scenario& scenario, bool json);
