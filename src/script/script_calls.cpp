@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/quote.h"
 #include "script/linux_symbols.h"
 #include "script/runner.h"
 #include "script/script_options.h"
@@ -49,7 +50,7 @@ static std::int64_t number(const Expr& e, int line, const char* what) {
         std::int64_t n = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
         if (ec != std::errc{} || end != s.data() + s.size()) {
-          throw ScriptFailure{line, fmt::format("unknown symbol {} in {}", s, what)};
+          throw ScriptFailure{line, fmt::format("unknown symbol {} in {}", quote_for_message(s), what)};
         }
         v |= n;
       }

@@ -3,6 +3,7 @@
 // the end of its line.
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 #include <optional>
 
@@ -260,10 +261,21 @@ class Parser {
       PacketEvent packet;
       packet.inbound = c == '<';
       advance();
+      while (peek() == ' ' || peek() == '\t') advance();
       const Location text_at = location();
       packet.text = rest_of_line();
       auto segment = wire::parse_segment_text(packet.text);
-      if (!segment) return error(text_at, segment.error());
+      if (!segment) {
+        // "at column N: ..." counts within the packet: make it the file's column.
+        std::string message = segment.error();
+        Location where = text_at;
+        int column = 0;
+        if (std::sscanf(message.c_str(), "at column %d: ", &column) == 1 && column >= 1) {
+          where.column += column - 1;
+          message = message.substr(message.find(": ") + 2);
+        }
+        return error(where, std::move(message));
+      }
       packet.segment = *segment;
       event.action = std::move(packet);
       return event;

@@ -45,7 +45,8 @@ class Reader {
       if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
       std::string list;
       for (std::string_view a : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", a);
-      return fail(fmt::format("{}: unknown key (allowed{}: {})", where(node, join(table_path, key.str())),
+      return fail(fmt::format("{}: unknown key (allowed{}: {})",
+                              where(node, join(table_path, quote_for_message(key.str()))),
                               table_path.empty() ? "" : " in " + table_path, list));
     }
     return true;
@@ -323,7 +324,7 @@ Result<Scenario, std::string> parse_scenario(std::string_view text, const std::s
     ServerConfig c;
     FINWAIT_TRY(host, r.text(t, at, "host"));
     if (world.stack(host) == nullptr)
-      return fail(fmt::format("{}: no host named {}", r.where(*t.get("host"), at + ".host"), host));
+      return fail(fmt::format("{}: no host named {}", r.where(*t.get("host"), at + ".host"), quote_for_message(host)));
     FINWAIT_TRY(port, r.integer(t, at, "port", 80, 1, 65535));
     FINWAIT_TRY(request, r.integer(t, at, "request_bytes", 1, 1, 1 << 30));
     FINWAIT_TRY(bytes, r.integer(t, at, "response_bytes", 100, 0, 1 << 30));
@@ -353,7 +354,7 @@ Result<Scenario, std::string> parse_scenario(std::string_view text, const std::s
     ClientConfig c;
     FINWAIT_TRY(host, r.text(t, at, "host"));
     if (world.stack(host) == nullptr)
-      return fail(fmt::format("{}: no host named {}", r.where(*t.get("host"), at + ".host"), host));
+      return fail(fmt::format("{}: no host named {}", r.where(*t.get("host"), at + ".host"), quote_for_message(host)));
     FINWAIT_TRY(server, r.address(t, at, "server"));
     FINWAIT_TRY(port, r.integer(t, at, "port", 80, 1, 65535));
     FINWAIT_TRY(connections, r.integer(t, at, "connections", 1, 1, 65535));
@@ -413,7 +414,7 @@ Result<Scenario, std::string> parse_scenario(std::string_view text, const std::s
       if (auto ok = r.keys(t, at, {"host", "at"}); !ok) return fail(ok.error());
       FINWAIT_TRY(host, r.text(t, at, "host"));
       if (world.stack(host) == nullptr)
-        return fail(fmt::format("{}: no host named {}", r.where(*t.get("host"), at + ".host"), host));
+        return fail(fmt::format("{}: no host named {}", r.where(*t.get("host"), at + ".host"), quote_for_message(host)));
       FINWAIT_TRY(when, r.duration(t, at, "at", std::nullopt));
       if (std::string_view(kind) == "crash") {
         world.schedule_crash(host, Instant{} + when);

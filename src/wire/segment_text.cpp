@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/quote.h"
+
 namespace finwait::wire {
 namespace {
 
@@ -55,6 +57,13 @@ class Reader {
   }
   std::size_t offset() const { return at_; }
   std::string error(std::string_view what) const { return fmt::format("at column {}: {}", at_ + 1, what); }
+  // An error about the next word, placed at its start.
+  std::string error_about_word(std::string_view what_format) {
+    skip_spaces();
+    const std::size_t begin = at_;
+    const std::string quoted = quote_for_message(word());
+    return fmt::format("at column {}: {}", begin + 1, fmt::format(fmt::runtime(what_format), quoted));
+  }
 
  private:
   std::string_view text_;
@@ -126,8 +135,7 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
                ? Result<bool, std::string>(true)
                : full();
   }
-  return fail(r.error(
-      fmt::format("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS)", r.word())));
+  return fail(r.error_about_word("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS)"));
 }
 
 }  // namespace
@@ -139,7 +147,8 @@ Result<SegmentText, std::string> parse_segment_text(std::string_view text) {
   auto parsed_flags = TcpFlags::parse(flags);
   if (!parsed_flags) {
     return fail(fmt::format(
-        "at column 1: '{}' is not a set of TCP flags (letters from S F R P . U E W, or -)", flags));
+        "at column 1: '{}' is not a set of TCP flags (letters from S F R P . U E W, or -)",
+        quote_for_message(flags)));
   }
   s.flags = *parsed_flags;
   auto start = expect_number(r, 0xffffffff, "START:END(LEN)");
@@ -185,7 +194,7 @@ Result<SegmentText, std::string> parse_segment_text(std::string_view text) {
         if (!r.accept(',')) return fail(r.error("expected ',' or '>' in the option list"));
       }
     } else {
-      return fail(r.error(fmt::format("unexpected '{}' (expected ack, win, urg or <options>)", r.word())));
+      return fail(r.error_about_word("unexpected '{}' (expected ack, win, urg or <options>)"));
     }
   }
   return s;

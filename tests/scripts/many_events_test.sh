@@ -24,8 +24,6 @@ with open(sys.argv[1], "w") as f:
         f.write("+.001 < . 1:1(0) ack 1 win 65535\n   +0 getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n")
     f.write("   +0 close(4) = 0\n   +0 > F. 1:1(0) ack 1\n")
 PY
-read -r status kb < <(python3 -c 'import resource, subprocess, sys
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, timeout=600)
-print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$finwait" script "$scratch/many.pkt")
+read -r status kb < <(python3 "$(dirname "$0")/../tools/peak_memory.py" "$finwait" script "$scratch/many.pkt")
 echo "10^6 events: exit $status, peak $((kb / 1024)) MB"
 [[ $status -eq 0 && $kb -lt 300000 ]]

@@ -122,6 +122,11 @@ refused "an unknown header option at its line and column" "opt.pkt:1:1:" "unsupp
 printf -- '\n\n  --profile=bsd\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n' > "$scratch/profile.pkt"
 refused "a bad header value at its line and column" "profile.pkt:3:3:" "unknown profile 'bsd'" -- "$finwait" script "$scratch/profile.pkt"
 
+printf '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < S 0:0(0) win 65535 <mss 1460, bogus 3>\n' > "$scratch/option.pkt"
+refused "a bad packet option at its own column" "option.pkt:2:36:" "unknown TCP option 'bogus'" -- "$finwait" script "$scratch/option.pkt"
+{ printf 'hosts'; head -c 100000 /dev/zero | tr '\0' 'k'; printf ' = 1\n'; } > "$scratch/longkey.toml"
+refused "a long unknown key is not echoed whole" "unknown key" -- "$finwait" sim run "$scratch/longkey.toml"
+
 echo "== script calls with absurd arguments"
 cat > "$scratch/absurd.pkt" <<'PKT'
     0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -143,12 +148,7 @@ cat > "$scratch/absurd.pkt" <<'PKT'
    +0 epoll_wait(5, ..., 99999999999, 0) = 0
 PKT
 # The peak memory of the run, in kB (the sanitizers' own share included).
-peak_kb() {
-  python3 -c 'import resource, subprocess, sys
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
-}
-read -r status kb < <(peak_kb "$finwait" script "$scratch/absurd.pkt")
+read -r status kb < <(python3 "$source_dir/tests/tools/peak_memory.py" "$finwait" script "$scratch/absurd.pkt")
 check "absurd lengths and counts: Linux's answers" test "$status" -eq 0
 check "  ...without the allocations they ask for (${kb} kB)" test "$kb" -lt 400000
 [[ $status -eq 0 ]] || "$finwait" script "$scratch/absurd.pkt" | head -5
