@@ -23,10 +23,17 @@ std::string kind_of(mode_t mode) {
 
 }  // namespace
 
+std::optional<std::string> not_a_file_to_read(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fmt::format("{}: {}", path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fmt::format("{}: {}, not a file to read", path, kind_of(st.st_mode));
+  return std::nullopt;
+}
+
 Result<std::string, std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
+  if (auto bad = not_a_file_to_read(path)) return fail(*bad);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return fail(fmt::format("{}: {}", path, std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) return fail(fmt::format("{}: {}, not a file to read", path, kind_of(st.st_mode)));
   if (static_cast<std::size_t>(st.st_size) > max_bytes) {
     return fail(fmt::format("{}: {} bytes is more than the {} bytes finwait reads", path, st.st_size, max_bytes));
   }

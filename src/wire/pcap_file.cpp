@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <pcap/pcap.h>
 
+#include "base/text_file.h"
+
 namespace finwait::wire {
 namespace {
 
@@ -27,6 +29,8 @@ std::optional<LinkType> link_type_from_dlt(int dlt) {
 }  // namespace
 
 Result<PcapReader, std::string> PcapReader::open(const std::string& path) {
+  // libpcap would wait forever on a FIFO nobody writes to.
+  if (auto bad = not_a_file_to_read(path)) return fail(*bad);
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (handle == nullptr) {

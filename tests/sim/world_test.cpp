@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "sim/apps.h"
 #include "sim/scenario.h"
@@ -125,6 +128,65 @@ TEST(World, RebootedHostAnswersOldSegmentsWithReset) {
   }
   EXPECT_TRUE(reset);
   EXPECT_EQ(world.stack("server")->connection_count(), 0u);
+}
+
+// Frames in a capture, as (time, bytes).
+std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> frames_of(const std::string& path) {
+  std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> out;
+  auto reader = wire::PcapReader::open(path);
+  EXPECT_TRUE(reader.ok());
+  if (!reader) return out;
+  while (auto r = reader->next()) out.emplace_back(r->timestamp_ns, std::vector(r->frame.begin(), r->frame.end()));
+  return out;
+}
+
+TEST(World, PcapShowsWhatTheLinkDeliveredAndPcapSentWhatWasSent) {
+  LinkConfig link;
+  link.loss = 0.2;
+  link.duplicate = 0.2;
+  link.corrupt = 0.1;
+  TwoHosts t(link, 10);
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string delivered_path = (dir / ("finwait_delivered_" + std::to_string(getpid()))).string();
+  const std::string sent_path = (dir / ("finwait_sent_" + std::to_string(getpid()))).string();
+  auto delivered = wire::PcapWriter::create(delivered_path);
+  auto sent = wire::PcapWriter::create(sent_path);
+  ASSERT_TRUE(delivered.ok() && sent.ok());
+  t.world.add_pcap_tap(&*delivered, World::TapPoint::delivered);
+  t.world.add_pcap_tap(&*sent, World::TapPoint::sent);
+  t.world.run_until(Instant{} + minutes(10));
+  ASSERT_TRUE(delivered->commit().ok());
+  ASSERT_TRUE(sent->commit().ok());
+  const auto on_wire = frames_of(delivered_path);
+  const auto handed = frames_of(sent_path);
+  std::filesystem::remove(delivered_path);
+  std::filesystem::remove(sent_path);
+
+  // Every sent frame, lost or not, is in the sender's view; the wire's view
+  // has arrivals only: a lost frame is missing, a duplicate is there twice,
+  // a corrupted one differs from what was sent, and each arrives a link
+  // delay (10 ms) after it left.
+  std::multiset<std::vector<std::uint8_t>> sent_bytes;
+  for (const auto& [at, bytes] : handed) sent_bytes.insert(bytes);
+  std::size_t duplicates = 0;
+  std::size_t corrupted = 0;
+  std::multiset<std::vector<std::uint8_t>> seen;
+  for (const auto& [at, bytes] : on_wire) {
+    if (sent_bytes.count(bytes) == 0) {
+      ++corrupted;
+    } else if (seen.count(bytes) > 0) {
+      ++duplicates;
+    }
+    seen.insert(bytes);
+  }
+  std::size_t lost = 0;
+  for (const auto& bytes : sent_bytes) lost += seen.count(bytes) == 0 ? 1 : 0;
+  EXPECT_GT(duplicates, 0u);
+  EXPECT_GT(corrupted, 0u);
+  EXPECT_GT(lost, 0u);
+  ASSERT_FALSE(on_wire.empty());
+  EXPECT_GE(on_wire.front().first, handed.front().first + milliseconds(10).nanoseconds());
+  for (std::size_t i = 1; i < on_wire.size(); ++i) EXPECT_LE(on_wire[i - 1].first, on_wire[i].first);
 }
 
 TEST(Scenario, ExamplesLoad) {

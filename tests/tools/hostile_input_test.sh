@@ -50,6 +50,8 @@ mkfifo "$scratch/fifo.pkt" "$scratch/fifo.toml"
 refused "a FIFO script does not hang" "a FIFO" -- "$finwait" script "$scratch/fifo.pkt"
 refused "a FIFO scenario does not hang" "a FIFO" -- "$finwait" sim run "$scratch/fifo.toml"
 refused "a device as a script" "a device" -- "$finwait" script /dev/zero
+mkfifo "$scratch/fifo.pcap"
+refused "a FIFO capture does not hang" "a FIFO" -- "$finwait" pcap print "$scratch/fifo.pcap"
 refused "a folder as a scenario" "a directory" -- "$finwait" sim run "$scratch"
 refused "a missing script" "No such file" -- "$finwait" script "$scratch/none.pkt"
 : > "$scratch/empty.pkt"
