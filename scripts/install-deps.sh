@@ -15,6 +15,8 @@ packages=(
   clang libclang-rt-14-dev
   # packet tools: tshark checks what we write, tcpdump captures fixtures
   tshark tcpdump
+  # real programs that talk to finwait serve in the interop tests
+  curl
   # test scripts (pcap surgery, peak memory)
   python3
   # network namespaces, veth and TUN for real-traffic tests

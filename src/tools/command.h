@@ -15,6 +15,7 @@ struct CommandResult {
 void add_no_command(CLI::App& app, CommandResult& result);
 void add_pcap_command(CLI::App& app, CommandResult& result);
 void add_script_command(CLI::App& app, CommandResult& result);
+void add_serve_command(CLI::App& app, CommandResult& result);
 void add_sim_command(CLI::App& app, CommandResult& result);
 
 }  // namespace finwait::tools

@@ -129,6 +129,12 @@ refused "a bad packet option at its own column" "option.pkt:2:36:" "unknown TCP 
 { printf 'hosts'; head -c 100000 /dev/zero | tr '\0' 'k'; printf ' = 1\n'; } > "$scratch/longkey.toml"
 refused "a long unknown key is not echoed whole" "unknown key" -- "$finwait" sim run "$scratch/longkey.toml"
 
+refused "serve: a bad address" "--addr 'bogus'" -- "$finwait" serve --tun fw9 --addr bogus --http 80
+refused "serve: a port out of range" "--http: '99999'" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 99999
+refused "serve: nothing to serve" "nothing to serve" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24
+refused "serve: a host address outside the subnet" "--host-addr" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --host-addr 198.18.10.1/24 --http 80
+refused "serve: a bad tunable" "did you mean" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --set tcp_finwait3=1
+
 echo "== script calls with absurd arguments"
 cat > "$scratch/absurd.pkt" <<'PKT'
     0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

@@ -1,0 +1,60 @@
+// The event loop that runs a stack on a real device (DESIGN.md "Layers"):
+// one thread, epoll on the device and on any descriptor the program adds,
+// woken at the stack's next deadline. It is the only place below the tools
+// that reads a clock (steady, monotonic); the stack and the engine take
+// `now` from it.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "base/result.h"
+#include "netdev/device.h"
+#include "stack/stack.h"
+#include "wire/pcap_file.h"
+
+namespace finwait::api {
+
+class EventLoop {
+ public:
+  EventLoop(stack::Stack& stack, netdev::Device& device);
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  ~EventLoop();
+
+  // The real clock as the stack counts time.
+  Instant now() const;
+  stack::Stack& stack() { return stack_; }
+
+  // Called after the stack did something, with the descriptors that became
+  // ready (data, space, connections to accept, errors, closes).
+  void on_ready(std::function<void(std::span<const int> ready, Instant now)> handler) {
+    on_ready_ = std::move(handler);
+  }
+  // Calls `handler` whenever `fd` polls readable (a signalfd, a pipe).
+  Result<bool, std::string> watch(int fd, std::function<void(Instant now)> handler);
+  // Every packet in and out is also written here.
+  void tap(wire::PcapWriter* writer) { tap_ = writer; }
+
+  // Runs until `done()` is true after an iteration, or a device error.
+  Result<bool, std::string> run(const std::function<bool()>& done);
+  // Sends what the stack has queued (after socket calls made outside a handler).
+  Result<bool, std::string> flush();
+
+ private:
+  Result<bool, std::string> read_device(Instant now);
+  void deliver_ready(Instant now);
+
+  stack::Stack& stack_;
+  netdev::Device& device_;
+  int epoll_fd_ = -1;
+  std::vector<std::pair<int, std::function<void(Instant)>>> watched_;
+  std::function<void(std::span<const int>, Instant)> on_ready_;
+  wire::PcapWriter* tap_ = nullptr;
+  std::vector<std::vector<std::uint8_t>> batch_;
+  std::vector<int> ready_;
+  std::uint64_t dropped_ = 0;  // packets the device queue had no room for
+};
+
+}  // namespace finwait::api

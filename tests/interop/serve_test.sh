@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# finwait serve on a TUN device against the Linux kernel and real programs
+# (curl, bash's /dev/tcp), inside a network namespace made here with
+# 198.18.0.0/15 addresses, removed afterwards. Nothing leaves the namespace.
+#
+# Needs root (a namespace and a TUN device). Without it the test skips with
+# the reason, unless FINWAIT_REQUIRE_TUN=1 (CI), which makes that a failure.
+set -uo pipefail
+finwait=${1:?usage: serve_test.sh FINWAIT}
+scratch=$(mktemp -d)
+ns="fwserve$$"
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2> /dev/null
+  ip netns del "$ns" 2> /dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+cannot() {
+  if [[ "${FINWAIT_REQUIRE_TUN:-0}" == 1 ]]; then
+    echo "FAIL: $1 (FINWAIT_REQUIRE_TUN=1)"
+    exit 1
+  fi
+  echo "SKIP: $1"
+  exit 77
+}
+[[ $(id -u) -eq 0 ]] || cannot "not root: a network namespace and a TUN device need CAP_NET_ADMIN"
+[[ -c /dev/net/tun ]] || cannot "no /dev/net/tun"
+for tool in ip curl python3 tshark; do command -v "$tool" > /dev/null || cannot "$tool is not installed"; done
+ip netns add "$ns" 2> "$scratch/err" || cannot "ip netns add: $(cat "$scratch/err")"
+ip netns exec "$ns" ip link set lo up
+in_ns() { ip netns exec "$ns" "$@"; }
+
+failures=0
+check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+
+start_serve() {  # start_serve ARG...: finwait serve in the namespace, until its ready line
+  # Not through in_ns: $! must be finwait itself (ip netns exec execs it).
+  ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.7.2/24 "$@" > "$scratch/serve.out" 2> "$scratch/serve.err" &
+  server_pid=$!
+  for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve.out" 2> /dev/null && break; sleep 0.1; done
+}
+stop_serve() {
+  kill -TERM "$server_pid"
+  wait "$server_pid"
+  status=$?
+  server_pid=""
+}
+
+start_serve --http 80 --echo 7 --discard 9
+check "serve prints one line when ready" grep -q "^finwait serve: ready on fw0: finwait 198.18.7.2/24, host 198.18.7.1/24" "$scratch/serve.out"
+[[ $failures -eq 0 ]] || { cat "$scratch/serve.err"; exit 1; }
+check "the kernel's side has the host address" bash -c "ip netns exec $ns ip -4 addr show fw0 | grep -q 'inet 198.18.7.1/24'"
+
+expected_sha() {  # the body of GET /bytes/N: byte i is 'a' + i % 26
+  python3 -c 'import hashlib, sys
+n = int(sys.argv[1]); block = bytes(97 + i % 26 for i in range(26)) * 40000; h = hashlib.sha256()
+while n > 0:
+    h.update(block[:min(n, len(block))]); n -= len(block)
+print(h.hexdigest())' "$1"
+}
+for size in 1000 100000000; do
+  in_ns curl -sS -m 120 -o "$scratch/body" "http://198.18.7.2/bytes/$size" 2> "$scratch/curl.err"
+  check "curl fetches $size bytes" test "$(stat -c %s "$scratch/body" 2> /dev/null)" = "$size"
+  check "  ...and they are the right bytes (sha256)" test "$(sha256sum < "$scratch/body" | cut -d' ' -f1)" = "$(expected_sha "$size")"
+done
+in_ns curl -sS -v -m 20 -o /dev/null -o /dev/null http://198.18.7.2/bytes/10 http://198.18.7.2/bytes/20 2> "$scratch/keepalive.err"
+check "HTTP/1.1 keep-alive: two requests on one connection" grep -q "Re-using existing connection" "$scratch/keepalive.err"
+in_ns curl -sS -m 20 -D "$scratch/headers" -o /dev/null -H "Connection: close" http://198.18.7.2/bytes/10
+check "Connection: close is answered in kind" grep -qi "^Connection: close" "$scratch/headers"
+in_ns curl -sS -m 20 -o /dev/null -w '%{http_code}' http://198.18.7.2/nothing > "$scratch/code"
+check "another path is 404" test "$(cat "$scratch/code")" = 404
+
+head -c 3000000 /dev/urandom > "$scratch/echo.in"
+in_ns bash -c "exec 3<>/dev/tcp/198.18.7.2/7; (cat '$scratch/echo.in' >&3) & timeout 20 head -c 3000000 <&3 > '$scratch/echo.out'; wait"
+check "echo returns 3 MB byte for byte" cmp -s "$scratch/echo.in" "$scratch/echo.out"
+in_ns bash -c "exec 3<>/dev/tcp/198.18.7.2/9; head -c 1000000 /dev/zero >&3; exec 3>&-"
+check "discard takes 1 MB" test $? -eq 0
+
+# The server closed first on Connection: close: the kernel side waits in
+# TIME-WAIT, finwait's side went FIN-WAIT-2 -> TIME-WAIT (or was reset on close).
+check "the kernel client that was closed on sits in TIME-WAIT" bash -c "ip netns exec $ns ss -tan state time-wait | grep -q 198.18.7.2:80"
+
+stop_serve
+check "SIGTERM stops serve cleanly" test "$status" -eq 0
+check "  ...saying so" grep -q "^finwait serve: stopped" "$scratch/serve.out"
+
+# What went over the wire, in a short run of its own (tshark takes its time
+# over 100 MB): every packet well formed, every checksum right.
+start_serve --http 80 --echo 7 --pcap "$scratch/serve.pcap"
+in_ns curl -sS -m 20 -o /dev/null -o /dev/null http://198.18.7.2/bytes/100000 http://198.18.7.2/bytes/3000
+in_ns bash -c "exec 3<>/dev/tcp/198.18.7.2/7; echo hello >&3; read -t 5 line <&3; exec 3>&-"
+stop_serve
+check "a second run stops cleanly too, writing its capture" test "$status" -eq 0 -a -s "$scratch/serve.pcap"
+tshark -r "$scratch/serve.pcap" -n -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+  -Y '_ws.malformed || tcp.checksum.status == 0 || ip.checksum.status == 0' 2> /dev/null > "$scratch/bad"
+packets=$(tshark -r "$scratch/serve.pcap" -n 2> /dev/null | wc -l)
+check "the capture ($packets packets) has no malformed packet and no bad checksum" test ! -s "$scratch/bad" -a "$packets" -gt 50
+[[ $failures -eq 0 ]]
