@@ -1,0 +1,107 @@
+#include "tools/tun_stack.h"
+
+#include <sys/random.h>
+
+#include <fmt/format.h>
+
+#include "base/decimal.h"
+#include "base/quote.h"
+
+namespace finwait::tools {
+namespace {
+
+struct Prefix {
+  wire::Ipv4Address address;
+  int length = 24;
+};
+
+Result<Prefix, std::string> parse_prefix(const std::string& option, const std::string& text) {
+  const std::size_t slash = text.find('/');
+  auto address = wire::Ipv4Address::parse(text.substr(0, slash));
+  std::optional<std::int64_t> length = 24;
+  if (slash != std::string::npos) length = parse_decimal_integer(text.substr(slash + 1));
+  if (!address || !length || *length < 1 || *length > 30) {
+    return fail(fmt::format("{} '{}': expected an IPv4 address with a prefix, such as 198.18.1.2/24", option,
+                            quote_for_message(text)));
+  }
+  return Prefix{*address, static_cast<int>(*length)};
+}
+
+}  // namespace
+
+void TunStackOptions::add_to(CLI::App& command) {
+  command.add_option("--tun", tun, "the TUN interface to create, e.g. fw0")->required();
+  command.add_option("--addr", addr, "finwait's address and prefix, e.g. 198.18.1.2/24")->required();
+  command.add_option("--host-addr", host_addr, "the kernel's side (default: the first other address of the subnet)");
+  command.add_option("--profile", profile, "tunable defaults: linux (default), aix, rfc793");
+  command.add_option("--set", set, "NAME=VALUE: set a tunable, as `finwait no -o` does (repeatable)");
+  command.add_option("--pcap", pcap, "write every packet in and out to this pcap file (at exit)");
+}
+
+std::string TunStack::describe() const {
+  return fmt::format("{}: finwait {}/{}, host {}/{}, mtu {}", device->name(), address, prefix_length, host_address,
+                     prefix_length, device->mtu());
+}
+
+Result<bool, std::string> TunStack::finish() {
+  if (!capture) return true;
+  auto written = capture->commit();
+  if (!written) return fail("--pcap: " + written.error());
+  return true;
+}
+
+Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
+  auto ours = parse_prefix("--addr", o.addr);
+  if (!ours) return fail(ours.error());
+  const std::uint32_t mask = ~std::uint32_t{0} << (32 - ours->length);
+  const std::uint32_t network = ours->address.to_uint() & mask;
+  Prefix host{wire::Ipv4Address(network + 1), ours->length};
+  if (host.address == ours->address) host.address = wire::Ipv4Address(network + 2);
+  if (!o.host_addr.empty()) {
+    auto given = parse_prefix("--host-addr", o.host_addr);
+    if (!given) return fail(given.error());
+    host = *given;
+  }
+  if ((host.address.to_uint() & mask) != network || host.address == ours->address)
+    return fail(fmt::format("--host-addr {}: must be another address in {}/{}", host.address,
+                            wire::Ipv4Address(network), ours->length));
+  auto profile = parse_profile(o.profile);
+  if (!profile)
+    return fail(fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", quote_for_message(o.profile)));
+  Tunables tunables(*profile);
+  for (const std::string& assignment : o.set) {
+    const std::size_t eq = assignment.find('=');
+    if (eq == std::string::npos) return fail(fmt::format("--set {}: expected NAME=VALUE", quote_for_message(assignment)));
+    if (auto r = tunables.set(assignment.substr(0, eq), assignment.substr(eq + 1)); !r) return fail("--set: " + r.error());
+  }
+  if (auto bad = tunables.inconsistency()) return fail("--set: " + *bad);
+
+  TunStack t;
+  t.address = ours->address;
+  t.host_address = host.address;
+  t.prefix_length = ours->length;
+  if (!o.pcap.empty()) {
+    auto w = wire::PcapWriter::create(o.pcap);
+    if (!w) return fail("--pcap: " + w.error());
+    t.capture = std::make_unique<wire::PcapWriter>(std::move(*w));
+  }
+  auto device = netdev::TunDevice::open({o.tun, host.address, host.length});
+  if (!device) return fail(device.error());
+  t.device = std::make_unique<netdev::TunDevice>(std::move(*device));
+
+  stack::StackConfig config;
+  config.name = o.tun;
+  config.address = ours->address;
+  config.profile = *profile;
+  config.mtu = t.device->mtu();
+  // On a real interface the secret must not be guessable (RFC 6528, RFC 6056).
+  if (::getrandom(&config.secret, sizeof config.secret, 0) != sizeof config.secret)
+    return fail(std::string("getrandom: no randomness for the stack's secret"));
+  t.stack = std::make_unique<stack::Stack>(config);
+  t.stack->tunables() = tunables;
+  t.loop = std::make_unique<api::EventLoop>(*t.stack, *t.device);
+  if (t.capture) t.loop->tap(t.capture.get());
+  return t;
+}
+
+}  // namespace finwait::tools

@@ -1,0 +1,51 @@
+// What `finwait serve`, `fetch` and `probe` share: a finwait stack on a TUN
+// device in the current network namespace, with its event loop, set up from
+// the same options (--tun, --addr, --host-addr, --profile, --set, --pcap).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "api/event_loop.h"
+#include "base/result.h"
+#include "netdev/tun_device.h"
+#include "stack/stack.h"
+#include "wire/pcap_file.h"
+
+namespace finwait::tools {
+
+struct TunStackOptions {
+  std::string tun;
+  std::string addr;
+  std::string host_addr;
+  std::string profile = "linux";
+  std::vector<std::string> set;
+  std::string pcap;
+
+  void add_to(CLI::App& command);
+};
+
+struct TunStack {
+  std::unique_ptr<netdev::TunDevice> device;
+  std::unique_ptr<stack::Stack> stack;
+  std::unique_ptr<api::EventLoop> loop;
+  std::unique_ptr<wire::PcapWriter> capture;  // on the heap: the loop holds its address
+  wire::Ipv4Address address;  // finwait's
+  wire::Ipv4Address host_address;
+  int prefix_length = 24;
+
+  // The ready line's common part: "fw0: finwait 198.18.1.2/24, host 198.18.1.1/24, mtu 1500".
+  std::string describe() const;
+  // Writes the capture, if one was asked for.
+  Result<bool, std::string> finish();
+};
+
+// Checks every option first (a bad one touches nothing), then creates the
+// device. Messages name the option.
+Result<TunStack, std::string> open_tun_stack(const TunStackOptions& options);
+
+}  // namespace finwait::tools
