@@ -76,12 +76,12 @@ void EventLoop::deliver_ready(Instant now) {
   if (!ready_.empty() && on_ready_) on_ready_(ready_, now);
 }
 
-Result<bool, std::string> EventLoop::run(const std::function<bool()>& done) {
+Result<bool, std::string> EventLoop::run(const std::function<bool()>& done, Instant check_by) {
   if (epoll_fd_ < 0) return fail(fmt::format("epoll: {}", std::strerror(errno)));
   epoll_event events[16];
   while (!done()) {
     Instant now = this->now();
-    const Instant deadline = stack_.next_deadline();
+    const Instant deadline = std::min(stack_.next_deadline(), check_by);
     int timeout_ms = -1;
     if (deadline != Instant::never()) {
       const std::int64_t wait_ns = (deadline - now).nanoseconds();

@@ -37,8 +37,10 @@ class EventLoop {
   // Every packet in and out is also written here.
   void tap(wire::PcapWriter* writer) { tap_ = writer; }
 
-  // Runs until `done()` is true after an iteration, or a device error.
-  Result<bool, std::string> run(const std::function<bool()>& done);
+  // Runs until `done()` is true after an iteration, or a device error. The
+  // loop wakes at the stack's deadlines, on packets and watched descriptors,
+  // and at `check_by` (a deadline of the caller's that done() looks at).
+  Result<bool, std::string> run(const std::function<bool()>& done, Instant check_by = Instant::never());
   // Sends what the stack has queued (after socket calls made outside a handler).
   Result<bool, std::string> flush();
 

@@ -12,6 +12,7 @@ struct CommandResult {
   int exit_status = 0;
 };
 
+void add_client_commands(CLI::App& app, CommandResult& result);  // fetch, probe
 void add_no_command(CLI::App& app, CommandResult& result);
 void add_pcap_command(CLI::App& app, CommandResult& result);
 void add_script_command(CLI::App& app, CommandResult& result);

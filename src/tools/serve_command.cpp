@@ -91,13 +91,18 @@ int run_serve(const ServeOptions& o) {
   fmt::print("finwait serve: ready on {}; {}\n", t.describe(), serving);
   std::fflush(stdout);
 
-  auto ran = loop.run([&] {
-    if (!stop_at) return false;
-    // Done once every connection is gone or only waits out TIME-WAIT.
-    bool busy = false;
-    for (const auto& c : t.stack->connections(loop.now())) busy = busy || c.state != tcp::State::time_wait;
-    return !busy || loop.now() >= *stop_at;
-  });
+  // Serve until a signal; then drain until every connection is gone or only
+  // waits out TIME-WAIT, or k_drain has passed.
+  auto ran = loop.run([&] { return stop_at.has_value(); });
+  if (ran) {
+    ran = loop.run(
+        [&] {
+          bool busy = false;
+          for (const auto& c : t.stack->connections(loop.now())) busy = busy || c.state != tcp::State::time_wait;
+          return !busy || loop.now() >= *stop_at;
+        },
+        *stop_at);
+  }
   ::close(signal_fd);
   if (!ran) {
     fmt::print(stderr, "finwait serve: {}\n", ran.error());

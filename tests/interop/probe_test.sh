@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The seed story for real: `finwait probe finwait2` against a kernel server
+# in a network namespace made here (198.18.0.0/15 addresses), whose
+# tcp_fin_timeout is set short. The probe connects, asks, reads, ACKs the
+# server's FIN and vanishes; `ss` shows the server's FIN_WAIT_2, which must
+# end at the kernel's tcp_fin_timeout. And `finwait fetch` against a real
+# HTTP server (python3 -m http.server). Skips without root unless
+# FINWAIT_REQUIRE_TUN=1.
+set -uo pipefail
+finwait=${1:?usage: probe_test.sh FINWAIT}
+scratch=$(mktemp -d)
+ns="fwprobe$$"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null; done
+  ip netns del "$ns" 2> /dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+cannot() {
+  if [[ "${FINWAIT_REQUIRE_TUN:-0}" == 1 ]]; then
+    echo "FAIL: $1 (FINWAIT_REQUIRE_TUN=1)"
+    exit 1
+  fi
+  echo "SKIP: $1"
+  exit 77
+}
+[[ $(id -u) -eq 0 ]] || cannot "not root: a network namespace and a TUN device need CAP_NET_ADMIN"
+[[ -c /dev/net/tun ]] || cannot "no /dev/net/tun"
+for tool in ip ss python3; do command -v "$tool" > /dev/null || cannot "$tool is not installed"; done
+ip netns add "$ns" 2> "$scratch/err" || cannot "ip netns add: $(cat "$scratch/err")"
+ip netns exec "$ns" ip link set lo up
+ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_fin_timeout=3
+
+failures=0
+check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+
+# A kernel server that answers and closes first, as the seed's web server does.
+ip netns exec "$ns" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8080)); s.listen()
+while True:
+    c, _ = s.accept(); c.recv(1000)
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"); c.close()
+' &
+pids+=($!)
+sleep 0.5
+ip netns exec "$ns" "$finwait" probe finwait2 198.18.8.1:8080 --tun fw0 --addr 198.18.8.2/24 --watch 30 \
+  > "$scratch/probe.out" 2>&1
+status=$?
+cat "$scratch/probe.out"
+check "the probe runs" test "$status" -eq 0
+check "it reads the answer and ACKs the server's FIN" grep -q "received 43; the server closed and its FIN is ACKed" "$scratch/probe.out"
+seconds=$(sed -n 's/.*FIN_WAIT_2 for \([0-9.]*\)s after its FIN.*/\1/p' "$scratch/probe.out")
+check "the server's FIN_WAIT_2 ends at its tcp_fin_timeout of 3 s (saw ${seconds:-nothing} s)" \
+  python3 -c "import sys; sys.exit(0 if 2.8 <= float('${seconds:-0}') <= 3.8 else 1)"
+
+# fetch from a real HTTP server: 1 MB, byte for byte.
+mkdir -p "$scratch/www"
+head -c 1000000 /dev/urandom > "$scratch/www/file.bin"
+(cd "$scratch/www" && exec ip netns exec "$ns" python3 -m http.server 8081 --bind 0.0.0.0 > /dev/null 2>&1) &
+pids+=($!)
+sleep 1
+ip netns exec "$ns" "$finwait" fetch http://198.18.9.1:8081/file.bin --tun fw1 --addr 198.18.9.2/24 \
+  -o "$scratch/fetched.bin" 2> "$scratch/fetch.err"
+status=$?
+cat "$scratch/fetch.err"
+check "fetch gets 200 from python's http.server" test "$status" -eq 0
+check "  ...and the file byte for byte" cmp -s "$scratch/www/file.bin" "$scratch/fetched.bin"
+ip netns exec "$ns" "$finwait" fetch http://198.18.9.1:8081/missing --tun fw1 --addr 198.18.9.2/24 -o "$scratch/none" 2> /dev/null
+check "fetch says a 404 is not a success (exit 1)" test $? -eq 1
+[[ $failures -eq 0 ]]
