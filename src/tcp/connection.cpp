@@ -207,10 +207,11 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
   }
   if (data.empty()) return std::size_t{0};
   const std::size_t accepted = send_queue_.append(data);
-  if (accepted == 0) {
-    writable_blocked_ = true;
-    return fail(Errno::eagain);
-  }
+  // A full buffer, even after a partial write, asks for a writable event
+  // once room frees (Linux's SOCK_NOSPACE): a caller that wrote what fit
+  // learns when to write the rest.
+  if (accepted < data.size()) writable_blocked_ = true;
+  if (accepted == 0) return fail(Errno::eagain);
   ack_scheduler_.on_data_sent(now);
   // DESIGN.md "The story": data sent resets the keepalive idle clock.
   last_received_ = std::max(last_received_, now);
