@@ -9,7 +9,8 @@ packages=(
   g++ make cmake ninja-build git
   # libraries (DESIGN.md "Conventions")
   libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libpcap-dev
-  # tests and benchmarks
+  # tests and benchmarks; pkg-config builds the installed example
+  pkgconf
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
