@@ -3,19 +3,10 @@
 # a namespace of its own: 1 MB out and back, byte for byte.
 set -uo pipefail
 example=${1:?usage: echo_example_test.sh ECHO_SERVER}
-scratch=$(mktemp -d)
-ns="fwecho$$"
-pid=""
-trap '[[ -n "$pid" ]] && kill "$pid" 2> /dev/null; ip netns del "$ns" 2> /dev/null; rm -rf "$scratch"' EXIT
-cannot() {
-  [[ "${FINWAIT_REQUIRE_TUN:-0}" == 1 ]] && { echo "FAIL: $1 (FINWAIT_REQUIRE_TUN=1)"; exit 1; }
-  echo "SKIP: $1"
-  exit 77
-}
-[[ $(id -u) -eq 0 && -c /dev/net/tun ]] || cannot "needs root and /dev/net/tun"
-ip netns add "$ns" 2> /dev/null || cannot "ip netns add failed"
+source "$(dirname "$0")/namespace.sh"
+interop_namespace fwecho
 ip netns exec "$ns" "$example" fw0 198.18.5.2 7 > "$scratch/out" 2>&1 &
-pid=$!
+pids+=($!)
 for _ in $(seq 1 50); do grep -q ready "$scratch/out" && break; sleep 0.1; done
 head -c 1000000 /dev/urandom > "$scratch/in"
 ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/198.18.5.2/7; (cat '$scratch/in' >&3) & timeout 20 head -c 1000000 <&3 > '$scratch/back'; wait"

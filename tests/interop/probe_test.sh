@@ -8,34 +8,12 @@
 # FINWAIT_REQUIRE_TUN=1.
 set -uo pipefail
 finwait=${1:?usage: probe_test.sh FINWAIT}
-scratch=$(mktemp -d)
-ns="fwprobe$$"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null; done
-  ip netns del "$ns" 2> /dev/null
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-cannot() {
-  if [[ "${FINWAIT_REQUIRE_TUN:-0}" == 1 ]]; then
-    echo "FAIL: $1 (FINWAIT_REQUIRE_TUN=1)"
-    exit 1
-  fi
-  echo "SKIP: $1"
-  exit 77
-}
-[[ $(id -u) -eq 0 ]] || cannot "not root: a network namespace and a TUN device need CAP_NET_ADMIN"
-[[ -c /dev/net/tun ]] || cannot "no /dev/net/tun"
-for tool in ip ss python3; do command -v "$tool" > /dev/null || cannot "$tool is not installed"; done
-ip netns add "$ns" 2> "$scratch/err" || cannot "ip netns add: $(cat "$scratch/err")"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_fin_timeout=3
-
-failures=0
-check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+source "$(dirname "$0")/namespace.sh"
+interop_namespace fwprobe ss python3
+in_ns sysctl -q -w net.ipv4.tcp_fin_timeout=3
 
 # A kernel server that answers and closes first, as the seed's web server does.
+# Not through in_ns: $! must be python itself, to be killed at exit.
 ip netns exec "$ns" python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

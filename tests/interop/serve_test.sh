@@ -7,37 +7,15 @@
 # the reason, unless FINWAIT_REQUIRE_TUN=1 (CI), which makes that a failure.
 set -uo pipefail
 finwait=${1:?usage: serve_test.sh FINWAIT}
-scratch=$(mktemp -d)
-ns="fwserve$$"
+source "$(dirname "$0")/namespace.sh"
+interop_namespace fwserve curl python3 tshark
 server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2> /dev/null
-  ip netns del "$ns" 2> /dev/null
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-cannot() {
-  if [[ "${FINWAIT_REQUIRE_TUN:-0}" == 1 ]]; then
-    echo "FAIL: $1 (FINWAIT_REQUIRE_TUN=1)"
-    exit 1
-  fi
-  echo "SKIP: $1"
-  exit 77
-}
-[[ $(id -u) -eq 0 ]] || cannot "not root: a network namespace and a TUN device need CAP_NET_ADMIN"
-[[ -c /dev/net/tun ]] || cannot "no /dev/net/tun"
-for tool in ip curl python3 tshark; do command -v "$tool" > /dev/null || cannot "$tool is not installed"; done
-ip netns add "$ns" 2> "$scratch/err" || cannot "ip netns add: $(cat "$scratch/err")"
-ip netns exec "$ns" ip link set lo up
-in_ns() { ip netns exec "$ns" "$@"; }
-
-failures=0
-check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
 
 start_serve() {  # start_serve ARG...: finwait serve in the namespace, until its ready line
   # Not through in_ns: $! must be finwait itself (ip netns exec execs it).
   ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.7.2/24 "$@" > "$scratch/serve.out" 2> "$scratch/serve.err" &
   server_pid=$!
+  pids+=("$server_pid")
   for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve.out" 2> /dev/null && break; sleep 0.1; done
 }
 stop_serve() {
@@ -79,7 +57,7 @@ check "discard takes 1 MB" test $? -eq 0
 
 # The server closed first on Connection: close: the kernel side waits in
 # TIME-WAIT, finwait's side went FIN-WAIT-2 -> TIME-WAIT (or was reset on close).
-check "the kernel client that was closed on sits in TIME-WAIT" bash -c "ip netns exec $ns ss -tan state time-wait | grep -q 198.18.7.2:80"
+check "kernel clients that closed first wait in TIME-WAIT" bash -c "ip netns exec $ns ss -tan state time-wait | grep -q 198.18.7.2:80"
 
 stop_serve
 check "SIGTERM stops serve cleanly" test "$status" -eq 0
