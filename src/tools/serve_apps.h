@@ -25,7 +25,9 @@ struct ServiceConfig {
 
 class Services {
  public:
-  Services(stack::Stack& stack, ServiceConfig config) : stack_(stack), config_(config) {}
+  // `keepalive`: SO_KEEPALIVE on the listeners, so on every accepted connection.
+  Services(stack::Stack& stack, ServiceConfig config, bool keepalive = false)
+      : stack_(stack), config_(config), keepalive_(keepalive) {}
   // Opens the listeners; fails naming the port.
   Result<bool, std::string> listen();
   void on_ready(std::span<const int> ready, Instant now);
@@ -57,6 +59,7 @@ class Services {
 
   stack::Stack& stack_;
   ServiceConfig config_;
+  bool keepalive_ = false;
   std::map<int, Kind> listeners_;
   std::vector<Peer> peers_;  // by descriptor
 };

@@ -15,6 +15,7 @@
 #include "api/event_loop.h"
 #include "base/decimal.h"
 #include "base/quote.h"
+#include "time/duration_text.h"
 #include "tools/command.h"
 #include "tools/serve_apps.h"
 #include "tools/tun_stack.h"
@@ -27,6 +28,24 @@ struct ServeOptions {
   std::string echo;
   std::string discard;
   std::string http;
+  bool keepalive = false;
+  bool events = false;
+};
+
+// --events: every state change as it happens, in the simulator's timeline
+// format, timed from the start (the promise: every step can be seen).
+class EventPrinter : public stack::StackObserver {
+ public:
+  explicit EventPrinter(Instant start) : start_(start) {}
+  void on_state_change(const stack::FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause,
+                       Instant now) override {
+    fmt::print("{:>12}  {:<32} {} -> {}  ({})\n", format_duration(now - start_), flow.to_string(), tcp::to_string(from),
+               tcp::to_string(to), tcp::to_string(cause));
+    std::fflush(stdout);
+  }
+
+ private:
+  Instant start_;
 };
 
 // How long after SIGINT/SIGTERM the stack keeps running so that the closes
@@ -58,7 +77,9 @@ int run_serve(const ServeOptions& o) {
   auto opened = open_tun_stack(o.tun);
   if (!opened) return error(opened.error());
   TunStack& t = *opened;
-  Services services(*t.stack, services_config);
+  EventPrinter printer(t.loop->now());
+  if (o.events) t.stack->add_observer(&printer);
+  Services services(*t.stack, services_config, o.keepalive);
   if (auto r = services.listen(); !r) return error(r.error());
 
   // SIGINT and SIGTERM arrive through a signalfd, in the loop like any event.
@@ -126,6 +147,8 @@ void add_serve_command(CLI::App& app, CommandResult& result) {
   cmd->add_option("--echo", o->echo, "serve echo (RFC 862) on this port");
   cmd->add_option("--discard", o->discard, "serve discard (RFC 863) on this port");
   cmd->add_option("--http", o->http, "serve HTTP/1.1 GET /bytes/N on this port");
+  cmd->add_flag("--keepalive", o->keepalive, "SO_KEEPALIVE on every accepted connection");
+  cmd->add_flag("--events", o->events, "print every state change as it happens, with its cause");
   cmd->callback([o, &result] { result.exit_status = run_serve(*o); });
 }
 

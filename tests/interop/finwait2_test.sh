@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The seed story against the real kernel, finwait as the server: a kernel
+# client asks with Connection: close, finwait answers and closes, the kernel
+# ACKs finwait's FIN, and then the client is blackholed (its address removed,
+# so its own FIN reaches nobody). finwait's orphan FIN_WAIT_2 must end at
+# tcp_fin_timeout (set to 3 s here) with cause finwait2_timeout.
+set -uo pipefail
+finwait=${1:?usage: finwait2_test.sh FINWAIT}
+source "$(dirname "$0")/namespace.sh"
+interop_namespace fwfin2 python3
+
+ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.4.2/24 --http 80 --events --set tcp_fin_timeout=3 \
+  > "$scratch/serve.out" 2> "$scratch/serve.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve.out" 2> /dev/null && break; sleep 0.1; done
+in_ns bash -c "exec 3<>/dev/tcp/198.18.4.2/80
+printf 'GET /bytes/100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+timeout 5 cat <&3 > '$scratch/answer'   # to finwait's FIN
+sleep 0.2                               # the kernel ACKs it
+ip addr del 198.18.4.1/24 dev fw0       # ... and is gone
+exec 3>&-"
+for _ in $(seq 1 60); do grep -q "finwait2_timeout" "$scratch/serve.out" && break; sleep 0.1; done
+cat "$scratch/serve.out"
+check "the answer arrived" grep -q "Content-Length: 100" "$scratch/answer"
+check "finwait closed first and the kernel ACKed its FIN" grep -q "FIN-WAIT-1 -> FIN-WAIT-2  (fin_acked)" "$scratch/serve.out"
+gap=$(python3 - "$scratch/serve.out" <<'PY'
+import re, sys
+def seconds(text):
+    m = re.match(r"\s*([0-9.]+)(ms|s)\s", text)
+    return float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+lines = open(sys.argv[1]).read().splitlines()
+entered = next(seconds(l) for l in lines if l.endswith("(fin_acked)"))
+left = next(seconds(l) for l in lines if l.endswith("(finwait2_timeout)"))
+print(f"{left - entered:.3f}")
+PY
+)
+check "the orphan FIN_WAIT_2 ends at tcp_fin_timeout = 3 s (${gap:-never} s)" \
+  python3 -c "import sys; sys.exit(0 if 2.9 <= float('${gap:-0}') <= 3.5 else 1)"
+[[ $failures -eq 0 ]]
