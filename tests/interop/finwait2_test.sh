@@ -23,17 +23,7 @@ for _ in $(seq 1 60); do grep -q "finwait2_timeout" "$scratch/serve.out" && brea
 cat "$scratch/serve.out"
 check "the answer arrived" grep -q "Content-Length: 100" "$scratch/answer"
 check "finwait closed first and the kernel ACKed its FIN" grep -q "FIN-WAIT-1 -> FIN-WAIT-2  (fin_acked)" "$scratch/serve.out"
-gap=$(python3 - "$scratch/serve.out" <<'PY'
-import re, sys
-def seconds(text):
-    m = re.match(r"\s*([0-9.]+)(ms|s)\s", text)
-    return float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
-lines = open(sys.argv[1]).read().splitlines()
-entered = next(seconds(l) for l in lines if l.endswith("(fin_acked)"))
-left = next(seconds(l) for l in lines if l.endswith("(finwait2_timeout)"))
-print(f"{left - entered:.3f}")
-PY
-)
+gap=$(event_gap "$scratch/serve.out" fin_acked finwait2_timeout)
 check "the orphan FIN_WAIT_2 ends at tcp_fin_timeout = 3 s (${gap:-never} s)" \
   python3 -c "import sys; sys.exit(0 if 2.9 <= float('${gap:-0}') <= 3.5 else 1)"
 [[ $failures -eq 0 ]]

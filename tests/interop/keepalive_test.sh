@@ -38,18 +38,7 @@ for _ in $(seq 1 80); do grep -q "keepalive_timeout" "$scratch/serve.out" && bre
 cat "$scratch/serve.out"
 line=$(grep "ESTABLISHED -> CLOSED  (keepalive_timeout)" "$scratch/serve.out")
 check "a dead peer is dropped with cause keepalive_timeout" test -n "$line"
-# When it was established and when it was dropped, from the --events lines.
-gap=$(python3 - "$scratch/serve.out" <<'PY'
-import re, sys
-def seconds(text):
-    m = re.match(r"\s*([0-9.]+)(ms|s)\s", text)
-    return float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
-lines = open(sys.argv[1]).read().splitlines()
-opened = next(seconds(l) for l in lines if l.endswith("(ack_received)"))
-dropped = next(seconds(l) for l in lines if l.endswith("(keepalive_timeout)"))
-print(f"{dropped - opened:.3f}")
-PY
-)
+gap=$(event_gap "$scratch/serve.out" ack_received keepalive_timeout)
 check "  ...at idle + 3 x interval = 5 s after it went quiet (${gap:-?} s)" \
   python3 -c "import sys; sys.exit(0 if 4.8 <= float('${gap:-0}') <= 5.6 else 1)"
 [[ $failures -eq 0 ]]

@@ -34,3 +34,21 @@ interop_namespace() {
   ns="$prefix$$"
   in_ns ip link set lo up
 }
+# event_gap FILE FIRST_CAUSE SECOND_CAUSE: seconds between the first
+# `finwait serve --events` line ending in (FIRST_CAUSE) and the first ending
+# in (SECOND_CAUSE); nothing if either is missing.
+event_gap() {
+  python3 - "$@" <<'PY'
+import re, sys
+def seconds(text):
+    m = re.match(r"\s*([0-9.]+)(ms|s)\s", text)
+    return float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+lines = open(sys.argv[1]).read().splitlines()
+try:
+    first = next(seconds(l) for l in lines if l.endswith(f"({sys.argv[2]})"))
+    second = next(seconds(l) for l in lines if l.endswith(f"({sys.argv[3]})"))
+    print(f"{second - first:.3f}")
+except StopIteration:
+    pass
+PY
+}
