@@ -98,6 +98,24 @@ int main(int argc, char** argv) {
     return finish_output(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
     return finish_output(app.exit(e));
+  } catch (const CLI::ExtrasError& e) {
+    // An unknown option or argument: name it, and the options there are.
+    CLI::App* where = &app;
+    std::string command = "finwait";
+    while (true) {
+      auto chosen = where->get_subcommands();
+      if (chosen.empty()) break;
+      where = chosen.front();
+      command += " " + where->get_name();
+    }
+    std::string options;
+    for (const CLI::Option* option : where->get_options()) {
+      const std::string name = option->get_name(false, true);
+      // The long spelling of each: "-o,--output" is --output.
+      if (name.starts_with("-")) options += fmt::format("{}{}", options.empty() ? "" : ", ", name.substr(name.rfind(',') + 1));
+    }
+    fmt::print(stderr, "{}: {} (options: {})\n", command, finwait::quote_for_message(e.what(), 200), options);
+    return 2;
   } catch (const CLI::ParseError& e) {
     // Bad usage: one clear message and exit status 2, as for any bad input.
     app.exit(e);

@@ -109,7 +109,7 @@ refused "a script time past the bound" "late.pkt:1:1:" "time too large" -- "$fin
 
 echo "== messages"
 refused "an unknown subcommand names it and the choices" "frobnicate" "sim" -- "$finwait" frobnicate
-refused "an unknown flag names it" "--bogus" -- "$finwait" sim story --bogus
+refused "an unknown flag names it and the options" "--bogus" "finwait sim story:" "--pcap-sent" -- "$finwait" sim story --bogus
 refused "an unknown tunable says the closest names" "did you mean tcp_finwait2" "finwait no -a" -- "$finwait" sim story --set tcp_finwait3=1
 check "  ...and that listing exists" bash -c "\"$finwait\" no -a | grep -q \"^tcp_finwait2 = \""
 long=$(head -c 100000 /dev/zero | tr '\0' 'x')
