@@ -54,7 +54,8 @@ class EventLoop {
   std::vector<std::pair<int, std::function<void(Instant)>>> watched_;
   std::function<void(std::span<const int>, Instant)> on_ready_;
   wire::PcapWriter* tap_ = nullptr;
-  std::vector<std::vector<std::uint8_t>> batch_;
+  std::vector<netdev::ReceivedPacket> batch_;
+  std::vector<std::uint8_t> tap_scratch_;
   std::vector<int> ready_;
   std::uint64_t dropped_ = 0;  // packets the device queue had no room for
 };

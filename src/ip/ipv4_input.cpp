@@ -9,7 +9,7 @@
 
 namespace finwait::stack {
 
-void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now) {
+void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now, bool checksum_trusted) {
   for (StackObserver* o : observers_) o->on_packet(Direction::in, packet, now);
   auto ip = wire::Ipv4View::parse(packet);
   if (!ip) {
@@ -32,7 +32,7 @@ void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now) {
     ++counters_.unknown_protocol;
     return;
   }
-  auto tcp = wire::parse_ipv4_tcp(packet, wire::ChecksumPolicy::verify);
+  auto tcp = wire::parse_ipv4_tcp(packet, checksum_trusted ? wire::ChecksumPolicy::trust_tcp : wire::ChecksumPolicy::verify);
   if (!tcp) {
     ++counters_.bad_segments[static_cast<std::size_t>(tcp.error())];
     ++counters_.in_errs;

@@ -8,7 +8,7 @@
 namespace finwait::stack {
 
 void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport,
-                        const wire::TcpSegment* segment, Instant now) {
+                        const wire::TcpSegment* segment, Instant now, std::uint16_t segment_size) {
   const std::size_t start = out_bytes_.size();
   std::size_t size = 0;
   if (segment != nullptr) {
@@ -26,7 +26,7 @@ void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t
     std::copy(transport.begin(), transport.end(),
               out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
   }
-  out_frames_.emplace_back(start, size);
+  out_frames_.push_back(OutFrame{start, size, segment_size});
   for (StackObserver* o : observers_)
     o->on_packet(Direction::out, std::span(out_bytes_).subspan(start, size), now);
 }

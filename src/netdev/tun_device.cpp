@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +17,26 @@
 
 #include <fmt/format.h>
 
+#include "base/big_endian.h"
+#include "wire/checksum.h"
+
 namespace finwait::netdev {
 namespace {
+
+// struct virtio_net_hdr of <linux/virtio_net.h>, which C++ cannot include
+// (a member there is named `class`); fields in host order (legacy virtio).
+struct VnetHeader {
+  std::uint8_t flags = 0;
+  std::uint8_t gso_type = 0;
+  std::uint16_t hdr_len = 0;
+  std::uint16_t gso_size = 0;
+  std::uint16_t csum_start = 0;
+  std::uint16_t csum_offset = 0;
+};
+static_assert(sizeof(VnetHeader) == 10);
+constexpr std::uint8_t k_vnet_needs_csum = 1;  // k_vnet_needs_csum
+constexpr std::uint8_t k_vnet_data_valid = 2;  // k_vnet_data_valid
+constexpr std::uint8_t k_vnet_gso_tcpv4 = 1;   // k_vnet_gso_tcpv4
 
 std::string why() {
   const int e = errno;
@@ -45,12 +64,24 @@ Result<TunDevice, std::string> TunDevice::open(const TunConfig& config) {
   const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return fail(fmt::format("/dev/net/tun: {}", why()));
   ifreq request{};
-  request.ifr_flags = IFF_TUN | IFF_NO_PI;
   std::strncpy(request.ifr_name, config.name.c_str(), IFNAMSIZ - 1);
-  if (::ioctl(fd, TUNSETIFF, &request) != 0) {
-    const std::string reason = why();
-    ::close(fd);
-    return fail(fmt::format("{}: cannot create the TUN interface: {}", config.name, reason));
+  bool vnet_header = false;
+  bool offloaded = false;
+  if (config.offloads) {
+    request.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+    vnet_header = ::ioctl(fd, TUNSETIFF, &request) == 0;
+    // The offloads are what the kernel may hand us. A kernel without the
+    // vnet header gets the plain device (TUNSETIFF is asked again below).
+    offloaded = vnet_header && ::ioctl(fd, TUNSETOFFLOAD, static_cast<unsigned long>(TUN_F_CSUM | TUN_F_TSO4)) == 0;
+    if (vnet_header && !offloaded) (void)::ioctl(fd, TUNSETOFFLOAD, 0ul);  // the header stays, offering nothing
+  }
+  if (!vnet_header) {
+    request.ifr_flags = IFF_TUN | IFF_NO_PI;
+    if (::ioctl(fd, TUNSETIFF, &request) != 0) {
+      const std::string reason = why();
+      ::close(fd);
+      return fail(fmt::format("{}: cannot create the TUN interface: {}", config.name, reason));
+    }
   }
   // The kernel's side: address, netmask, up; then read the MTU it has.
   const int control = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -80,36 +111,99 @@ Result<TunDevice, std::string> TunDevice::open(const TunConfig& config) {
     ::close(fd);
     return fail(done.error());
   }
-  return TunDevice(fd, config.name, static_cast<std::uint16_t>(std::clamp(mtu, 576, 65535)));
+  TunDevice device(fd, config.name, static_cast<std::uint16_t>(std::clamp(mtu, 576, 65535)), vnet_header);
+  device.checksum_offload_ = offloaded;
+  return device;
 }
 
 TunDevice::TunDevice(TunDevice&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), name_(std::move(other.name_)), mtu_(other.mtu_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      name_(std::move(other.name_)),
+      mtu_(other.mtu_),
+      vnet_header_(other.vnet_header_),
+      checksum_offload_(other.checksum_offload_) {}
 
 TunDevice::~TunDevice() {
   if (fd_ >= 0) ::close(fd_);  // the interface goes with its last descriptor
 }
 
-Result<std::size_t, std::string> TunDevice::receive(std::span<std::vector<std::uint8_t>> out) {
+Offloads TunDevice::offloads() const {
+  if (!vnet_header_ || !checksum_offload_) return {};
+  // 64 KiB less nothing: an IPv4 packet's length field is the bound.
+  return Offloads{.checksum = true, .max_segmented_packet = 65535};
+}
+
+std::string TunDevice::describe_offloads() const {
+  return offloads().checksum ? "offloads csum tso4" : "no offloads";
+}
+
+Result<std::size_t, std::string> TunDevice::receive(std::span<ReceivedPacket> out) {
   std::size_t n = 0;
   for (; n < out.size(); ++n) {
-    std::vector<std::uint8_t>& packet = out[n];
-    packet.resize(65536);
-    const ssize_t got = ::read(fd_, packet.data(), packet.size());
+    ReceivedPacket& packet = out[n];
+    if (packet.storage.size() < 65536) packet.storage.resize(65536);
+    VnetHeader header;
+    iovec parts[2] = {{&header, sizeof header}, {packet.storage.data(), packet.storage.size()}};
+    const ssize_t got =
+        vnet_header_ ? ::readv(fd_, parts, 2) : ::read(fd_, packet.storage.data(), packet.storage.size());
+    packet.length = 0;
     if (got < 0) {
-      packet.clear();
       if (errno == EAGAIN || errno == EINTR) break;
       return fail(fmt::format("{}: read: {}", name_, std::strerror(errno)));
     }
-    packet.resize(static_cast<std::size_t>(got));
+    const std::size_t header_size = vnet_header_ ? sizeof header : 0;
+    packet.length = static_cast<std::size_t>(got) < header_size ? 0 : static_cast<std::size_t>(got) - header_size;
+    // A packet from the kernel's own stack never crossed a wire: NEEDS_CSUM
+    // leaves its checksum partial, DATA_VALID says the kernel checked it. A
+    // GSO packet (gso_type TCPV4) is one large segment and taken whole.
+    packet.checksum_partial = (header.flags & k_vnet_needs_csum) != 0;
+    packet.checksum_trusted = packet.checksum_partial || (header.flags & k_vnet_data_valid) != 0;
   }
   return n;
 }
 
-Result<bool, std::string> TunDevice::send(std::span<const std::uint8_t> packet) {
-  const ssize_t sent = ::write(fd_, packet.data(), packet.size());
+Result<bool, std::string> TunDevice::send(std::span<const std::uint8_t> packet, std::uint16_t segment_size) {
+  if (packet.size() > mtu_ && segment_size != 0) {
+    if (!offloads().checksum) {
+      return fail(fmt::format("{}: a {}-byte packet needs segmentation offload, which this device lacks", name_,
+                              packet.size()));
+    }
+    return send_segmented(packet, segment_size);
+  }
+  VnetHeader header;
+  iovec parts[2] = {{&header, sizeof header}, {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
+  const ssize_t sent = vnet_header_ ? ::writev(fd_, parts, 2) : ::write(fd_, packet.data(), packet.size());
   if (sent >= 0) return true;
   if (errno == EAGAIN || errno == ENOBUFS) return false;  // a full queue drops it, as a NIC would
+  return fail(fmt::format("{}: write: {}", name_, std::strerror(errno)));
+}
+
+Result<bool, std::string> TunDevice::send_segmented(std::span<const std::uint8_t> packet, std::uint16_t segment_size) {
+  // The kernel segments it (TSO) and finishes each piece's checksum: the
+  // TCP checksum field holds the pseudo-header's sum over the whole packet,
+  // csum_start/csum_offset say where the TCP header and its checksum are.
+  const std::size_t ip_header = std::size_t{packet[0] & 0x0fu} * 4;
+  if (packet.size() < ip_header + 20 || packet[9] != 6)
+    return fail(fmt::format("{}: only a TCP packet can be segmented", name_));
+  const std::size_t headers = ip_header + std::size_t{static_cast<std::uint8_t>(packet[ip_header + 12] >> 4)} * 4u;
+  if (headers > packet.size()) return fail(fmt::format("{}: a segmented packet with a broken TCP header", name_));
+  std::uint8_t head[120];
+  std::memcpy(head, packet.data(), headers);
+  const wire::Ipv4Address src(load_be32(&packet[12]));
+  const wire::Ipv4Address dst(load_be32(&packet[16]));
+  store_be16(&head[ip_header + 16], wire::tcp_pseudo_header_sum(src, dst, packet.size() - ip_header));
+  VnetHeader header;
+  header.flags = k_vnet_needs_csum;
+  header.gso_type = k_vnet_gso_tcpv4;
+  header.hdr_len = static_cast<std::uint16_t>(headers);
+  header.gso_size = segment_size;
+  header.csum_start = static_cast<std::uint16_t>(ip_header);
+  header.csum_offset = 16;
+  iovec parts[3] = {{&header, sizeof header},
+                    {head, headers},
+                    {const_cast<std::uint8_t*>(packet.data() + headers), packet.size() - headers}};
+  if (::writev(fd_, parts, 3) >= 0) return true;
+  if (errno == EAGAIN || errno == ENOBUFS) return false;
   return fail(fmt::format("{}: write: {}", name_, std::strerror(errno)));
 }
 

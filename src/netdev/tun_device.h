@@ -2,6 +2,13 @@
 // this process and the kernel. Opening one creates the interface in the
 // current network namespace, gives the kernel's side an address and brings
 // it up, so the kernel routes the subnet to finwait.
+//
+// With offloads (the default when the kernel allows them) each packet is
+// led by a virtio_net_hdr (IFF_VNET_HDR) and the device offers TUN_F_CSUM |
+// TUN_F_TSO4: the kernel hands over its large GSO packets (up to 64 KiB)
+// whole, with checksums it vouches for (DATA_VALID) or leaves partial
+// (NEEDS_CSUM), and accepts large packets with a partial checksum that it
+// segments itself. A kernel that refuses gets the plain mode.
 #pragma once
 
 #include <string>
@@ -15,6 +22,7 @@ struct TunConfig {
   std::string name;              // the interface, e.g. "fw0" (IFNAMSIZ - 1 characters at most)
   wire::Ipv4Address host_address;  // the kernel's side
   int prefix_length = 24;
+  bool offloads = true;  // ask for the vnet header and TUN_F_CSUM | TUN_F_TSO4
 };
 
 class TunDevice : public Device {
@@ -29,15 +37,23 @@ class TunDevice : public Device {
 
   int poll_fd() const override { return fd_; }
   std::uint16_t mtu() const override { return mtu_; }
-  Result<std::size_t, std::string> receive(std::span<std::vector<std::uint8_t>> out) override;
-  Result<bool, std::string> send(std::span<const std::uint8_t> packet) override;
+  Offloads offloads() const override;
+  Result<std::size_t, std::string> receive(std::span<ReceivedPacket> out) override;
+  Result<bool, std::string> send(std::span<const std::uint8_t> packet, std::uint16_t segment_size) override;
   const std::string& name() const { return name_; }
+  bool vnet_header() const { return vnet_header_; }
+  // "csum tso4" or "none": for the ready line.
+  std::string describe_offloads() const;
 
  private:
-  TunDevice(int fd, std::string name, std::uint16_t mtu) : fd_(fd), name_(std::move(name)), mtu_(mtu) {}
+  TunDevice(int fd, std::string name, std::uint16_t mtu, bool vnet_header)
+      : fd_(fd), name_(std::move(name)), mtu_(mtu), vnet_header_(vnet_header) {}
+  Result<bool, std::string> send_segmented(std::span<const std::uint8_t> packet, std::uint16_t segment_size);
   int fd_ = -1;
   std::string name_;
   std::uint16_t mtu_ = 1500;
+  bool vnet_header_ = false;
+  bool checksum_offload_ = false;
 };
 
 }  // namespace finwait::netdev

@@ -159,6 +159,7 @@ tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::S
   c.local_port = flow.local_port;
   c.remote_port = flow.remote_port;
   c.local_mss = static_cast<std::uint16_t>(config_.mtu - 40);
+  c.max_segmented_packet = config_.max_segmented_packet;
   c.timestamp_offset = isn_.timestamp_offset(flow);
   c.options = options;
   c.challenge_acks = &challenge_acks_;
@@ -218,7 +219,8 @@ void Stack::note_transition(const FlowKey& flow, State from, State to, Cause cau
 void Stack::sync(std::uint32_t index, Instant now) {
   Slot& slot = slots_[index];
   tcp::Connection& c = *slot.connection;
-  for (const TcpSegment& segment : c.outgoing()) emit_segment(slot.flow, segment, now);
+  const auto segment_size = static_cast<std::uint16_t>(c.effective_mss());
+  for (const TcpSegment& segment : c.outgoing()) emit_segment(slot.flow, segment, now, segment_size);
   if (!c.events().empty() && slot.fd >= 0) mark_ready(slot.fd);
   for (const tcp::Event& event : c.events()) {
     if (event.kind == tcp::EventKind::state_changed) {
@@ -302,13 +304,13 @@ void Stack::maybe_park(std::uint32_t index, Instant now) {
 
 // --- output -------------------------------------------------------------------
 
-void Stack::emit_segment(const FlowKey& flow, const TcpSegment& segment, Instant now) {
+void Stack::emit_segment(const FlowKey& flow, const TcpSegment& segment, Instant now, std::uint16_t segment_size) {
   wire::Ipv4Header ip;
   ip.src = flow.local;
   ip.dst = flow.remote;
   ip.dont_fragment = true;
   ip.identification = next_ip_id_++;
-  emit_packet(ip, {}, &segment, now);
+  emit_packet(ip, {}, &segment, now, segment_size);
 }
 
 void Stack::emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now) {

@@ -50,6 +50,9 @@ struct StackConfig {
   // simulations (repeatable runs), random on real interfaces.
   SipKey secret{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
   std::uint16_t mtu = 1500;
+  // The device cuts TCP packets up to this size into MTU-sized segments
+  // (TSO; netdev::Offloads): the sender may hand it segments this large.
+  std::uint32_t max_segmented_packet = 0;
   ParkingMode parking = ParkingMode::capped;
 };
 
@@ -75,14 +78,17 @@ class Stack {
 
   // --- the device side ----------------------------------------------------
   // One IPv4 packet in. Malformed ones are counted by reason and dropped.
-  void on_frame(std::span<const std::uint8_t> packet, Instant now);
+  // `checksum_trusted`: the device vouches for the TCP checksum (offload).
+  void on_frame(std::span<const std::uint8_t> packet, Instant now, bool checksum_trusted = false);
   void on_timer(Instant now);
   Instant next_deadline() const;
   // IPv4 packets to transmit, in order; valid until clear_outgoing().
   std::size_t outgoing_count() const { return out_frames_.size(); }
   std::span<const std::uint8_t> outgoing(std::size_t i) const {
-    return {out_bytes_.data() + out_frames_[i].first, out_frames_[i].second};
+    return {out_bytes_.data() + out_frames_[i].start, out_frames_[i].size};
   }
+  // The segment size to cut packet i into when it exceeds the MTU (TSO).
+  std::uint16_t outgoing_segment_size(std::size_t i) const { return out_frames_[i].segment_size; }
   void clear_outgoing() {
     out_bytes_.clear();
     out_frames_.clear();
@@ -212,10 +218,12 @@ class Stack {
                            std::optional<wire::SeqNum> isn = std::nullopt);
   static wire::SeqNum reused_time_wait_isn(const tcp::WaitState& wait);
   int find_listener(wire::Ipv4Address address, std::uint16_t port) const;
-  void emit_segment(const FlowKey& flow, const wire::TcpSegment& segment, Instant now);
+  // `segment_size`: the connection's MSS, for a device that segments (TSO).
+  void emit_segment(const FlowKey& flow, const wire::TcpSegment& segment, Instant now,
+                    std::uint16_t segment_size = 0);
   void emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now);
   void emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport_header_and_payload,
-                   const wire::TcpSegment* segment, Instant now);
+                   const wire::TcpSegment* segment, Instant now, std::uint16_t segment_size = 0);
   bool port_in_use(std::uint16_t port) const;
   // Frees a descriptor and every index that names it.
   void release_socket(int fd);
@@ -244,7 +252,12 @@ class Stack {
   std::uint16_t next_ip_id_ = 1;
   // Outgoing frames, back to back in one buffer: no allocation per segment.
   std::vector<std::uint8_t> out_bytes_;
-  std::vector<std::pair<std::size_t, std::size_t>> out_frames_;
+  struct OutFrame {
+    std::size_t start = 0;
+    std::size_t size = 0;
+    std::uint16_t segment_size = 0;
+  };
+  std::vector<OutFrame> out_frames_;
   std::vector<std::uint32_t> due_;  // slots whose timers fired, reused
   std::vector<int> ready_;
   void mark_ready(int fd) {

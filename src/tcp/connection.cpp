@@ -17,6 +17,7 @@ Connection::Connection(const ConnectionConfig& config)
       local_port_(config.local_port),
       remote_port_(config.remote_port),
       local_mss_(config.local_mss),
+      max_segmented_packet_(config.max_segmented_packet),
       timestamp_offset_(config.timestamp_offset),
       rtt_(config.tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
                                                          : RttEstimator::Flavor::linux,

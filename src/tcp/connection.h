@@ -50,6 +50,9 @@ struct ConnectionConfig {
   std::uint16_t local_port = 0;
   std::uint16_t remote_port = 0;
   std::uint16_t local_mss = 1460;  // from the device MTU
+  // A device that segments (TSO) takes TCP packets up to this size; the
+  // sender then builds segments of several MSS at once. 0: one MSS each.
+  std::uint32_t max_segmented_packet = 0;
   // RFC 7323 5.4: a per-connection offset hides the clock in TSval (injected
   // like the ISN, so tests are repeatable).
   std::uint32_t timestamp_offset = 0;
@@ -130,6 +133,8 @@ class Connection {
   wire::SeqNum rcv_nxt() const { return rcv_nxt_; }
   std::uint32_t snd_wnd() const { return snd_wnd_; }
   Duration rto() const;
+  // The data a segment may carry: RFC 9293 3.7.1, less the options agreed.
+  std::uint32_t effective_mss() const;
   // TIME-WAIT, or FIN-WAIT-2 after close(): the connection only waits, and
   // segments are answered by on_wait_segment() (tcp/wait_state.h).
   bool only_waits() const {
@@ -167,7 +172,6 @@ class Connection {
   void enter_closed(Cause cause, Errno error);
   void emit_event(EventKind kind, Errno error = Errno::ok);
   void apply_negotiated(const Negotiated& negotiated);
-  std::uint32_t effective_mss() const;
   OptionOffer our_offer(Instant now) const;
   const Tunables& tunables() const { return *tunables_; }
 
@@ -232,6 +236,7 @@ class Connection {
   std::uint16_t local_port_;
   std::uint16_t remote_port_;
   std::uint16_t local_mss_;
+  std::uint32_t max_segmented_packet_;
   std::uint32_t timestamp_offset_;
 
   State state_ = State::closed;

@@ -177,6 +177,9 @@ void Connection::output(Instant now) {
   }
   bool sent = false;
   const std::uint32_t mss = effective_mss();
+  // With segmentation offload one segment carries as many whole MSS as fit
+  // an IPv4 packet (less 40 bytes of headers and 40 of options at most).
+  const std::uint32_t largest = max_segmented_packet_ > 80 + mss ? (max_segmented_packet_ - 80) / mss * mss : mss;
   while (!fin_sent_) {
     const std::uint32_t unsent = static_cast<std::uint32_t>(unsent_bytes());
     if (unsent == 0 && !fin_queued_) break;
@@ -185,7 +188,8 @@ void Connection::output(Instant now) {
     const std::uint32_t window = std::min(snd_wnd_, cwnd_);
     const std::uint32_t flight = flight_size();
     const std::uint32_t usable = window > flight ? window - flight : 0;
-    std::uint32_t length = std::min({unsent, mss, usable});
+    std::uint32_t length = std::min({unsent, largest, usable});
+    if (length > mss && length < unsent) length = length / mss * mss;  // only the tail is short
     if (unsent > 0 && length == 0) {
       start_persist(now);  // zero window, nothing in flight: probe it (RFC 9293 3.8.6.1)
       break;

@@ -237,7 +237,7 @@ int run_probe(const ProbeOptions& o) {
   const Instant vanished = t.loop->now();
   // From here on the stack hears nothing and says nothing: the crashed PC.
   t.stack.reset();
-  std::vector<std::vector<std::uint8_t>> sink(64);
+  std::vector<netdev::ReceivedPacket> sink(64);
   bool seen = false;
   Instant last_seen = vanished;
   const auto clock = [&] { return t.loop->now(); };

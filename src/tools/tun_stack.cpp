@@ -36,11 +36,13 @@ void TunStackOptions::add_to(CLI::App& command) {
   command.add_option("--profile", profile, "tunable defaults: linux (default), aix, rfc793");
   command.add_option("--set", set, "NAME=VALUE: set a tunable, as `finwait no -o` does (repeatable)");
   command.add_option("--pcap", pcap, "write every packet in and out to this pcap file (at exit)");
+  command.add_flag("--no-offloads", no_offloads,
+                   "plain TUN: no vnet header, every checksum computed and checked, MTU-sized segments");
 }
 
 std::string TunStack::describe() const {
-  return fmt::format("{}: finwait {}/{}, host {}/{}, mtu {}", device->name(), address, prefix_length, host_address,
-                     prefix_length, device->mtu());
+  return fmt::format("{}: finwait {}/{}, host {}/{}, mtu {}, {}", device->name(), address, prefix_length,
+                     host_address, prefix_length, device->mtu(), device->describe_offloads());
 }
 
 Result<bool, std::string> TunStack::finish() {
@@ -85,7 +87,7 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
     if (!w) return fail("--pcap: " + w.error());
     t.capture = std::make_unique<wire::PcapWriter>(std::move(*w));
   }
-  auto device = netdev::TunDevice::open({o.tun, host.address, host.length});
+  auto device = netdev::TunDevice::open({o.tun, host.address, host.length, !o.no_offloads});
   if (!device) return fail(device.error());
   t.device = std::make_unique<netdev::TunDevice>(std::move(*device));
 
@@ -94,6 +96,7 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
   config.address = ours->address;
   config.profile = *profile;
   config.mtu = t.device->mtu();
+  config.max_segmented_packet = t.device->offloads().max_segmented_packet;
   // On a real interface the secret must not be guessable (RFC 6528, RFC 6056).
   if (::getrandom(&config.secret, sizeof config.secret, 0) != sizeof config.secret)
     return fail(std::string("getrandom: no randomness for the stack's secret"));

@@ -25,6 +25,7 @@ struct TunStackOptions {
   std::string profile = "linux";
   std::vector<std::string> set;
   std::string pcap;
+  bool no_offloads = false;
 
   void add_to(CLI::App& command);
 };
@@ -38,7 +39,8 @@ struct TunStack {
   wire::Ipv4Address host_address;
   int prefix_length = 24;
 
-  // The ready line's common part: "fw0: finwait 198.18.1.2/24, host 198.18.1.1/24, mtu 1500".
+  // The ready line's common part:
+  // "fw0: finwait 198.18.1.2/24, host 198.18.1.1/24, mtu 1500, offloads csum tso4".
   std::string describe() const;
   // Writes the capture, if one was asked for.
   Result<bool, std::string> finish();

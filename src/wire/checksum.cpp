@@ -149,14 +149,18 @@ std::uint16_t ones_complement_sum(std::span<const std::uint8_t> bytes, std::uint
   return ones_complement_add(native, initial);
 }
 
-std::uint16_t tcp_checksum(Ipv4Address src, Ipv4Address dst, std::span<const std::uint8_t> segment) {
+std::uint16_t tcp_pseudo_header_sum(Ipv4Address src, Ipv4Address dst, std::size_t tcp_length) {
   std::uint8_t pseudo[12];
   store_be32(pseudo, src.to_uint());
   store_be32(pseudo + 4, dst.to_uint());
   pseudo[8] = 0;
   pseudo[9] = 6;  // TCP
-  store_be16(pseudo + 10, static_cast<std::uint16_t>(segment.size()));
-  const std::uint16_t sum = ones_complement_sum(segment, ones_complement_sum(pseudo));
+  store_be16(pseudo + 10, static_cast<std::uint16_t>(tcp_length));
+  return ones_complement_sum(pseudo);
+}
+
+std::uint16_t tcp_checksum(Ipv4Address src, Ipv4Address dst, std::span<const std::uint8_t> segment) {
+  const std::uint16_t sum = ones_complement_sum(segment, tcp_pseudo_header_sum(src, dst, segment.size()));
   return static_cast<std::uint16_t>(~sum);
 }
 

@@ -4,6 +4,7 @@
 // A buffer whose stored checksum is right sums to 0 under internet_checksum().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -31,6 +32,10 @@ inline std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes) {
 // zero this gives the value to store; over a received segment it gives 0 when
 // the stored checksum is right.
 std::uint16_t tcp_checksum(Ipv4Address src, Ipv4Address dst, std::span<const std::uint8_t> segment);
+
+// The pseudo-header's sum alone, not complemented: what a TCP checksum field
+// holds when a device is to finish the checksum (a partial checksum).
+std::uint16_t tcp_pseudo_header_sum(Ipv4Address src, Ipv4Address dst, std::size_t tcp_length);
 
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a 16-bit field that changed from
 // old_value to new_value under checksum `checksum`.

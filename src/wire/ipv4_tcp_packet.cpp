@@ -9,7 +9,7 @@ namespace finwait::wire {
 Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(std::span<const std::uint8_t> bytes, ChecksumPolicy policy) {
   auto ip = Ipv4View::parse(bytes);
   if (!ip) return fail(ip.error());
-  if (policy == ChecksumPolicy::verify && !ip->header_checksum_ok()) {
+  if (policy != ChecksumPolicy::ignore && !ip->header_checksum_ok()) {
     return fail(ParseError::bad_ip_checksum);
   }
   Ipv4TcpPacket packet{ip->to_value(), {}};

@@ -20,6 +20,7 @@ struct Ipv4TcpPacket {
 enum class ChecksumPolicy {
   verify,  // a wrong IP or TCP checksum is an error (the stack's input path)
   ignore,  // parse regardless (tools that show what a capture holds)
+  trust_tcp,  // verify the IP header's; the device vouches for the TCP one (offload)
 };
 
 // Checks, in order: the IPv4 header, that it is not a fragment, that it
