@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 FINWAIT_RELEASE := build/release/src/finwait
 
-.PHONY: deps demo test unit-tests fuzz-smoke fuzz bench format clean
+.PHONY: deps demo test unit-tests fuzz-smoke fuzz bench bench-tun format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -46,6 +46,12 @@ bench: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release
 	bash scripts/run-benchmarks.sh build/release/bench
+
+# Real traffic (root): finwait on TUN against the kernel over veth, and nginx.
+bench-tun: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target finwait_cli kernel_peer
+	bash bench/tun_bench.sh build/release/src/finwait build/release/bench/kernel_peer
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

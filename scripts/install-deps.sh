@@ -16,8 +16,8 @@ packages=(
   clang libclang-rt-14-dev
   # packet tools: tshark checks what we write, tcpdump captures fixtures
   tshark tcpdump
-  # real programs that talk to finwait serve in the interop tests
-  curl
+  # real programs that talk to finwait in the interop tests and benchmarks
+  curl socat nginx-light ethtool
   # test scripts (pcap surgery, peak memory)
   python3
   # network namespaces, veth and TUN for real-traffic tests
