@@ -165,14 +165,16 @@ int run_fetch(const FetchOptions& o) {
   if (!ran) return error(ran.error(), 1);
   if (!x.finished) return error(fmt::format("{}: no complete answer within {} s", o.url, *timeout), 1);
   if (x.error != Errno::ok && !in_body) return error(fmt::format("{}: {}", o.url, describe(x.error)), 1);
-  if (file) {
+  const std::string status_line = head.substr(0, head.find("\r\n"));
+  const bool success = status_line.starts_with("HTTP/1.1 2") || status_line.starts_with("HTTP/1.0 2");
+  // Like a failed download, an error answer leaves -o FILE as it was.
+  if (file && success) {
     if (auto written = file->commit(); !written) return error(written.error(), 1);
   }
   (void)t.finish();
-  const std::string status_line = head.substr(0, head.find("\r\n"));
   fmt::print(stderr, "finwait fetch: {}: {} ({} bytes received)\n", o.url, quote_for_message(status_line),
              x.received);
-  return status_line.starts_with("HTTP/1.1 2") || status_line.starts_with("HTTP/1.0 2") ? 0 : 1;
+  return success ? 0 : 1;
 }
 
 // --- probe finwait2 --------------------------------------------------------------

@@ -52,9 +52,10 @@ for mode in offloads --no-offloads; do
     check "[$mode] curl fetches $size bytes" test "$(stat -c %s "$scratch/body" 2> /dev/null)" = "$size"
     check "[$mode]   ...and they are the right bytes (sha256)" test "$(sha256sum < "$scratch/body" | cut -d' ' -f1)" = "$(expected_sha "$size")"
   done
-  head -c 3000000 /dev/urandom > "$scratch/echo.in"
-  in_ns bash -c "exec 3<>/dev/tcp/198.18.7.2/7; (cat '$scratch/echo.in' >&3) & timeout 20 head -c 3000000 <&3 > '$scratch/echo.out'; wait"
-  check "[$mode] echo returns 3 MB byte for byte" cmp -s "$scratch/echo.in" "$scratch/echo.out"
+  # 100 MB each way at once: the kernel sends, finwait echoes.
+  head -c 100000000 /dev/urandom > "$scratch/echo.in"
+  in_ns bash -c "exec 3<>/dev/tcp/198.18.7.2/7; (cat '$scratch/echo.in' >&3) & timeout 60 head -c 100000000 <&3 > '$scratch/echo.out'; wait"
+  check "[$mode] echo returns 100 MB byte for byte" cmp -s "$scratch/echo.in" "$scratch/echo.out"
   [[ $mode == offloads ]] || break
   stop_serve
   check "[$mode] SIGTERM stops serve cleanly" test "$status" -eq 0
