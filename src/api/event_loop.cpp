@@ -104,7 +104,9 @@ Result<bool, std::string> EventLoop::run(const std::function<bool()>& done, Inst
     Instant now = this->now();
     const Instant deadline = std::min(stack_.next_deadline(), check_by);
     int timeout_ms = -1;
-    if (deadline != Instant::never()) {
+    if (stack_.has_ready()) {
+      timeout_ms = 0;  // a handler made a descriptor ready (accept): deliver it now
+    } else if (deadline != Instant::never()) {
       const std::int64_t wait_ns = (deadline - now).nanoseconds();
       timeout_ms = wait_ns <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>((wait_ns + 999'999) / 1'000'000, 60'000));
     }

@@ -459,6 +459,9 @@ Result<int, Errno> Stack::accept(int fd) {
   c.options = inherited;
   c.slot = index;
   c.connected_once = true;
+  // A new descriptor is ready at once, as epoll reports a socket added to it:
+  // writable, and readable if data (or the peer's FIN) came before accept().
+  mark_ready(child);
   return child;
 }
 

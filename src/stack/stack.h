@@ -130,6 +130,8 @@ class Stack {
     }
   }
 
+  bool has_ready() const { return !ready_.empty(); }
+
   bool valid(int fd) const;
   bool is_listener(int fd) const;
   std::optional<FlowKey> flow_of(int fd) const;
