@@ -12,7 +12,7 @@ struct ErrnoName {
   std::string_view text;
 };
 
-constexpr std::array<ErrnoName, 22> k_names{{
+constexpr std::array<ErrnoName, 27> k_names{{
     {Errno::ok, "OK", "Success"},
     {Errno::eagain, "EAGAIN", "Resource temporarily unavailable"},
     {Errno::eaddrinuse, "EADDRINUSE", "Address already in use"},
@@ -35,6 +35,11 @@ constexpr std::array<ErrnoName, 22> k_names{{
     {Errno::eopnotsupp, "EOPNOTSUPP", "Operation not supported"},
     {Errno::epipe, "EPIPE", "Broken pipe"},
     {Errno::etimedout, "ETIMEDOUT", "Connection timed out"},
+    {Errno::eafnosupport, "EAFNOSUPPORT", "Address family not supported by protocol"},
+    {Errno::eprotonosupport, "EPROTONOSUPPORT", "Protocol not supported"},
+    {Errno::enotty, "ENOTTY", "Inappropriate ioctl for device"},
+    {Errno::eexist, "EEXIST", "File exists"},
+    {Errno::enoent, "ENOENT", "No such file or directory"},
 }};
 
 }  // namespace

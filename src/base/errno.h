@@ -31,6 +31,11 @@ enum class Errno : std::uint8_t {
   eopnotsupp,
   epipe,
   etimedout,
+  eafnosupport,
+  eprotonosupport,
+  enotty,
+  eexist,
+  enoent,
 };
 
 // "ECONNRESET", as scripts and perror() spell it.

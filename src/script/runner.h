@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/socket_api.h"
 #include "script/script.h"
 #include "script/script_runner.h"
 #include "stack/stack.h"
@@ -41,11 +42,6 @@ class Runner {
   struct Captured {
     Instant at;
     std::vector<std::uint8_t> bytes;
-  };
-  struct ScriptFd {
-    bool is_epoll = false;
-    int stack_fd = -1;
-    std::map<int, std::uint32_t> interest;  // epoll: script fd -> events
   };
   struct Pending {
     std::shared_ptr<const Event> event;  // a copy: the reader moves on
@@ -106,7 +102,8 @@ class Runner {
   std::optional<std::int64_t> ts_offset_;  // actual TSval - scripted TSval
   std::uint32_t last_ts_val_ = 0;
   std::uint16_t next_ip_id_ = 1;
-  std::map<int, ScriptFd> fds_;
+  std::unique_ptr<api::SocketApi> sockets_;  // the calls, on stack_
+  std::map<int, int> fds_;  // a script's descriptor -> the API's
   std::optional<Pending> pending_;
 };
 

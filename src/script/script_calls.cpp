@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "api/socket_api.h"
 #include "base/quote.h"
 #include "script/linux_symbols.h"
 #include "script/runner.h"
@@ -67,33 +68,26 @@ static const Expr* field(const Expr& object, std::string_view name) {
   return nullptr;
 }
 
-static std::uint32_t epoll_mask(const stack::SocketReadiness& r) {
-  // Linux's tcp_poll().
-  std::uint32_t mask = 0;
-  if (r.readable || r.read_hangup) mask |= lc::epollin;
-  if (r.writable) mask |= lc::epollout;
-  if (r.error) mask |= lc::epollerr;
-  if (r.hangup) mask |= lc::epollhup;
-  if (r.read_hangup || r.hangup) mask |= lc::epollrdhup | lc::epollin;
-  return mask;
-}
-
 void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bool* is_blocked) {
   const int line = event.where.line;
   const auto& a = c.args;
+  api::SocketApi& sockets = *sockets_;
   auto need = [&](std::size_t n) {
     if (a.size() < n) failure(line, fmt::format("{}() needs {} arguments", c.name, n));
   };
-  auto script_fd_of = [&](const Expr& e) -> ScriptFd* {
-    const auto fd = static_cast<int>(number(e, line, "a descriptor"));
-    auto it = fds_.find(fd);
-    return it == fds_.end() ? nullptr : &it->second;
+  auto script_fd = [&](const Expr& e) { return static_cast<int>(number(e, line, "a descriptor")); };
+  // The API's descriptor behind a script's (-1: none, which the API calls EBADF).
+  auto api_fd_of = [&](const Expr& e) {
+    auto it = fds_.find(script_fd(e));
+    return it == fds_.end() ? -1 : it->second;
   };
-  auto socket_of = [&](const Expr& e) -> int {
-    ScriptFd* f = script_fd_of(e);
-    return f == nullptr || f->is_epoll ? -1 : f->stack_fd;
+  auto script_fd_for = [&](int api_fd) {
+    for (const auto& [script, api] : fds_) {
+      if (api == api_fd) return script;
+    }
+    return -1;
   };
-  auto new_script_fd = [&](int stack_fd, bool is_epoll) {
+  auto new_script_fd = [&](int api_fd) {
     // The script names the descriptor it expects; any non-negative result matches it.
     int fd = 3;
     if (c.result.kind == Expr::Kind::integer && c.result.integer >= 0 &&
@@ -102,8 +96,12 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     } else {
       while (fds_.count(fd)) ++fd;
     }
-    fds_[fd] = ScriptFd{is_epoll, stack_fd, {}};
+    fds_[fd] = api_fd;
     return fd;
+  };
+  auto outcome_of = [](const api::CallResult& r) {
+    if (r.would_block) return blocked();
+    return r.error == Errno::ok ? value_of(r.value) : error_of(r.error);
   };
 
   Outcome out;
@@ -112,86 +110,47 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   if (name == "socket") {
     need(3);
     const std::int64_t type = number(a[1], line, "the socket type");
-    if ((type & 0xf) != 1) failure(line, "finwait scripts use SOCK_STREAM sockets only");
-    const int fd = stack_->socket();
-    if (type & lc::o_nonblock) stack_->set_nonblocking(fd, true);
-    out = value_of(new_script_fd(fd, false));
-    out.returns_descriptor = true;
+    if ((type & 0xf) != lc::sock_stream) failure(line, "finwait scripts use SOCK_STREAM sockets only");
+    const api::CallResult r = sockets.socket(lc::af_inet, static_cast<int>(type & (0xf | lc::sock_nonblock)), 0);
+    out = r.ok() ? value_of(new_script_fd(static_cast<int>(r.value))) : outcome_of(r);
+    out.returns_descriptor = r.ok();
   } else if (name == "bind") {
     need(1);
-    const int fd = socket_of(a[0]);
-    out = fd < 0 ? error_of(Errno::ebadf) : [&] {
-      const Errno e = stack_->bind(fd, k_local_address, k_script_port);
-      return e == Errno::ok ? value_of(0) : error_of(e);
-    }();
+    out = outcome_of(sockets.bind(api_fd_of(a[0]), k_local_address, k_script_port));
   } else if (name == "listen") {
     need(2);
-    const int fd = socket_of(a[0]);
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
-    } else {
-      const Errno e = stack_->listen(fd, static_cast<int>(number(a[1], line, "the backlog")));
-      out = e == Errno::ok ? value_of(0) : error_of(e);
-    }
+    out = outcome_of(sockets.listen(api_fd_of(a[0]), static_cast<int>(number(a[1], line, "the backlog"))));
   } else if (name == "accept" || name == "accept4") {
     need(1);
-    const int fd = socket_of(a[0]);
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
+    const api::CallResult r = sockets.accept(api_fd_of(a[0]));
+    if (r.ok()) {
+      const int child = static_cast<int>(r.value);
+      if (auto f = stack_->flow_of(sockets.stack_fd(child))) flow_ = *f;
+      out = value_of(new_script_fd(child));
+      out.returns_descriptor = true;
     } else {
-      auto accepted = stack_->accept(fd);
-      if (accepted) {
-        if (auto f = stack_->flow_of(*accepted)) flow_ = *f;
-        out = value_of(new_script_fd(*accepted, false));
-        out.returns_descriptor = true;
-      } else if (accepted.error() == Errno::eagain && !stack_->nonblocking(fd)) {
-        out = blocked();
-      } else {
-        out = error_of(accepted.error());
-      }
+      out = outcome_of(r);
     }
   } else if (name == "connect") {
     need(1);
-    const int fd = socket_of(a[0]);
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
-    } else if (!first_attempt && pending_ && pending_->started) {
-      // A blocking connect in progress: done once the handshake ends either way.
-      const auto state = stack_->state_of(fd);
-      if (state == tcp::State::syn_sent || state == tcp::State::syn_received) {
-        out = blocked();
-      } else {
-        const Errno e = stack_->take_error(fd);
-        out = e == Errno::ok ? value_of(0) : error_of(e);
-      }
-    } else {
-      const Errno e = stack_->connect(fd, k_remote_address, k_script_port, now_);
-      if (auto f = stack_->flow_of(fd)) flow_ = *f;
-      capture();
-      if (e == Errno::einprogress && !stack_->nonblocking(fd)) {
-        const auto state = stack_->state_of(fd);
-        if (state == tcp::State::syn_sent || state == tcp::State::syn_received) {
-          out = blocked();  // the pending entry made below records that the handshake began
-        } else {
-          const Errno error = stack_->take_error(fd);
-          out = error == Errno::ok ? value_of(0) : error_of(error);
-        }
-      } else {
-        out = e == Errno::ok ? value_of(0) : error_of(e);
-      }
-    }
+    const int fd = api_fd_of(a[0]);
+    const api::CallResult r = sockets.connect(fd, k_remote_address, k_script_port, now_);
+    if (auto f = stack_->flow_of(sockets.stack_fd(fd))) flow_ = *f;
+    capture();
+    out = outcome_of(r);
   } else if (name == "read" || name == "recv" || name == "recvfrom" || name == "write" || name == "send" ||
              name == "sendto") {
     need(3);
-    const int fd = socket_of(a[0]);
+    const int fd = api_fd_of(a[0]);
     const std::int64_t asked = number(a[2], line, "the length");
     const auto length = static_cast<std::size_t>(std::max<std::int64_t>(asked, 0));
     const bool reading = name == "read" || name == "recv" || name == "recvfrom";
-    const bool dont_wait = a.size() >= 4 && a[3].kind != Expr::Kind::ellipsis &&
-                           (number(a[3], line, "the flags") & 0x40) != 0;  // MSG_DONTWAIT
+    const int flags = a.size() >= 4 && a[3].kind != Expr::Kind::ellipsis
+                          ? static_cast<int>(number(a[3], line, "the flags"))
+                          : 0;
     const bool null_buffer =
         a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 && a[1].symbols[0] == "NULL";
-    if (fd < 0) {
+    if (!sockets.is_socket(fd)) {
       out = error_of(Errno::ebadf);
     } else if (null_buffer || asked < 0) {
       // As the kernel answers a NULL buffer, or a length past SSIZE_MAX
@@ -200,264 +159,113 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     } else if (reading) {
       // The buffer is as large as what can be read, never as large as asked:
       // a read of 4 GB on an empty socket allocates nothing and says EAGAIN.
-      std::vector<std::uint8_t> buffer(std::min(length, std::max<std::size_t>(stack_->readable_bytes(fd), 1)));
-      auto r = stack_->receive(fd, buffer, now_);
+      const int sfd = sockets.stack_fd(fd);
+      std::vector<std::uint8_t> buffer(std::min(length, std::max<std::size_t>(stack_->readable_bytes(sfd), 1)));
+      const api::CallResult r = sockets.read(fd, buffer, flags, now_);
       capture();
-      if (r) {
-        out = value_of(static_cast<std::int64_t>(*r));
-      } else if (r.error() == Errno::eagain && !stack_->nonblocking(fd) && !dont_wait) {
-        out = blocked();
-      } else {
-        out = error_of(r.error());
-      }
+      out = outcome_of(r);
     } else {
       // A blocking write returns once every byte is queued, writing what
       // fits as space frees up; a nonblocking one takes what fits now.
-      const bool blocking = !stack_->nonblocking(fd) && !dont_wait;
       const std::size_t done = first_attempt || !pending_ ? 0 : pending_->written;
       // Written in slices from one buffer, as far as the send buffer takes
       // them: a write of 2^62 bytes allocates no more than a small one.
       static const std::vector<std::uint8_t> k_slice(65536, 'x');
       std::size_t total = done;
-      Result<std::size_t, Errno> r = std::size_t{0};
+      api::CallResult r;
       do {  // at least once: a write of 0 bytes still learns ENOTCONN, EPIPE, ...
         const std::size_t n = std::min(length - total, k_slice.size());
-        r = stack_->send(fd, std::span(k_slice).first(n), now_);
-        if (!r) break;
-        total += *r;
-        if (*r < n) break;
+        r = sockets.write(fd, std::span(k_slice).first(n), flags, now_);
+        if (r.error != Errno::ok) break;
+        total += static_cast<std::size_t>(std::max<std::int64_t>(r.value, 0));
+        if (r.would_block || static_cast<std::size_t>(r.value) < n) break;
       } while (total < length);
       capture();
       if (total == length) {
         out = value_of(static_cast<std::int64_t>(length));
-      } else if ((r || r.error() == Errno::eagain) && blocking) {
+      } else if (r.would_block) {
         out = blocked();
         written_so_far = total;
-      } else if (r || total > 0) {
+      } else if (r.error == Errno::ok || total > 0) {
         out = value_of(static_cast<std::int64_t>(total));
       } else {
-        out = error_of(r.error());
+        out = error_of(r.error);
       }
     }
   } else if (name == "close") {
     need(1);
-    ScriptFd* f = script_fd_of(a[0]);
-    if (f == nullptr) {
-      out = error_of(Errno::ebadf);
-    } else if (f->is_epoll) {
-      fds_.erase(static_cast<int>(number(a[0], line, "a descriptor")));
-      out = value_of(0);
-    } else if (!first_attempt) {
-      out = stack_->close_pending(f->stack_fd) ? blocked() : value_of(0);
-      if (!out.blocked) fds_.erase(static_cast<int>(number(a[0], line, "a descriptor")));
+    const int fd = api_fd_of(a[0]);
+    const api::CallResult r = sockets.close(fd, now_);
+    capture();
+    // SO_LINGER {1, N}: close() waits, if the script wrote it as waiting.
+    if (r.would_block && (event.time.is_blocking || !first_attempt)) {
+      out = blocked();
     } else {
-      const int fd = f->stack_fd;
-      const Errno e = stack_->close(fd, now_);
-      capture();
-      if (e == Errno::ok && stack_->close_pending(fd) && event.time.is_blocking) {
-        out = blocked();  // SO_LINGER {1, N}: close() waits
-      } else {
-        fds_.erase(static_cast<int>(number(a[0], line, "a descriptor")));
-        out = e == Errno::ok ? value_of(0) : error_of(e);
-      }
+      fds_.erase(script_fd(a[0]));
+      out = r.would_block ? value_of(0) : outcome_of(r);
     }
   } else if (name == "shutdown") {
     need(2);
-    const int fd = socket_of(a[0]);
-    const std::int64_t how = number(a[1], line, "how");
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
-    } else if (how < 0 || how > 2) {
-      out = error_of(Errno::einval);
-    } else {
-      const Errno e = stack_->shutdown(fd, static_cast<tcp::Shutdown>(how), now_);
-      capture();
-      out = e == Errno::ok ? value_of(0) : error_of(e);
-    }
+    const api::CallResult r =
+        sockets.shutdown(api_fd_of(a[0]), static_cast<int>(number(a[1], line, "how")), now_);
+    capture();
+    out = outcome_of(r);
   } else if (name == "fcntl") {
     need(2);
-    const int fd = socket_of(a[0]);
     const std::int64_t cmd = number(a[1], line, "the command");
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
-    } else if (cmd == lc::f_getfl) {
-      out = value_of(lc::o_rdwr | (stack_->nonblocking(fd) ? lc::o_nonblock : 0));
-    } else if (cmd == lc::f_setfl) {
-      need(3);
-      stack_->set_nonblocking(fd, (number(a[2], line, "the flags") & lc::o_nonblock) != 0);
-      out = value_of(0);
-    } else {
+    if (cmd != lc::f_getfl && cmd != lc::f_setfl)
       failure(line, fmt::format("fcntl command {} is not supported (F_GETFL, F_SETFL)", cmd));
-    }
+    if (cmd == lc::f_setfl) need(3);
+    out = outcome_of(sockets.fcntl(api_fd_of(a[0]), static_cast<int>(cmd),
+                                   cmd == lc::f_setfl ? number(a[2], line, "the flags") : 0));
   } else if (name == "setsockopt" || name == "getsockopt") {
     need(4);
-    const int fd = socket_of(a[0]);
-    const std::int64_t level = number(a[1], line, "the level");
-    const std::int64_t option = number(a[2], line, "the option");
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
-    } else {
-      tcp::SocketOptions& o = *stack_->options(fd);
-      const Tunables& t = stack_->tunables();
-      const bool set = name == "setsockopt";
-      const Expr& v = a[3];
-      // The kernel takes an int: a larger number arrives as its low 32 bits
-      // (as a C caller passing it would send), so no value can overflow below.
-      auto int_value = [&] {
-        return std::int64_t{static_cast<std::int32_t>(number(v, line, "the option value"))};
-      };
-      // For getsockopt: the value the call yields, to compare with the script's.
-      std::optional<std::int64_t> got;
-      std::optional<std::pair<std::int64_t, std::int64_t>> got_linger;
-      std::optional<std::string> got_string;
-      Errno error = Errno::ok;
-      auto seconds_of = [](Duration d) { return d.nanoseconds() / 1'000'000'000; };
-      if (level == lc::sol_socket) {
-        switch (option) {
-          case lc::so_reuseaddr:
-            if (set) stack_->set_reuse_address(fd, int_value() != 0);
-            got = stack_->reuse_address(fd) ? 1 : 0;
-            break;
-          case lc::so_keepalive:
-            if (set) o.keepalive = int_value() != 0;
-            got = o.keepalive ? 1 : 0;
-            break;
-          case lc::so_linger:
-            if (set) {
-              const Expr* on = field(v, "onoff");
-              const Expr* seconds = field(v, "linger");
-              if (on == nullptr || seconds == nullptr) failure(line, "SO_LINGER takes {onoff=N, linger=N}");
-              o.linger_on = number(*on, line, "onoff") != 0;
-              o.linger_seconds =
-                  static_cast<int>(std::max<std::int64_t>(0, number(*seconds, line, "linger")));
-            }
-            got_linger = std::pair{o.linger_on ? 1 : 0, o.linger_seconds};
-            break;
-          case lc::so_error:
-            if (set) error = Errno::enoprotoopt;
-            got = linux_errno_number(stack_->take_error(fd));
-            break;
-          case lc::so_sndbuf:
-          case lc::so_rcvbuf: {
-            auto& buffer = option == lc::so_sndbuf ? o.send_buffer : o.receive_buffer;
-            // Linux doubles the value asked for (room for its bookkeeping).
-            if (set) {
-              // Linux: at most net.core.[rw]mem_max, then doubled (room for its bookkeeping).
-              const std::int64_t asked = std::min(int_value(), t.get(TunableId::tcp_rmem_max));
-              buffer = static_cast<std::uint32_t>(std::max<std::int64_t>(asked * 2, 4608));
-            }
-            got = buffer.value_or(static_cast<std::uint32_t>(
-                t.get(option == lc::so_sndbuf ? TunableId::tcp_sendspace : TunableId::tcp_recvspace)));
-            break;
-          }
-          case 3:  // SO_TYPE
-            got = 1;
-            break;
-          default: error = Errno::enoprotoopt; break;
-        }
-      } else if (level == lc::ipproto_tcp) {
-        switch (option) {
-          case lc::tcp_nodelay:
-            if (set) o.nodelay = int_value() != 0;
-            got = o.nodelay ? 1 : 0;
-            break;
-          case lc::tcp_keepidle:
-          case lc::tcp_keepintvl: {
-            auto& slot = option == lc::tcp_keepidle ? o.keepalive_idle : o.keepalive_interval;
-            if (set) {
-              const std::int64_t s = int_value();
-              if (s < 1 || s > 32767) {
-                error = Errno::einval;  // Linux: 1..MAX_TCP_KEEPIDLE
-              } else {
-                slot = seconds(s);
-              }
-            }
-            got = seconds_of(slot.value_or(
-                t.duration(option == lc::tcp_keepidle ? TunableId::tcp_keepidle : TunableId::tcp_keepintvl)));
-            break;
-          }
-          case lc::tcp_keepcnt:
-            if (set) {
-              const std::int64_t n = int_value();
-              if (n < 1 || n > 127) {
-                error = Errno::einval;
-              } else {
-                o.keepalive_count = static_cast<int>(n);
-              }
-            }
-            got = o.keepalive_count.value_or(static_cast<int>(t.get(TunableId::tcp_keepcnt)));
-            break;
-          case lc::tcp_syncnt:
-            if (set) {
-              const std::int64_t n = int_value();
-              if (n < 1 || n > 127) {
-                error = Errno::einval;
-              } else {
-                o.syn_count = static_cast<int>(n);
-              }
-            }
-            got = o.syn_count.value_or(static_cast<int>(t.get(TunableId::tcp_syn_retries)));
-            break;
-          case lc::tcp_linger2:
-            if (set) {
-              const std::int64_t s = int_value();
-              o.linger2_negative = s < 0;
-              if (s <= 0) {
-                o.linger2.reset();
-              } else {
-                // Linux caps TCP_LINGER2 at TCP_FIN_TIMEOUT_MAX (120 s); the
-                // other profiles take what they are given.
-                o.linger2 = seconds(profile_ == Profile::linux ? std::min<std::int64_t>(s, 120) : s);
-              }
-            }
-            got =
-                o.linger2_negative ? -1 : seconds_of(o.linger2.value_or(t.duration(TunableId::tcp_finwait2)));
-            break;
-          case lc::tcp_user_timeout:
-            if (set) {
-              const std::int64_t ms = int_value();
-              if (ms < 0) {
-                error = Errno::einval;
-              } else {
-                o.user_timeout = milliseconds(ms);
-              }
-            }
-            got = o.user_timeout.milliseconds();
-            break;
-          case lc::tcp_maxseg: got = 1460; break;
-          case lc::tcp_congestion:
-            got_string = "cubic";
-            if (set && v.kind == Expr::Kind::string && v.text != "cubic" && v.text != "reno")
-              error = Errno::enoprotoopt;
-            break;
-          default: error = Errno::enoprotoopt; break;
-        }
-      } else {
-        error = Errno::enoprotoopt;
+    const int fd = api_fd_of(a[0]);
+    const auto level = static_cast<int>(number(a[1], line, "the level"));
+    const auto option = static_cast<int>(number(a[2], line, "the option"));
+    const Expr& v = a[3];
+    const bool is_linger = level == lc::sol_socket && option == lc::so_linger;
+    auto linger_of = [&]() -> std::optional<api::Linger> {
+      const Expr* on = field(v, "onoff");
+      const Expr* seconds = field(v, "linger");
+      if (on == nullptr || seconds == nullptr) return std::nullopt;
+      return api::Linger{number(*on, line, "onoff"), number(*seconds, line, "linger")};
+    };
+    if (name == "setsockopt") {
+      api::OptionValue value = std::int64_t{0};
+      if (is_linger && sockets.is_socket(fd)) {
+        auto l = linger_of();
+        if (!l) failure(line, "SO_LINGER takes {onoff=N, linger=N}");
+        value = *l;
+      } else if (v.kind == Expr::Kind::string) {
+        value = v.text;
+      } else if (sockets.is_socket(fd)) {
+        value = number(v, line, "the option value");
       }
-      if (error != Errno::ok) {
-        out = error_of(error);
-      } else {
-        out = value_of(0);
-        if (set) {
-          stack_->apply_options(fd, now_);
-          capture();
-        } else {
-          // Compare what getsockopt yields with what the script expects.
-          if (got_linger) {
-            const Expr* on = field(v, "onoff");
-            const Expr* seconds = field(v, "linger");
-            if ((on && number(*on, line, "onoff") != got_linger->first) ||
-                (seconds && number(*seconds, line, "linger") != got_linger->second)) {
-              failure(line, fmt::format("getsockopt gave {{onoff={}, linger={}}}", got_linger->first,
-                                        got_linger->second));
-            }
-          } else if (got_string) {
-            if (v.kind == Expr::Kind::string && v.text != *got_string) {
-              failure(line, fmt::format("getsockopt gave \"{}\"", *got_string));
-            }
-          } else if (got && v.kind != Expr::Kind::ellipsis && number(v, line, "the option value") != *got) {
-            failure(line, fmt::format("getsockopt gave [{}], the script expects [{}]", *got,
+      const api::CallResult r = sockets.setsockopt(fd, level, option, value, now_);
+      capture();
+      out = outcome_of(r);
+    } else {
+      api::OptionValue got;
+      const api::CallResult r = sockets.getsockopt(fd, level, option, got);
+      out = outcome_of(r);
+      // Compare what getsockopt yields with what the script expects.
+      if (r.ok()) {
+        if (const auto* l = std::get_if<api::Linger>(&got)) {
+          const Expr* on = field(v, "onoff");
+          const Expr* seconds = field(v, "linger");
+          if ((on && number(*on, line, "onoff") != l->onoff) ||
+              (seconds && number(*seconds, line, "linger") != l->seconds)) {
+            failure(line, fmt::format("getsockopt gave {{onoff={}, linger={}}}", l->onoff, l->seconds));
+          }
+        } else if (const auto* text = std::get_if<std::string>(&got)) {
+          if (v.kind == Expr::Kind::string && v.text != *text) {
+            failure(line, fmt::format("getsockopt gave \"{}\"", *text));
+          }
+        } else if (v.kind != Expr::Kind::ellipsis && v.kind != Expr::Kind::string) {
+          const std::int64_t value = std::get<std::int64_t>(got);
+          if (number(v, line, "the option value") != value) {
+            failure(line, fmt::format("getsockopt gave [{}], the script expects [{}]", value,
                                       number(v, line, "the option value")));
           }
         }
@@ -465,73 +273,55 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     }
   } else if (name == "ioctl") {
     need(3);
-    const int fd = socket_of(a[0]);
     const std::int64_t request = number(a[1], line, "the request");
-    if (fd < 0) {
-      out = error_of(Errno::ebadf);
-    } else if (request == lc::siocinq) {
-      const auto n = static_cast<std::int64_t>(stack_->readable_bytes(fd));
-      if (a[2].kind != Expr::Kind::ellipsis && number(a[2], line, "the value") != n) {
-        failure(line, fmt::format("SIOCINQ gave [{}]", n));
-      }
-      out = value_of(0);
-    } else {
+    if (request != lc::siocinq)
       failure(line, fmt::format("ioctl request {:#x} is not supported (SIOCINQ, FIONREAD)", request));
+    std::int64_t n = 0;
+    const api::CallResult r = sockets.ioctl(api_fd_of(a[0]), static_cast<int>(request), n);
+    if (r.ok() && a[2].kind != Expr::Kind::ellipsis && number(a[2], line, "the value") != n) {
+      failure(line, fmt::format("SIOCINQ gave [{}]", n));
     }
+    out = outcome_of(r);
   } else if (name == "epoll_create" || name == "epoll_create1") {
-    out = value_of(new_script_fd(-1, true));
+    const api::CallResult r = sockets.epoll_create();
+    out = value_of(new_script_fd(static_cast<int>(r.value)));
     out.returns_descriptor = true;
   } else if (name == "epoll_ctl") {
     need(4);
-    ScriptFd* ep = script_fd_of(a[0]);
-    const std::int64_t op = number(a[1], line, "the operation");
-    const auto target = static_cast<int>(number(a[2], line, "the descriptor"));
-    if (ep == nullptr || !ep->is_epoll || !fds_.count(target)) {
-      out = error_of(Errno::ebadf);
-    } else if (op == lc::epoll_ctl_del) {
-      ep->interest.erase(target);
-      out = value_of(0);
-    } else {
-      const Expr* events = field(a[3], "events");
-      ep->interest[target] = events ? static_cast<std::uint32_t>(number(*events, line, "events")) : 0;
-      out = value_of(0);
-    }
+    const Expr* events = field(a[3], "events");
+    out = outcome_of(sockets.epoll_ctl(api_fd_of(a[0]), static_cast<int>(number(a[1], line, "the operation")),
+                                       api_fd_of(a[2]),
+                                       events ? static_cast<std::uint32_t>(number(*events, line, "events")) : 0));
   } else if (name == "epoll_wait" || name == "poll") {
-    // Level-triggered readiness; EPOLLERR and EPOLLHUP are always reported.
     const bool is_poll = name == "poll";
     need(3);
     std::vector<std::pair<int, std::uint32_t>> ready;  // script fd, events
     std::int64_t timeout_ms = 0;
     if (is_poll) {
       timeout_ms = number(a[2], line, "the timeout");
+      std::vector<api::PollFd> polled;
       for (const Expr& item : a[0].kind == Expr::Kind::object ? std::vector<Expr>{a[0]} : a[0].items) {
         const Expr* fd_field = field(item, "fd");
         const Expr* events = field(item, "events");
         if (fd_field == nullptr) failure(line, "poll takes [{fd=N, events=..., revents=...}]");
-        const auto fd = static_cast<int>(number(*fd_field, line, "fd"));
-        const std::uint32_t want = events ? static_cast<std::uint32_t>(number(*events, line, "events")) : 0;
+        const int fd = static_cast<int>(number(*fd_field, line, "fd"));
         auto it = fds_.find(fd);
-        std::uint32_t revents = 0x20;  // POLLNVAL
-        if (it != fds_.end() && !it->second.is_epoll) {
-          revents = epoll_mask(stack_->readiness(it->second.stack_fd)) & (want | lc::epollerr | lc::epollhup);
-        }
-        if (revents != 0) ready.emplace_back(fd, revents);
+        polled.push_back(api::PollFd{it == fds_.end() ? -1 : it->second,
+                                     events ? static_cast<std::uint32_t>(number(*events, line, "events")) : 0, 0});
+      }
+      (void)sockets.poll(polled);
+      for (std::size_t i = 0; i < polled.size(); ++i) {
+        if (polled[i].revents == 0) continue;
+        const Expr& item = a[0].kind == Expr::Kind::object ? a[0] : a[0].items[i];
+        ready.emplace_back(static_cast<int>(number(*field(item, "fd"), line, "fd")), polled[i].revents);
       }
     } else {
       need(4);
       timeout_ms = number(a[3], line, "the timeout");
-      ScriptFd* ep = script_fd_of(a[0]);
-      if (ep == nullptr || !ep->is_epoll) {
-        out = error_of(Errno::ebadf);
-      } else {
-        for (const auto& [fd, want] : ep->interest) {
-          auto it = fds_.find(fd);
-          if (it == fds_.end() || it->second.is_epoll) continue;
-          const std::uint32_t events =
-              epoll_mask(stack_->readiness(it->second.stack_fd)) & (want | lc::epollerr | lc::epollhup);
-          if (events != 0) ready.emplace_back(fd, events);
-        }
-      }
+      std::vector<api::EpollEvent> events;
+      const api::CallResult r = sockets.epoll_wait(api_fd_of(a[0]), events);
+      if (!r.ok()) out = outcome_of(r);
+      for (const api::EpollEvent& e : events) ready.emplace_back(script_fd_for(e.fd), e.events);
     }
     // A timeout past any script's end is as good as forever (and cannot overflow).
     timeout_ms = std::min(timeout_ms, k_max_script_time_us / 1000);
@@ -559,7 +349,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     std::optional<tcp::State> state;
     if (name == "tcp_state") {
       need(1);
-      const int fd = socket_of(a[0]);
+      const int fd = sockets.stack_fd(api_fd_of(a[0]));
       if (fd < 0) failure(line, "tcp_state() of a descriptor the script does not hold");
       state = stack_->state_of(fd);
     } else {

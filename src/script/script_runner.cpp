@@ -67,6 +67,7 @@ void Runner::configure() {
   config.profile = profile_;
   config.parking = parking_;
   stack_ = std::make_unique<stack::Stack>(config);
+  sockets_ = std::make_unique<api::SocketApi>(*stack_);
 }
 
 ScriptResult Runner::run() {

@@ -1,0 +1,279 @@
+#include "api/socket_api.h"
+
+#include <algorithm>
+
+#include "api/linux_abi.h"
+
+namespace finwait::api {
+namespace abi = linux_abi;
+
+// --- descriptors ----------------------------------------------------------------
+
+SocketApi::Descriptor* SocketApi::socket_at(int fd) {
+  auto it = descriptors_.find(fd);
+  return it == descriptors_.end() || it->second.is_epoll ? nullptr : &it->second;
+}
+
+const SocketApi::Descriptor* SocketApi::socket_at(int fd) const {
+  auto it = descriptors_.find(fd);
+  return it == descriptors_.end() || it->second.is_epoll ? nullptr : &it->second;
+}
+
+int SocketApi::new_descriptor(Descriptor d) {
+  // The lowest free number from 3, as a process with stdin, stdout and
+  // stderr open gets from Linux.
+  int fd = 3;
+  for (const auto& [used, _] : descriptors_) {
+    if (used != fd) break;
+    ++fd;
+  }
+  descriptors_.emplace(fd, std::move(d));
+  return fd;
+}
+
+void SocketApi::release(int fd) {
+  descriptors_.erase(fd);
+  // A closed descriptor leaves every epoll set (its last reference is gone).
+  for (auto& [_, d] : descriptors_) d.interest.erase(fd);
+}
+
+bool SocketApi::is_socket(int fd) const { return socket_at(fd) != nullptr; }
+
+bool SocketApi::is_epoll(int fd) const {
+  auto it = descriptors_.find(fd);
+  return it != descriptors_.end() && it->second.is_epoll;
+}
+
+int SocketApi::stack_fd(int fd) const {
+  const Descriptor* d = socket_at(fd);
+  return d == nullptr ? -1 : d->stack_fd;
+}
+
+// --- the calls ---------------------------------------------------------------------
+
+CallResult SocketApi::socket(int domain, int type, int protocol) {
+  if (domain != abi::af_inet) return CallResult::failed(Errno::eafnosupport);
+  if ((type & 0xf) != abi::sock_stream || (type & ~(0xf | abi::sock_nonblock | abi::sock_cloexec)) != 0)
+    return CallResult::failed(Errno::einval);
+  if (protocol != 0 && protocol != abi::ipproto_tcp) return CallResult::failed(Errno::eprotonosupport);
+  Descriptor d;
+  d.stack_fd = stack_.socket();
+  if ((type & abi::sock_nonblock) != 0) stack_.set_nonblocking(d.stack_fd, true);
+  return CallResult::of(new_descriptor(std::move(d)));
+}
+
+CallResult SocketApi::bind(int fd, wire::Ipv4Address address, std::uint16_t port) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  const Errno e = stack_.bind(d->stack_fd, address, port);
+  return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+}
+
+CallResult SocketApi::listen(int fd, int backlog) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  const Errno e = stack_.listen(d->stack_fd, backlog);
+  return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+}
+
+CallResult SocketApi::accept(int fd) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  const int listener = d->stack_fd;
+  auto accepted = stack_.accept(listener);
+  if (accepted) {
+    Descriptor child;
+    child.stack_fd = *accepted;
+    return CallResult::of(new_descriptor(std::move(child)));
+  }
+  if (accepted.error() == Errno::eagain && !stack_.nonblocking(listener)) return CallResult::blocked();
+  return CallResult::failed(accepted.error());
+}
+
+CallResult SocketApi::connect(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now) {
+  Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  auto handshaking = [&] {
+    const auto state = stack_.state_of(d->stack_fd);
+    return state == tcp::State::syn_sent || state == tcp::State::syn_received;
+  };
+  auto outcome = [&] {
+    const Errno e = stack_.take_error(d->stack_fd);
+    return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+  };
+  if (d->connecting) {
+    if (handshaking()) return CallResult::blocked();
+    d->connecting = false;
+    return outcome();
+  }
+  const Errno e = stack_.connect(d->stack_fd, address, port, now);
+  if (e == Errno::einprogress && !stack_.nonblocking(d->stack_fd)) {
+    if (!handshaking()) return outcome();
+    d->connecting = true;
+    return CallResult::blocked();
+  }
+  return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+}
+
+CallResult SocketApi::read(int fd, std::span<std::uint8_t> out, int flags, Instant now) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::einval : Errno::ebadf);
+  auto r = stack_.receive(d->stack_fd, out, now);
+  if (r) return CallResult::of(static_cast<std::int64_t>(*r));
+  if (r.error() == Errno::eagain && !stack_.nonblocking(d->stack_fd) && (flags & abi::msg_dontwait) == 0)
+    return CallResult::blocked();
+  return CallResult::failed(r.error());
+}
+
+CallResult SocketApi::write(int fd, std::span<const std::uint8_t> data, int flags, Instant now) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::einval : Errno::ebadf);
+  const bool blocking = !stack_.nonblocking(d->stack_fd) && (flags & abi::msg_dontwait) == 0;
+  auto r = stack_.send(d->stack_fd, data, now);
+  if (r) {
+    if (*r < data.size() && blocking) return CallResult::blocked(static_cast<std::int64_t>(*r));
+    return CallResult::of(static_cast<std::int64_t>(*r));
+  }
+  if (r.error() == Errno::eagain && blocking) return CallResult::blocked(0);
+  return CallResult::failed(r.error());
+}
+
+CallResult SocketApi::close(int fd, Instant now) {
+  auto it = descriptors_.find(fd);
+  if (it == descriptors_.end()) return CallResult::failed(Errno::ebadf);
+  Descriptor& d = it->second;
+  if (d.is_epoll) {
+    release(fd);
+    return CallResult::of(0);
+  }
+  if (d.lingering) {  // close() again while SO_LINGER waits
+    if (stack_.close_pending(d.stack_fd)) return CallResult::blocked();
+    release(fd);
+    return CallResult::of(0);
+  }
+  const int stack_fd = d.stack_fd;
+  const Errno e = stack_.close(stack_fd, now);
+  if (e == Errno::ok && stack_.close_pending(stack_fd)) {
+    d.lingering = true;
+    return CallResult::blocked();
+  }
+  release(fd);
+  return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+}
+
+CallResult SocketApi::shutdown(int fd, int how, Instant now) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  if (how < abi::shut_rd || how > abi::shut_rdwr) return CallResult::failed(Errno::einval);
+  const Errno e = stack_.shutdown(d->stack_fd, static_cast<tcp::Shutdown>(how), now);
+  return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+}
+
+CallResult SocketApi::fcntl(int fd, int command, std::int64_t argument) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(Errno::ebadf);
+  if (command == abi::f_getfl) return CallResult::of(abi::o_rdwr | (stack_.nonblocking(d->stack_fd) ? abi::o_nonblock : 0));
+  if (command == abi::f_setfl) {
+    stack_.set_nonblocking(d->stack_fd, (argument & abi::o_nonblock) != 0);
+    return CallResult::of(0);
+  }
+  return CallResult::failed(Errno::einval);
+}
+
+CallResult SocketApi::ioctl(int fd, int request, std::int64_t& value) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(Errno::ebadf);
+  if (request != abi::siocinq) return CallResult::failed(Errno::enotty);
+  value = static_cast<std::int64_t>(stack_.readable_bytes(d->stack_fd));
+  return CallResult::of(0);
+}
+
+// --- readiness ------------------------------------------------------------------
+
+std::uint32_t SocketApi::events_of(int fd) const {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return 0;
+  // Linux's tcp_poll().
+  const stack::SocketReadiness r = stack_.readiness(d->stack_fd);
+  std::uint32_t mask = 0;
+  if (r.readable || r.read_hangup) mask |= abi::epollin;
+  if (r.writable) mask |= abi::epollout;
+  if (r.error) mask |= abi::epollerr;
+  if (r.hangup) mask |= abi::epollhup;
+  if (r.read_hangup || r.hangup) mask |= abi::epollrdhup | abi::epollin;
+  return mask;
+}
+
+CallResult SocketApi::epoll_create() {
+  Descriptor d;
+  d.is_epoll = true;
+  return CallResult::of(new_descriptor(std::move(d)));
+}
+
+CallResult SocketApi::epoll_ctl(int epfd, int op, int fd, std::uint32_t events) {
+  auto ep = descriptors_.find(epfd);
+  if (ep == descriptors_.end() || descriptors_.count(fd) == 0) return CallResult::failed(Errno::ebadf);
+  if (!ep->second.is_epoll || fd == epfd) return CallResult::failed(Errno::einval);
+  if (descriptors_.at(fd).is_epoll) return CallResult::failed(Errno::eopnotsupp);  // no nested epoll here
+  auto& interest = ep->second.interest;
+  const bool present = interest.count(fd) != 0;
+  switch (op) {
+    case abi::epoll_ctl_add:
+      if (present) return CallResult::failed(Errno::eexist);
+      interest[fd] = Interest{events, true, false};  // ready now: reported by the next wait
+      return CallResult::of(0);
+    case abi::epoll_ctl_mod:
+      if (!present) return CallResult::failed(Errno::enoent);
+      interest[fd] = Interest{events, true, false};
+      return CallResult::of(0);
+    case abi::epoll_ctl_del:
+      if (!present) return CallResult::failed(Errno::enoent);
+      interest.erase(fd);
+      return CallResult::of(0);
+    default: return CallResult::failed(Errno::einval);
+  }
+}
+
+void SocketApi::note_activity() {
+  stack_.take_ready(activity_);
+  if (activity_.empty()) return;
+  for (auto& [_, d] : descriptors_) {
+    if (!d.is_epoll) continue;
+    for (auto& [fd, interest] : d.interest) {
+      const int sfd = stack_fd(fd);
+      if (std::find(activity_.begin(), activity_.end(), sfd) != activity_.end()) interest.armed = true;
+    }
+  }
+}
+
+CallResult SocketApi::epoll_wait(int epfd, std::vector<EpollEvent>& out, std::size_t max_events) {
+  out.clear();
+  auto ep = descriptors_.find(epfd);
+  if (ep == descriptors_.end()) return CallResult::failed(Errno::ebadf);
+  if (!ep->second.is_epoll || max_events == 0) return CallResult::failed(Errno::einval);
+  note_activity();
+  for (auto& [fd, interest] : ep->second.interest) {
+    if (out.size() == max_events) break;
+    if (interest.disabled) continue;
+    // EPOLLERR and EPOLLHUP are reported whether asked for or not.
+    const std::uint32_t events = events_of(fd) & (interest.events | abi::epollerr | abi::epollhup);
+    const bool edge = (interest.events & abi::epollet) != 0;
+    if (edge && !interest.armed) continue;
+    interest.armed = false;
+    if (events == 0) continue;
+    out.push_back(EpollEvent{fd, events});
+    if ((interest.events & abi::epolloneshot) != 0) interest.disabled = true;
+  }
+  return CallResult::of(static_cast<std::int64_t>(out.size()));
+}
+
+CallResult SocketApi::poll(std::span<PollFd> fds) {
+  std::int64_t ready = 0;
+  for (PollFd& p : fds) {
+    p.revents = is_socket(p.fd) ? events_of(p.fd) & (p.events | abi::epollerr | abi::epollhup) : abi::pollnval;
+    if (p.revents != 0) ++ready;
+  }
+  return CallResult::of(ready);
+}
+
+}  // namespace finwait::api

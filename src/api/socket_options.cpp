@@ -1,0 +1,155 @@
+// setsockopt() and getsockopt() as Linux validates and answers them: the
+// options finwait has (SOL_SOCKET: SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER,
+// SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_TYPE; IPPROTO_TCP: TCP_NODELAY,
+// TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
+// TCP_LINGER2, TCP_USER_TIMEOUT, TCP_CONGESTION), ENOPROTOOPT for the rest.
+// A value a socket has not set reads as the stack's tunable.
+#include <algorithm>
+
+#include "api/linux_abi.h"
+#include "api/socket_api.h"
+
+namespace finwait::api {
+namespace abi = linux_abi;
+namespace {
+
+std::int64_t whole_seconds(Duration d) { return d.nanoseconds() / 1'000'000'000; }
+
+}  // namespace
+
+CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValue& value, Instant now) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  const int sfd = d->stack_fd;
+  tcp::SocketOptions& o = *stack_.options(sfd);
+  const Tunables& t = stack_.tunables();
+  const bool is_int = std::holds_alternative<std::int64_t>(value);
+  // The kernel takes an int: a larger number arrives as its low 32 bits (as
+  // a C caller passing it would send), so no value can overflow below.
+  const std::int64_t n = is_int ? std::int64_t{static_cast<std::int32_t>(std::get<std::int64_t>(value))} : 0;
+  auto in_range = [&](std::int64_t low, std::int64_t high) { return is_int && n >= low && n <= high; };
+  const bool needs_int = !(level == abi::sol_socket && option == abi::so_linger) &&
+                         !(level == abi::ipproto_tcp && option == abi::tcp_congestion);
+  if (needs_int && !is_int) return CallResult::failed(Errno::einval);  // optlen < sizeof(int)
+  if (level == abi::sol_socket) {
+    switch (option) {
+      case abi::so_reuseaddr: stack_.set_reuse_address(sfd, n != 0); break;
+      case abi::so_keepalive: o.keepalive = n != 0; break;
+      case abi::so_linger: {
+        const Linger* l = std::get_if<Linger>(&value);
+        if (l == nullptr) return CallResult::failed(Errno::einval);
+        o.linger_on = l->onoff != 0;
+        o.linger_seconds = static_cast<int>(std::clamp<std::int64_t>(l->seconds, 0, 0x7fffffff));
+        break;
+      }
+      case abi::so_sndbuf:
+      case abi::so_rcvbuf: {
+        // Linux: at most net.core.[rw]mem_max, then doubled (room for its
+        // bookkeeping), and never under its minimum.
+        auto& buffer = option == abi::so_sndbuf ? o.send_buffer : o.receive_buffer;
+        const std::int64_t asked = std::min(n, t.get(TunableId::tcp_rmem_max));
+        buffer = static_cast<std::uint32_t>(std::max<std::int64_t>(asked * 2, 4608));
+        break;
+      }
+      default: return CallResult::failed(Errno::enoprotoopt);  // SO_ERROR and SO_TYPE are read-only
+    }
+  } else if (level == abi::ipproto_tcp) {
+    switch (option) {
+      case abi::tcp_nodelay: o.nodelay = n != 0; break;
+      case abi::tcp_keepidle:
+      case abi::tcp_keepintvl:
+        if (!in_range(1, 32767)) return CallResult::failed(Errno::einval);  // 1..MAX_TCP_KEEPIDLE
+        (option == abi::tcp_keepidle ? o.keepalive_idle : o.keepalive_interval) = seconds(n);
+        break;
+      case abi::tcp_keepcnt:
+        if (!in_range(1, 127)) return CallResult::failed(Errno::einval);  // 1..MAX_TCP_KEEPCNT
+        o.keepalive_count = static_cast<int>(n);
+        break;
+      case abi::tcp_syncnt:
+        if (!in_range(1, 127)) return CallResult::failed(Errno::einval);  // 1..MAX_TCP_SYNCNT
+        o.syn_count = static_cast<int>(n);
+        break;
+      case abi::tcp_linger2:
+        // Negative: an orphan in FIN_WAIT_2 is closed at once with RST;
+        // zero: the tunable. Linux caps it at TCP_FIN_TIMEOUT_MAX (120 s);
+        // the other profiles take what they are given.
+        o.linger2_negative = n < 0;
+        if (n <= 0) {
+          o.linger2.reset();
+        } else {
+          o.linger2 = seconds(stack_.config().profile == Profile::linux ? std::min<std::int64_t>(n, 120) : n);
+        }
+        break;
+      case abi::tcp_user_timeout:
+        if (n < 0) return CallResult::failed(Errno::einval);
+        o.user_timeout = milliseconds(n);
+        break;
+      case abi::tcp_maxseg: break;  // taken, not yet honoured: the MSS follows the device
+      case abi::tcp_congestion: {
+        const std::string* name = std::get_if<std::string>(&value);
+        // Linux's tcp_set_congestion_control: ENOENT for a name it lacks.
+        if (name != nullptr && *name != "cubic" && *name != "reno") return CallResult::failed(Errno::enoent);
+        break;
+      }
+      default: return CallResult::failed(Errno::enoprotoopt);
+    }
+  } else {
+    return CallResult::failed(Errno::enoprotoopt);
+  }
+  stack_.apply_options(sfd, now);
+  return CallResult::of(0);
+}
+
+CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& value) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  const int sfd = d->stack_fd;
+  const tcp::SocketOptions& o = *stack_.options(sfd);
+  const Tunables& t = stack_.tunables();
+  if (level == abi::sol_socket) {
+    switch (option) {
+      case abi::so_reuseaddr: value = std::int64_t{stack_.reuse_address(sfd) ? 1 : 0}; break;
+      case abi::so_keepalive: value = std::int64_t{o.keepalive ? 1 : 0}; break;
+      case abi::so_linger: value = Linger{o.linger_on ? 1 : 0, o.linger_seconds}; break;
+      case abi::so_error: value = std::int64_t{abi::errno_number(stack_.take_error(sfd))}; break;
+      case abi::so_sndbuf:
+      case abi::so_rcvbuf: {
+        const auto& buffer = option == abi::so_sndbuf ? o.send_buffer : o.receive_buffer;
+        value = std::int64_t{buffer.value_or(static_cast<std::uint32_t>(
+            t.get(option == abi::so_sndbuf ? TunableId::tcp_sendspace : TunableId::tcp_recvspace)))};
+        break;
+      }
+      case abi::so_type: value = std::int64_t{abi::sock_stream}; break;
+      default: return CallResult::failed(Errno::enoprotoopt);
+    }
+  } else if (level == abi::ipproto_tcp) {
+    switch (option) {
+      case abi::tcp_nodelay: value = std::int64_t{o.nodelay ? 1 : 0}; break;
+      case abi::tcp_keepidle:
+        value = whole_seconds(o.keepalive_idle.value_or(t.duration(TunableId::tcp_keepidle)));
+        break;
+      case abi::tcp_keepintvl:
+        value = whole_seconds(o.keepalive_interval.value_or(t.duration(TunableId::tcp_keepintvl)));
+        break;
+      case abi::tcp_keepcnt:
+        value = std::int64_t{o.keepalive_count.value_or(static_cast<int>(t.get(TunableId::tcp_keepcnt)))};
+        break;
+      case abi::tcp_syncnt:
+        value = std::int64_t{o.syn_count.value_or(static_cast<int>(t.get(TunableId::tcp_syn_retries)))};
+        break;
+      case abi::tcp_linger2:
+        value = o.linger2_negative ? std::int64_t{-1}
+                                   : whole_seconds(o.linger2.value_or(t.duration(TunableId::tcp_finwait2)));
+        break;
+      case abi::tcp_user_timeout: value = o.user_timeout.milliseconds(); break;
+      case abi::tcp_maxseg: value = std::int64_t{1460}; break;
+      case abi::tcp_congestion: value = std::string("cubic"); break;
+      default: return CallResult::failed(Errno::enoprotoopt);
+    }
+  } else {
+    return CallResult::failed(Errno::enoprotoopt);
+  }
+  return CallResult::of(0);
+}
+
+}  // namespace finwait::api
