@@ -93,8 +93,23 @@ Result<bool, std::string> EventLoop::read_device(Instant now) {
 }
 
 void EventLoop::deliver_ready(Instant now) {
+  if (!on_ready_) return;  // the readiness stays for SocketApi::epoll_wait
   stack_.take_ready(ready_);
-  if (!ready_.empty() && on_ready_) on_ready_(ready_, now);
+  if (!ready_.empty()) on_ready_(ready_, now);
+}
+
+Result<std::size_t, std::string> EventLoop::wait(SocketApi& api, int epfd, std::vector<EpollEvent>& events,
+                                                 Duration timeout) {
+  if (auto r = flush(); !r) return fail(r.error());
+  const Instant deadline = timeout.nanoseconds() < 0 ? Instant::never() : now() + timeout;
+  CallResult got;
+  auto ready = [&] {
+    got = api.epoll_wait(epfd, events);
+    return !got.ok() || got.value > 0 || now() >= deadline;
+  };
+  if (auto r = run(ready, deadline); !r) return fail(r.error());
+  if (!got.ok()) return fail(fmt::format("epoll_wait({}): {}", epfd, describe(got.error)));
+  return static_cast<std::size_t>(got.value);
 }
 
 Result<bool, std::string> EventLoop::run(const std::function<bool()>& done, Instant check_by) {
@@ -104,7 +119,7 @@ Result<bool, std::string> EventLoop::run(const std::function<bool()>& done, Inst
     Instant now = this->now();
     const Instant deadline = std::min(stack_.next_deadline(), check_by);
     int timeout_ms = -1;
-    if (stack_.has_ready()) {
+    if (stack_.has_ready() && on_ready_) {
       timeout_ms = 0;  // a handler made a descriptor ready (accept): deliver it now
     } else if (deadline != Instant::never()) {
       const std::int64_t wait_ns = (deadline - now).nanoseconds();

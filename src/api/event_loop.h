@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "api/socket_api.h"
 #include "netdev/device.h"
 #include "stack/stack.h"
 #include "wire/pcap_file.h"
@@ -43,6 +44,12 @@ class EventLoop {
   Result<bool, std::string> run(const std::function<bool()>& done, Instant check_by = Instant::never());
   // Sends what the stack has queued (after socket calls made outside a handler).
   Result<bool, std::string> flush();
+  // The poll-style way: sends what the program's calls queued, then runs
+  // until `api`'s epoll instance `epfd` has something to report or `timeout`
+  // passes; returns how many events are in `events` (0: timed out). Use it
+  // or on_ready(), not both: a handler takes the readiness the API reads.
+  Result<std::size_t, std::string> wait(SocketApi& api, int epfd, std::vector<EpollEvent>& events,
+                                        Duration timeout = Duration::from_nanoseconds(-1));
 
  private:
   Result<bool, std::string> read_device(Instant now);

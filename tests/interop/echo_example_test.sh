@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# examples/echo_server.cpp, the README's example, against bash's /dev/tcp in
+# An example echo server (examples/echo_server.cpp, poll_echo_server.cpp) against bash's /dev/tcp in
 # a namespace of its own: 1 MB out and back, byte for byte.
 set -uo pipefail
 example=${1:?usage: echo_example_test.sh ECHO_SERVER}
