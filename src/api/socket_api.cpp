@@ -27,14 +27,33 @@ int SocketApi::new_descriptor(Descriptor d) {
     if (used != fd) break;
     ++fd;
   }
+  if (!d.is_epoll) {
+    const auto index = static_cast<std::size_t>(d.stack_fd);
+    if (index >= socket_of_stack_fd_.size()) socket_of_stack_fd_.resize(index + 1, -1);
+    socket_of_stack_fd_[index] = fd;
+  }
   descriptors_.emplace(fd, std::move(d));
   return fd;
 }
 
 void SocketApi::release(int fd) {
-  descriptors_.erase(fd);
-  // A closed descriptor leaves every epoll set (its last reference is gone).
-  for (auto& [_, d] : descriptors_) d.interest.erase(fd);
+  auto it = descriptors_.find(fd);
+  if (it == descriptors_.end()) return;
+  Descriptor& d = it->second;
+  if (d.is_epoll) {
+    for (const auto& [watched, _] : d.interest) {
+      auto w = descriptors_.find(watched);
+      if (w != descriptors_.end()) std::erase(w->second.watched_by, fd);
+    }
+  } else {
+    // A closed descriptor leaves every epoll set (its last reference is gone).
+    for (const int epfd : d.watched_by) {
+      auto ep = descriptors_.find(epfd);
+      if (ep != descriptors_.end()) ep->second.interest.erase(fd);  // its ready-list entry is skipped
+    }
+    socket_of_stack_fd_[static_cast<std::size_t>(d.stack_fd)] = -1;
+  }
+  descriptors_.erase(it);
 }
 
 bool SocketApi::is_socket(int fd) const { return socket_at(fd) != nullptr; }
@@ -210,25 +229,39 @@ CallResult SocketApi::epoll_create() {
   return CallResult::of(new_descriptor(std::move(d)));
 }
 
+void SocketApi::enqueue(Descriptor& epoll, int fd) {
+  auto it = epoll.interest.find(fd);
+  if (it == epoll.interest.end() || it->second.queued) return;
+  it->second.queued = true;
+  epoll.ready_list.push_back(fd);
+}
+
 CallResult SocketApi::epoll_ctl(int epfd, int op, int fd, std::uint32_t events) {
   auto ep = descriptors_.find(epfd);
-  if (ep == descriptors_.end() || descriptors_.count(fd) == 0) return CallResult::failed(Errno::ebadf);
+  auto target = descriptors_.find(fd);
+  if (ep == descriptors_.end() || target == descriptors_.end()) return CallResult::failed(Errno::ebadf);
   if (!ep->second.is_epoll || fd == epfd) return CallResult::failed(Errno::einval);
-  if (descriptors_.at(fd).is_epoll) return CallResult::failed(Errno::eopnotsupp);  // no nested epoll here
-  auto& interest = ep->second.interest;
+  if (target->second.is_epoll) return CallResult::failed(Errno::eopnotsupp);  // no nested epoll here
+  Descriptor& epoll = ep->second;
+  auto& interest = epoll.interest;
   const bool present = interest.count(fd) != 0;
   switch (op) {
     case abi::epoll_ctl_add:
       if (present) return CallResult::failed(Errno::eexist);
-      interest[fd] = Interest{events, true, false};  // ready now: reported by the next wait
+      interest[fd] = Interest{events, false, false};
+      target->second.watched_by.push_back(epfd);
+      enqueue(epoll, fd);  // ready now: reported by the next wait, as Linux checks at ADD
       return CallResult::of(0);
     case abi::epoll_ctl_mod:
       if (!present) return CallResult::failed(Errno::enoent);
-      interest[fd] = Interest{events, true, false};
+      interest[fd].events = events;
+      interest[fd].disabled = false;
+      enqueue(epoll, fd);
       return CallResult::of(0);
     case abi::epoll_ctl_del:
       if (!present) return CallResult::failed(Errno::enoent);
       interest.erase(fd);
+      std::erase(target->second.watched_by, epfd);
       return CallResult::of(0);
     default: return CallResult::failed(Errno::einval);
   }
@@ -236,13 +269,11 @@ CallResult SocketApi::epoll_ctl(int epfd, int op, int fd, std::uint32_t events) 
 
 void SocketApi::note_activity() {
   stack_.take_ready(activity_);
-  if (activity_.empty()) return;
-  for (auto& [_, d] : descriptors_) {
-    if (!d.is_epoll) continue;
-    for (auto& [fd, interest] : d.interest) {
-      const int sfd = stack_fd(fd);
-      if (std::find(activity_.begin(), activity_.end(), sfd) != activity_.end()) interest.armed = true;
-    }
+  for (const int sfd : activity_) {
+    if (sfd < 0 || static_cast<std::size_t>(sfd) >= socket_of_stack_fd_.size()) continue;
+    const int fd = socket_of_stack_fd_[static_cast<std::size_t>(sfd)];
+    if (fd < 0) continue;
+    for (const int epfd : descriptors_.at(fd).watched_by) enqueue(descriptors_.at(epfd), fd);
   }
 }
 
@@ -252,17 +283,28 @@ CallResult SocketApi::epoll_wait(int epfd, std::vector<EpollEvent>& out, std::si
   if (ep == descriptors_.end()) return CallResult::failed(Errno::ebadf);
   if (!ep->second.is_epoll || max_events == 0) return CallResult::failed(Errno::einval);
   note_activity();
-  for (auto& [fd, interest] : ep->second.interest) {
-    if (out.size() == max_events) break;
+  Descriptor& epoll = ep->second;
+  std::vector<int> candidates;
+  candidates.swap(epoll.ready_list);
+  for (const int fd : candidates) {
+    auto it = epoll.interest.find(fd);
+    if (it == epoll.interest.end() || !it->second.queued) continue;  // removed meanwhile
+    Interest& interest = it->second;
+    if (out.size() == max_events) {  // no room: it waits for the next call
+      epoll.ready_list.push_back(fd);
+      continue;
+    }
+    interest.queued = false;
     if (interest.disabled) continue;
     // EPOLLERR and EPOLLHUP are reported whether asked for or not.
     const std::uint32_t events = events_of(fd) & (interest.events | abi::epollerr | abi::epollhup);
-    const bool edge = (interest.events & abi::epollet) != 0;
-    if (edge && !interest.armed) continue;
-    interest.armed = false;
-    if (events == 0) continue;
+    if (events == 0) continue;  // not ready after all: off the list until the next activity
     out.push_back(EpollEvent{fd, events});
-    if ((interest.events & abi::epolloneshot) != 0) interest.disabled = true;
+    if ((interest.events & abi::epolloneshot) != 0) {
+      interest.disabled = true;
+    } else if ((interest.events & abi::epollet) == 0) {
+      enqueue(epoll, fd);  // level-triggered: it stays on the list while ready
+    }
   }
   return CallResult::of(static_cast<std::int64_t>(out.size()));
 }

@@ -107,7 +107,7 @@ class SocketApi {
  private:
   struct Interest {
     std::uint32_t events = 0;
-    bool armed = true;     // edge-triggered: a new edge came since the last report
+    bool queued = false;    // on the instance's ready list
     bool disabled = false;  // EPOLLONESHOT: reported, until EPOLL_CTL_MOD
   };
   struct Descriptor {
@@ -115,17 +115,26 @@ class SocketApi {
     int stack_fd = -1;
     bool connecting = false;  // a blocking connect() under way
     bool lingering = false;   // a blocking close() waiting out SO_LINGER
-    std::map<int, Interest> interest;  // epoll: fd -> what it waits for
+    // A socket: the epoll instances watching it.
+    std::vector<int> watched_by;
+    // An epoll instance: fd -> what it waits for, and, as Linux keeps it, a
+    // list of the descriptors that may be ready (queued on activity, on
+    // EPOLL_CTL_ADD and MOD, and again after a level-triggered report), so
+    // that a wait costs what is ready, not what is watched.
+    std::map<int, Interest> interest;
+    std::vector<int> ready_list;
   };
   Descriptor* socket_at(int fd);
   const Descriptor* socket_at(int fd) const;
   int new_descriptor(Descriptor d);
   void release(int fd);
-  // Arms edge-triggered interest in every socket the stack did something on.
+  void enqueue(Descriptor& epoll, int fd);
+  // Queues every socket the stack did something on, in the instances watching it.
   void note_activity();
 
   stack::Stack& stack_;
   std::map<int, Descriptor> descriptors_;
+  std::vector<int> socket_of_stack_fd_;  // the stack's descriptor -> ours (-1: none)
   std::vector<int> activity_;
 };
 
