@@ -9,58 +9,70 @@ namespace abi = linux_abi;
 
 // --- descriptors ----------------------------------------------------------------
 
+SocketApi::Descriptor* SocketApi::find(int fd) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= table_.size() || !table_[static_cast<std::size_t>(fd)]) return nullptr;
+  return &*table_[static_cast<std::size_t>(fd)];
+}
+
+const SocketApi::Descriptor* SocketApi::find(int fd) const {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= table_.size() || !table_[static_cast<std::size_t>(fd)]) return nullptr;
+  return &*table_[static_cast<std::size_t>(fd)];
+}
+
 SocketApi::Descriptor* SocketApi::socket_at(int fd) {
-  auto it = descriptors_.find(fd);
-  return it == descriptors_.end() || it->second.is_epoll ? nullptr : &it->second;
+  Descriptor* d = find(fd);
+  return d == nullptr || d->is_epoll ? nullptr : d;
 }
 
 const SocketApi::Descriptor* SocketApi::socket_at(int fd) const {
-  auto it = descriptors_.find(fd);
-  return it == descriptors_.end() || it->second.is_epoll ? nullptr : &it->second;
+  const Descriptor* d = find(fd);
+  return d == nullptr || d->is_epoll ? nullptr : d;
 }
 
 int SocketApi::new_descriptor(Descriptor d) {
   // The lowest free number from 3, as a process with stdin, stdout and
   // stderr open gets from Linux.
-  int fd = 3;
-  for (const auto& [used, _] : descriptors_) {
-    if (used != fd) break;
-    ++fd;
+  if (table_.size() < 3) table_.resize(3);
+  int fd = static_cast<int>(table_.size());
+  if (!free_numbers_.empty()) {
+    fd = free_numbers_.top();
+    free_numbers_.pop();
+  } else {
+    table_.emplace_back();
   }
   if (!d.is_epoll) {
     const auto index = static_cast<std::size_t>(d.stack_fd);
     if (index >= socket_of_stack_fd_.size()) socket_of_stack_fd_.resize(index + 1, -1);
     socket_of_stack_fd_[index] = fd;
   }
-  descriptors_.emplace(fd, std::move(d));
+  table_[static_cast<std::size_t>(fd)] = std::move(d);
   return fd;
 }
 
 void SocketApi::release(int fd) {
-  auto it = descriptors_.find(fd);
-  if (it == descriptors_.end()) return;
-  Descriptor& d = it->second;
+  Descriptor* found = find(fd);
+  if (found == nullptr) return;
+  Descriptor& d = *found;
   if (d.is_epoll) {
     for (const auto& [watched, _] : d.interest) {
-      auto w = descriptors_.find(watched);
-      if (w != descriptors_.end()) std::erase(w->second.watched_by, fd);
+      if (Descriptor* w = find(watched)) std::erase(w->watched_by, fd);
     }
   } else {
     // A closed descriptor leaves every epoll set (its last reference is gone).
     for (const int epfd : d.watched_by) {
-      auto ep = descriptors_.find(epfd);
-      if (ep != descriptors_.end()) ep->second.interest.erase(fd);  // its ready-list entry is skipped
+      if (Descriptor* ep = find(epfd)) ep->interest.erase(fd);  // its ready-list entry is skipped
     }
     socket_of_stack_fd_[static_cast<std::size_t>(d.stack_fd)] = -1;
   }
-  descriptors_.erase(it);
+  table_[static_cast<std::size_t>(fd)].reset();
+  free_numbers_.push(fd);
 }
 
 bool SocketApi::is_socket(int fd) const { return socket_at(fd) != nullptr; }
 
 bool SocketApi::is_epoll(int fd) const {
-  auto it = descriptors_.find(fd);
-  return it != descriptors_.end() && it->second.is_epoll;
+  const Descriptor* d = find(fd);
+  return d != nullptr && d->is_epoll;
 }
 
 int SocketApi::stack_fd(int fd) const {
@@ -158,9 +170,9 @@ CallResult SocketApi::write(int fd, std::span<const std::uint8_t> data, int flag
 }
 
 CallResult SocketApi::close(int fd, Instant now) {
-  auto it = descriptors_.find(fd);
-  if (it == descriptors_.end()) return CallResult::failed(Errno::ebadf);
-  Descriptor& d = it->second;
+  Descriptor* found = find(fd);
+  if (found == nullptr) return CallResult::failed(Errno::ebadf);
+  Descriptor& d = *found;
   if (d.is_epoll) {
     release(fd);
     return CallResult::of(0);
@@ -237,19 +249,19 @@ void SocketApi::enqueue(Descriptor& epoll, int fd) {
 }
 
 CallResult SocketApi::epoll_ctl(int epfd, int op, int fd, std::uint32_t events) {
-  auto ep = descriptors_.find(epfd);
-  auto target = descriptors_.find(fd);
-  if (ep == descriptors_.end() || target == descriptors_.end()) return CallResult::failed(Errno::ebadf);
-  if (!ep->second.is_epoll || fd == epfd) return CallResult::failed(Errno::einval);
-  if (target->second.is_epoll) return CallResult::failed(Errno::eopnotsupp);  // no nested epoll here
-  Descriptor& epoll = ep->second;
+  Descriptor* ep = find(epfd);
+  Descriptor* target = find(fd);
+  if (ep == nullptr || target == nullptr) return CallResult::failed(Errno::ebadf);
+  if (!ep->is_epoll || fd == epfd) return CallResult::failed(Errno::einval);
+  if (target->is_epoll) return CallResult::failed(Errno::eopnotsupp);  // no nested epoll here
+  Descriptor& epoll = *ep;
   auto& interest = epoll.interest;
   const bool present = interest.count(fd) != 0;
   switch (op) {
     case abi::epoll_ctl_add:
       if (present) return CallResult::failed(Errno::eexist);
       interest[fd] = Interest{events, false, false};
-      target->second.watched_by.push_back(epfd);
+      target->watched_by.push_back(epfd);
       enqueue(epoll, fd);  // ready now: reported by the next wait, as Linux checks at ADD
       return CallResult::of(0);
     case abi::epoll_ctl_mod:
@@ -261,7 +273,7 @@ CallResult SocketApi::epoll_ctl(int epfd, int op, int fd, std::uint32_t events) 
     case abi::epoll_ctl_del:
       if (!present) return CallResult::failed(Errno::enoent);
       interest.erase(fd);
-      std::erase(target->second.watched_by, epfd);
+      std::erase(target->watched_by, epfd);
       return CallResult::of(0);
     default: return CallResult::failed(Errno::einval);
   }
@@ -273,17 +285,17 @@ void SocketApi::note_activity() {
     if (sfd < 0 || static_cast<std::size_t>(sfd) >= socket_of_stack_fd_.size()) continue;
     const int fd = socket_of_stack_fd_[static_cast<std::size_t>(sfd)];
     if (fd < 0) continue;
-    for (const int epfd : descriptors_.at(fd).watched_by) enqueue(descriptors_.at(epfd), fd);
+    for (const int epfd : find(fd)->watched_by) enqueue(*find(epfd), fd);
   }
 }
 
 CallResult SocketApi::epoll_wait(int epfd, std::vector<EpollEvent>& out, std::size_t max_events) {
   out.clear();
-  auto ep = descriptors_.find(epfd);
-  if (ep == descriptors_.end()) return CallResult::failed(Errno::ebadf);
-  if (!ep->second.is_epoll || max_events == 0) return CallResult::failed(Errno::einval);
+  Descriptor* ep = find(epfd);
+  if (ep == nullptr) return CallResult::failed(Errno::ebadf);
+  if (!ep->is_epoll || max_events == 0) return CallResult::failed(Errno::einval);
   note_activity();
-  Descriptor& epoll = ep->second;
+  Descriptor& epoll = *ep;
   std::vector<int> candidates;
   candidates.swap(epoll.ready_list);
   for (const int fd : candidates) {

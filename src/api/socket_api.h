@@ -11,7 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
+#include <queue>
 #include <span>
 #include <string>
 #include <variant>
@@ -124,6 +127,8 @@ class SocketApi {
     std::map<int, Interest> interest;
     std::vector<int> ready_list;
   };
+  Descriptor* find(int fd);
+  const Descriptor* find(int fd) const;
   Descriptor* socket_at(int fd);
   const Descriptor* socket_at(int fd) const;
   int new_descriptor(Descriptor d);
@@ -133,7 +138,9 @@ class SocketApi {
   void note_activity();
 
   stack::Stack& stack_;
-  std::map<int, Descriptor> descriptors_;
+  // By number; a free number is reused lowest first, as Linux does.
+  std::vector<std::optional<Descriptor>> table_;
+  std::priority_queue<int, std::vector<int>, std::greater<>> free_numbers_;
   std::vector<int> socket_of_stack_fd_;  // the stack's descriptor -> ours (-1: none)
   std::vector<int> activity_;
 };

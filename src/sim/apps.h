@@ -31,6 +31,7 @@ class ServerApp : public App {
   void step(World& world, Instant now) override;
   void forget_sockets() override {
     listener_ = -1;
+    epoll_ = -1;
     peers_.clear();
   }
   const ServerConfig& config() const { return config_; }
@@ -42,9 +43,11 @@ class ServerApp : public App {
     bool answering = false;
     std::size_t response_sent = 0;
   };
-  void serve(stack::Stack& s, int fd, Instant now);
+  void serve(api::SocketApi& s, int fd, Instant now);
   ServerConfig config_;
   int listener_ = -1;
+  int epoll_ = -1;
+  std::vector<api::EpollEvent> events_;
   std::vector<Peer> peers_;  // by descriptor
 };
 
@@ -93,12 +96,14 @@ class ClientApp : public App {
     bool finished = false;
     std::size_t received = 0;
   };
-  void drive(stack::Stack& s, int fd, Instant now);
-  void finish(stack::Stack& s, int fd, Instant now);
+  void drive(api::SocketApi& s, int fd, Instant now);
+  void finish(api::SocketApi& s, int fd, Instant now);
   ClientConfig config_;
   bool started_ = false;
   bool crash_scheduled_ = false;
   std::vector<Connection> connections_;  // by descriptor
+  int epoll_ = -1;
+  std::vector<api::EpollEvent> events_;
   int finished_ = 0;
   ClientTally lost_;  // what forget_sockets() left unfinished
 };

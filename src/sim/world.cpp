@@ -43,13 +43,14 @@ Result<stack::Stack*, std::string> World::add_host(const HostConfig& config) {
   if (host_by_address(config.address) >= 0) {
     return fail(fmt::format("host {}: address {} is used twice", config.name, config.address));
   }
-  hosts_.push_back(Host{config, nullptr, std::make_unique<Observer>(*this, config.name), false, {}});
+  hosts_.push_back(Host{config, nullptr, std::make_unique<Observer>(*this, config.name), false, nullptr});
   auto s = make_stack(hosts_.back());
   if (!s) {
     hosts_.pop_back();
     return fail(s.error());
   }
   hosts_.back().stack = std::move(*s);
+  hosts_.back().sockets = std::make_unique<api::SocketApi>(*hosts_.back().stack);
   return hosts_.back().stack.get();
 }
 
@@ -178,17 +179,16 @@ void World::flush(int host) {
   s.clear_outgoing();
 }
 
-std::span<const int> World::ready(const std::string& host) const {
+api::SocketApi* World::sockets(const std::string& host) {
   const int i = host_index(host);
-  if (i < 0) return {};
-  return hosts_[static_cast<std::size_t>(i)].ready;
+  return i < 0 || hosts_[static_cast<std::size_t>(i)].crashed
+             ? nullptr
+             : hosts_[static_cast<std::size_t>(i)].sockets.get();
 }
 
 void World::step_apps(const std::string& host, Instant now) {
   const int i = host_index(host);
   if (i < 0 || hosts_[static_cast<std::size_t>(i)].crashed) return;
-  Host& h = hosts_[static_cast<std::size_t>(i)];
-  h.stack->take_ready(h.ready);
   for (auto& app : apps_) {
     if (app->host() != host || crashed(host)) continue;
     app->step(*this, now);
@@ -230,6 +230,7 @@ void World::run_until(Instant until) {
         case QueuedEvent::Kind::crash:
           if (h.crashed) break;
           h.crashed = true;
+          h.sockets.reset();
           h.stack.reset();
           for (auto& app : apps_) {
             if (app->host() == h.config.name) app->forget_sockets();
@@ -239,6 +240,7 @@ void World::run_until(Instant until) {
         case QueuedEvent::Kind::reboot: {
           auto fresh = make_stack(h);
           h.stack = std::move(*fresh);  // its tunables were valid when the host was added
+          h.sockets = std::make_unique<api::SocketApi>(*h.stack);
           h.crashed = false;
           for (auto& app : apps_) {
             if (app->host() == h.config.name) app->forget_sockets();

@@ -20,6 +20,7 @@
 #include "base/tunables.h"
 #include "sim/link.h"
 #include "sim/recorder.h"
+#include "api/socket_api.h"
 #include "stack/stack.h"
 #include "wire/pcap_file.h"
 
@@ -55,8 +56,9 @@ class World {
  public:
   explicit World(std::uint64_t seed);
 
-  // The descriptors of `host` that became ready during the current step.
-  std::span<const int> ready(const std::string& host) const;
+  // The socket calls on `host`'s stack (nullptr while it is down): the
+  // applications use the BSD API, as programs do.
+  api::SocketApi* sockets(const std::string& host);
 
   // Fails with a message naming the bad tunable or the duplicate name.
   Result<stack::Stack*, std::string> add_host(const HostConfig& config);
@@ -96,7 +98,7 @@ class World {
     std::unique_ptr<stack::Stack> stack;
     std::unique_ptr<Observer> observer;
     bool crashed = false;
-    std::vector<int> ready;  // this step's ready list
+    std::unique_ptr<api::SocketApi> sockets;  // on `stack`, made and dropped with it
   };
   struct Link {
     LinkConfig config;
