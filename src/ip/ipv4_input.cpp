@@ -1,22 +1,21 @@
-// The IPv4 layer of a stack (DESIGN.md "ip/"): validation with counted
-// drops, demultiplexing to TCP, ICMP echo and destination unreachable. Part
-// of Stack, in a file of its own.
+// The IPv4 layer, inbound: validation with counted drops, demultiplexing to
+// the transport, ICMP echo and destination unreachable.
 #include <vector>
 
 #include "base/big_endian.h"
-#include "stack/stack.h"
+#include "ip/ipv4_layer.h"
 #include "wire/icmp.h"
 
-namespace finwait::stack {
+namespace finwait::ip {
 
-void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now, bool checksum_trusted) {
-  for (StackObserver* o : observers_) o->on_packet(Direction::in, packet, now);
+void Ipv4Layer::on_packet(std::span<const std::uint8_t> packet, Instant now, bool checksum_trusted) {
+  transport_.on_packet_seen(false, packet, now);
   auto ip = wire::Ipv4View::parse(packet);
   if (!ip) {
     ++counters_.bad_segments[static_cast<std::size_t>(ip.error())];
     return;
   }
-  if (ip->dst() != config_.address) {
+  if (ip->dst() != address_) {
     ++counters_.not_for_us;
     return;
   }
@@ -39,10 +38,10 @@ void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now, bool che
     return;
   }
   ++counters_.in_segs;
-  on_tcp(*tcp, packet, now);
+  transport_.on_tcp(*tcp, packet, now);
 }
 
-void Stack::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now) {
+void Ipv4Layer::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now) {
   auto icmp = wire::parse_icmp(bytes);
   if (!icmp || !icmp->checksum_ok) {
     ++counters_.bad_segments[static_cast<std::size_t>(icmp ? wire::ParseError::bad_checksum : icmp.error())];
@@ -51,22 +50,21 @@ void Stack::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header&
   if (icmp->type == wire::k_icmp_echo_request) {
     // RFC 792: echo the data back.
     wire::Ipv4Header reply;
-    reply.src = config_.address;
+    reply.src = address_;
     reply.dst = ip.src;
     reply.protocol = wire::k_ip_protocol_icmp;
-    reply.identification = next_ip_id_++;
+    reply.identification = next_id_++;
     std::vector<std::uint8_t> body(8 + icmp->body.size());
     wire::IcmpMessage answer = *icmp;
     answer.type = wire::k_icmp_echo_reply;
     answer.code = 0;
     wire::emit_icmp(answer, body);
-    emit_packet(reply, body, nullptr, now);
+    emit(reply, body, nullptr, now, 0);
     ++counters_.icmp_echo_replies;
     return;
   }
   if (icmp->type == wire::k_icmp_destination_unreachable) {
-    // RFC 1122 4.2.3.9: a soft error for TCP; the connection carries on
-    // (its retransmission timer decides), the error is remembered for SO_ERROR.
+    // RFC 1122 4.2.3.9: a soft error, for TCP to remember.
     ++counters_.icmp_unreachables;
     // The quoted packet is cut after 8 bytes of TCP (RFC 792): read its header
     // by hand, a full parse would call it truncated.
@@ -74,13 +72,10 @@ void Stack::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header&
     if (quoted.size() < 20 || (quoted[0] >> 4) != 4) return;
     const std::size_t header = std::size_t{quoted[0] & 0x0fu} * 4;
     if (header < 20 || quoted.size() < header + 4 || quoted[9] != wire::k_ip_protocol_tcp) return;
-    const FlowKey flow{wire::Ipv4Address(load_be32(&quoted[12])), wire::Ipv4Address(load_be32(&quoted[16])),
-                       load_be16(&quoted[header]), load_be16(&quoted[header + 2])};
-    if (auto slot = flow_table_.find(flow); slot && slots_[*slot].fd >= 0) {
-      Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
-      if (s.error == Errno::ok) s.error = icmp->code <= 1 ? Errno::ehostunreach : Errno::econnrefused;
-    }
+    const QuotedTcp flow{wire::Ipv4Address(load_be32(&quoted[12])), wire::Ipv4Address(load_be32(&quoted[16])),
+                         load_be16(&quoted[header]), load_be16(&quoted[header + 2])};
+    transport_.on_tcp_unreachable(flow, icmp->code, now);
   }
 }
 
-}  // namespace finwait::stack
+}  // namespace finwait::ip

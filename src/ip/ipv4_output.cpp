@@ -1,14 +1,24 @@
-// The IPv4 layer of a stack, outbound: every frame the stack sends is laid
-// out here, back to back in one buffer (no allocation per segment), and shown
-// to the observers.
+// The IPv4 layer, outbound: every packet the stack sends gets its IP header
+// here and is laid out back to back in one buffer (no allocation per
+// segment), then shown to the transport's observers.
 #include <algorithm>
 
-#include "stack/stack.h"
+#include "ip/ipv4_layer.h"
 
-namespace finwait::stack {
+namespace finwait::ip {
 
-void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport,
-                        const wire::TcpSegment* segment, Instant now, std::uint16_t segment_size) {
+void Ipv4Layer::send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::TcpSegment& segment, Instant now,
+                         std::uint16_t segment_size) {
+  wire::Ipv4Header ip;
+  ip.src = src;
+  ip.dst = dst;
+  ip.dont_fragment = true;
+  ip.identification = next_id_++;
+  emit(ip, {}, &segment, now, segment_size);
+}
+
+void Ipv4Layer::emit(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport,
+                     const wire::TcpSegment* segment, Instant now, std::uint16_t segment_size) {
   const std::size_t start = out_bytes_.size();
   std::size_t size = 0;
   if (segment != nullptr) {
@@ -27,8 +37,7 @@ void Stack::emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t
               out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
   }
   out_frames_.push_back(OutFrame{start, size, segment_size});
-  for (StackObserver* o : observers_)
-    o->on_packet(Direction::out, std::span(out_bytes_).subspan(start, size), now);
+  transport_.on_packet_seen(true, std::span(out_bytes_).subspan(start, size), now);
 }
 
-}  // namespace finwait::stack
+}  // namespace finwait::ip

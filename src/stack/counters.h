@@ -7,20 +7,17 @@
 #include <cstdint>
 #include <string_view>
 
+#include "ip/ip_counters.h"
 #include "wire/parse_error.h"
 
 namespace finwait::stack {
 
-struct Counters {
+struct Counters : ip::IpCounters {
   // RFC 1213 / Linux Tcp:
   std::uint64_t active_opens = 0;   // ActiveOpens: CLOSED -> SYN-SENT
   std::uint64_t passive_opens = 0;  // PassiveOpens: LISTEN -> SYN-RECEIVED
   std::uint64_t attempt_fails = 0;  // AttemptFails: SYN-SENT/SYN-RECEIVED -> CLOSED
   std::uint64_t estab_resets = 0;   // EstabResets: ESTABLISHED/CLOSE-WAIT -> CLOSED
-  std::uint64_t in_segs = 0;        // InSegs
-  std::uint64_t out_segs = 0;       // OutSegs
-  std::uint64_t in_errs = 0;        // InErrs: segments dropped as malformed
-  std::uint64_t out_rsts = 0;       // OutRsts
   // Linux TcpExt where it has one:
   std::uint64_t challenge_acks = 0;    // TCPChallengeACK
   std::uint64_t listen_drops = 0;      // ListenDrops: SYNs refused, backlog full
@@ -37,14 +34,7 @@ struct Counters {
   std::uint64_t time_wait_expired = 0;             // TimeWaitExpired
   std::uint64_t parked = 0;                        // Parked: moved to the compact table
   std::uint64_t parked_refused = 0;                // ParkedRefused: the cap was reached
-  // ICMP:
-  std::uint64_t icmp_echo_replies = 0;  // IcmpOutEchoReps
-  std::uint64_t icmp_unreachables = 0;  // IcmpInDestUnreachs
-  // Frames dropped before TCP, by reason (BadSegments:reason).
-  std::array<std::uint64_t, wire::k_parse_error_count> bad_segments{};
-  std::uint64_t not_for_us = 0;        // addressed to another host
-  std::uint64_t unknown_protocol = 0;  // neither TCP nor ICMP
-
+  // InSegs, OutSegs, InErrs, OutRsts, ICMP and the drops before TCP: ip::IpCounters.
   struct Row {
     std::string_view name;
     std::uint64_t value;

@@ -44,6 +44,25 @@ Stack::Stack(const StackConfig& config)
 
 // --- the device side: IPv4 input and output are in src/ip/ --------------------
 
+void Stack::on_frame(std::span<const std::uint8_t> packet, Instant now, bool checksum_trusted) {
+  ip_.on_packet(packet, now, checksum_trusted);
+}
+
+void Stack::on_packet_seen(bool outbound, std::span<const std::uint8_t> packet, Instant now) {
+  for (StackObserver* o : observers_) o->on_packet(outbound ? Direction::out : Direction::in, packet, now);
+}
+
+void Stack::on_tcp_unreachable(const ip::QuotedTcp& quoted, std::uint8_t code, Instant now) {
+  (void)now;
+  // RFC 1122 4.2.3.9: a soft error for TCP; the connection carries on (its
+  // retransmission timer decides), the error is remembered for SO_ERROR.
+  const FlowKey flow{quoted.local, quoted.remote, quoted.local_port, quoted.remote_port};
+  if (auto slot = flow_table_.find(flow); slot && slots_[*slot].fd >= 0) {
+    Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
+    if (s.error == Errno::ok) s.error = code <= 1 ? Errno::ehostunreach : Errno::econnrefused;
+  }
+}
+
 void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now) {
   (void)bytes;
   const TcpSegment& seg = packet.tcp;
@@ -305,12 +324,7 @@ void Stack::maybe_park(std::uint32_t index, Instant now) {
 // --- output -------------------------------------------------------------------
 
 void Stack::emit_segment(const FlowKey& flow, const TcpSegment& segment, Instant now, std::uint16_t segment_size) {
-  wire::Ipv4Header ip;
-  ip.src = flow.local;
-  ip.dst = flow.remote;
-  ip.dont_fragment = true;
-  ip.identification = next_ip_id_++;
-  emit_packet(ip, {}, &segment, now, segment_size);
+  ip_.send_tcp(flow.local, flow.remote, segment, now, segment_size);
 }
 
 void Stack::emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now) {

@@ -20,6 +20,7 @@
 #include "base/result.h"
 #include "base/siphash.h"
 #include "base/tunables.h"
+#include "ip/ipv4_layer.h"
 #include "stack/counters.h"
 #include "stack/flow_key.h"
 #include "stack/flow_table.h"
@@ -64,7 +65,7 @@ struct SocketReadiness {
   bool read_hangup = false;  // the peer sent its FIN
 };
 
-class Stack {
+class Stack : private ip::Transport {
  public:
   explicit Stack(const StackConfig& config);
   Stack(const Stack&) = delete;
@@ -83,16 +84,11 @@ class Stack {
   void on_timer(Instant now);
   Instant next_deadline() const;
   // IPv4 packets to transmit, in order; valid until clear_outgoing().
-  std::size_t outgoing_count() const { return out_frames_.size(); }
-  std::span<const std::uint8_t> outgoing(std::size_t i) const {
-    return {out_bytes_.data() + out_frames_[i].start, out_frames_[i].size};
-  }
+  std::size_t outgoing_count() const { return ip_.outgoing_count(); }
+  std::span<const std::uint8_t> outgoing(std::size_t i) const { return ip_.outgoing(i); }
   // The segment size to cut packet i into when it exceeds the MTU (TSO).
-  std::uint16_t outgoing_segment_size(std::size_t i) const { return out_frames_[i].segment_size; }
-  void clear_outgoing() {
-    out_bytes_.clear();
-    out_frames_.clear();
-  }
+  std::uint16_t outgoing_segment_size(std::size_t i) const { return ip_.outgoing_segment_size(i); }
+  void clear_outgoing() { ip_.clear_outgoing(); }
 
   // --- sockets (descriptors are small integers from 0) ---------------------
   int socket();
@@ -213,8 +209,10 @@ class Stack {
   void sync(std::uint32_t index, Instant now);
   void maybe_park(std::uint32_t index, Instant now);
   void note_transition(const FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause, Instant now);
-  void on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now);
-  void on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Header& ip, Instant now);
+  // ip::Transport: what the IPv4 layer hands up.
+  void on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now) override;
+  void on_tcp_unreachable(const ip::QuotedTcp& flow, std::uint8_t code, Instant now) override;
+  void on_packet_seen(bool outbound, std::span<const std::uint8_t> packet, Instant now) override;
   // `isn`: the ISN a reused TIME-WAIT 4-tuple dictates, else the generator's.
   void on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& packet, Instant now,
                            std::optional<wire::SeqNum> isn = std::nullopt);
@@ -224,8 +222,6 @@ class Stack {
   void emit_segment(const FlowKey& flow, const wire::TcpSegment& segment, Instant now,
                     std::uint16_t segment_size = 0);
   void emit_reset_for(const wire::Ipv4TcpPacket& packet, Instant now);
-  void emit_packet(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport_header_and_payload,
-                   const wire::TcpSegment* segment, Instant now, std::uint16_t segment_size = 0);
   bool port_in_use(std::uint16_t port) const;
   // Frees a descriptor and every index that names it.
   void release_socket(int fd);
@@ -237,6 +233,7 @@ class Stack {
   StackConfig config_;
   Tunables tunables_;
   Counters counters_;
+  ip::Ipv4Layer ip_{config_.address, counters_, *this};
   std::vector<StackObserver*> observers_;
   IsnGenerator isn_;
   PortAllocator ports_;
@@ -251,15 +248,7 @@ class Stack {
   // Sockets bound to a port by bind() or listen(), by port: binding checks
   // and listener lookup cost O(sockets on that port), not O(sockets).
   std::unordered_map<std::uint16_t, std::vector<int>> bound_by_port_;
-  std::uint16_t next_ip_id_ = 1;
   // Outgoing frames, back to back in one buffer: no allocation per segment.
-  std::vector<std::uint8_t> out_bytes_;
-  struct OutFrame {
-    std::size_t start = 0;
-    std::size_t size = 0;
-    std::uint16_t segment_size = 0;
-  };
-  std::vector<OutFrame> out_frames_;
   std::vector<std::uint32_t> due_;  // slots whose timers fired, reused
   std::vector<int> ready_;
   void mark_ready(int fd) {
