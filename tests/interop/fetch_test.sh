@@ -6,9 +6,10 @@
 set -uo pipefail
 finwait=${1:?usage: fetch_test.sh FINWAIT}
 source "$(dirname "$0")/namespace.sh"
-interop_namespace fwfetch nginx socat
+interop_namespace fwfetch nginx socat tshark
 mkdir -p "$scratch/www"
 head -c 100000000 /dev/urandom > "$scratch/www/file.bin"
+head -c 1000000 /dev/urandom > "$scratch/www/small.bin"
 cat > "$scratch/nginx.conf" << CONF
 daemon off;
 master_process off;
@@ -30,8 +31,8 @@ ip netns exec "$ns" socat TCP-LISTEN:8082,reuseaddr,fork EXEC:"$scratch/answer.s
 pids+=($!)
 sleep 0.5
 
-fetch() {  # fetch URL OUT: finwait fetch on its own TUN device, exit status in $status
-  ip netns exec "$ns" "$finwait" fetch "$1" --tun fw1 --addr 198.18.9.2/24 -o "$2" 2> "$scratch/fetch.err"
+fetch() {  # fetch URL OUT [ARG...]: finwait fetch on its own TUN device, exit status in $status
+  ip netns exec "$ns" "$finwait" fetch "$1" --tun fw1 --addr 198.18.9.2/24 -o "$2" "${@:3}" 2> "$scratch/fetch.err"
   status=$?
   cat "$scratch/fetch.err"
 }
@@ -44,4 +45,7 @@ check "  ...and writes no file" test ! -e "$scratch/none"
 fetch http://198.18.9.1:8082/ "$scratch/socat.bin"
 check "fetch gets 200 from socat (HTTP/1.0, the body ends at the close)" test "$status" -eq 0
 check "  ...and 100 MB byte for byte" cmp -s "$scratch/www/file.bin" "$scratch/socat.bin"
+fetch http://198.18.9.1:8081/small.bin "$scratch/small.bin" --pcap "$scratch/fetch.pcap"
+check "fetch of 1 MB with a capture" cmp -s "$scratch/www/small.bin" "$scratch/small.bin"
+capture_clean "$scratch/fetch.pcap"
 [[ $failures -eq 0 ]]

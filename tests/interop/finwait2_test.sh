@@ -7,11 +7,12 @@
 set -uo pipefail
 finwait=${1:?usage: finwait2_test.sh FINWAIT}
 source "$(dirname "$0")/namespace.sh"
-interop_namespace fwfin2 python3
+interop_namespace fwfin2 python3 tshark
 
 ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.4.2/24 --http 80 --events --set tcp_fin_timeout=3 \
-  > "$scratch/serve.out" 2> "$scratch/serve.err" &
-pids+=($!)
+  --pcap "$scratch/finwait2.pcap" > "$scratch/serve.out" 2> "$scratch/serve.err" &
+server=$!
+pids+=("$server")
 for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve.out" 2> /dev/null && break; sleep 0.1; done
 in_ns bash -c "exec 3<>/dev/tcp/198.18.4.2/80
 printf 'GET /bytes/100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
@@ -26,4 +27,7 @@ check "finwait closed first and the kernel ACKed its FIN" grep -q "FIN-WAIT-1 ->
 gap=$(event_gap "$scratch/serve.out" fin_acked finwait2_timeout)
 check "the orphan FIN_WAIT_2 ends at tcp_fin_timeout = 3 s (${gap:-never} s)" \
   python3 -c "import sys; sys.exit(0 if 2.9 <= float('${gap:-0}') <= 3.5 else 1)"
+kill -TERM "$server"
+wait "$server"
+capture_clean "$scratch/finwait2.pcap"
 [[ $failures -eq 0 ]]

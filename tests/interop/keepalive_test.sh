@@ -7,7 +7,7 @@
 set -uo pipefail
 finwait=${1:?usage: keepalive_test.sh FINWAIT}
 source "$(dirname "$0")/namespace.sh"
-interop_namespace fwkeep ss
+interop_namespace fwkeep ss tshark
 
 ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.6.2/24 --echo 7 --keepalive --events \
   --set tcp_keepidle=2s --set tcp_keepintvl=1s --set tcp_keepcnt=3 --pcap "$scratch/keep.pcap" \
@@ -23,6 +23,7 @@ kill -TERM "$server"
 wait "$server"
 probes=$("$finwait" pcap print "$scratch/keep.pcap" | grep -c '198.18.6.2:7 > 198.18.6.1:[0-9]* \. ')
 check "  ...probes were sent and answered ($probes ACKs from finwait)" test "$probes" -ge 3
+capture_clean "$scratch/keep.pcap"
 
 # A dead peer: connected, then its address vanishes from fw0.
 ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.6.2/24 --echo 7 --keepalive --events \

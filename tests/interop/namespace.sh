@@ -34,6 +34,16 @@ interop_namespace() {
   ns="$prefix$$"
   in_ns ip link set lo up
 }
+# capture_clean FILE: tshark, checksum validation on, reads the capture and
+# finds no malformed packet and no bad checksum (a check, counted).
+capture_clean() {
+  local file=$1 packets bad
+  packets=$(tshark -r "$file" -n 2> /dev/null | wc -l)
+  bad=$(tshark -r "$file" -n -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+    -Y '_ws.malformed || tcp.checksum.status == 0 || ip.checksum.status == 0' 2> /dev/null | wc -l)
+  check "tshark reads $(basename "$file") ($packets packets): nothing malformed, no bad checksum" \
+    test "$packets" -gt 0 -a "$bad" -eq 0
+}
 # event_gap FILE FIRST_CAUSE SECOND_CAUSE: seconds between the first
 # `finwait serve --events` line ending in (FIRST_CAUSE) and the first ending
 # in (SECOND_CAUSE); nothing if either is missing.

@@ -8,7 +8,7 @@
 set -uo pipefail
 finwait=${1:?usage: probe_test.sh FINWAIT}
 source "$(dirname "$0")/namespace.sh"
-interop_namespace fwprobe ss python3
+interop_namespace fwprobe ss python3 tshark
 in_ns sysctl -q -w net.ipv4.tcp_fin_timeout=3
 
 # A kernel server that answers and closes first, as the seed's web server does.
@@ -24,7 +24,7 @@ while True:
 pids+=($!)
 sleep 0.5
 ip netns exec "$ns" "$finwait" probe finwait2 198.18.8.1:8080 --tun fw0 --addr 198.18.8.2/24 --watch 30 \
-  > "$scratch/probe.out" 2>&1
+  --pcap "$scratch/probe.pcap" > "$scratch/probe.out" 2>&1
 status=$?
 cat "$scratch/probe.out"
 check "the probe runs" test "$status" -eq 0
@@ -33,4 +33,5 @@ seconds=$(sed -n 's/.*FIN_WAIT_2 for \([0-9.]*\)s after its FIN.*/\1/p' "$scratc
 check "the server's FIN_WAIT_2 ends at its tcp_fin_timeout of 3 s (saw ${seconds:-nothing} s)" \
   python3 -c "import sys; sys.exit(0 if 2.8 <= float('${seconds:-0}') <= 3.8 else 1)"
 
+capture_clean "$scratch/probe.pcap"
 [[ $failures -eq 0 ]]

@@ -13,7 +13,8 @@
 //                 unread, Linux's tcp_close would count it an unread-data abort)
 //   unread        wait for data, close without reading it: RST (RFC 9293 3.10.4)
 //
-// It exits 3 s after its connection is gone or in TIME-WAIT, or after 30 s.
+// It exits 3 s after its connection is gone or in TIME-WAIT, or after 30 s,
+// writing every packet in and out to PCAP if one is named.
 #include <sys/random.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,8 +74,8 @@ class StatePrinter : public stack::StackObserver {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto address = argc == 5 ? wire::Ipv4Address::parse(argv[2]) : std::nullopt;
-  if (!address) return std::fprintf(stderr, "usage: teardown_peer TUN ADDRESS PORT MODE\n"), 2;
+  auto address = argc == 5 || argc == 6 ? wire::Ipv4Address::parse(argv[2]) : std::nullopt;
+  if (!address) return std::fprintf(stderr, "usage: teardown_peer TUN ADDRESS PORT MODE [PCAP]\n"), 2;
   const std::string mode = argv[4];
   auto device = netdev::TunDevice::open({argv[1], wire::Ipv4Address(address->to_uint() - 1), 24});
   if (!device) return std::fprintf(stderr, "teardown_peer: %s\n", device.error().c_str()), 1;
@@ -87,6 +89,13 @@ int main(int argc, char** argv) {
   api::EventLoop loop(stack, holding);
   holding.hold_until = loop.now();
   holding.clock_ = [&loop] { return loop.now(); };
+  std::optional<wire::PcapWriter> capture;
+  if (argc == 6) {
+    auto writer = wire::PcapWriter::create(argv[5]);
+    if (!writer) return std::fprintf(stderr, "teardown_peer: %s\n", writer.error().c_str()), 1;
+    capture.emplace(std::move(*writer));
+    loop.tap(&*capture);
+  }
   const Instant start = loop.now();
   StatePrinter printer(start);
   stack.add_observer(&printer);
@@ -198,6 +207,10 @@ int main(int argc, char** argv) {
   });
   auto ran = loop.run([&] { return over; });
   if (!ran) return std::fprintf(stderr, "teardown_peer: %s\n", ran.error().c_str()), 1;
+  if (capture) {
+    if (auto written = capture->commit(); !written)
+      return std::fprintf(stderr, "teardown_peer: %s\n", written.error().c_str()), 1;
+  }
   std::printf("done, %zu connections left\n", stack.connection_count());
   return 0;
 }

@@ -9,13 +9,13 @@
 set -uo pipefail
 peer=${1:?usage: teardown_test.sh TEARDOWN_PEER}
 source "$(dirname "$0")/namespace.sh"
-interop_namespace fwteardown python3 ss
+interop_namespace fwteardown python3 ss tshark
 
 # run MODE CLIENT_PYTHON: teardown_peer in MODE on 198.18.6.2:7, then the
 # kernel's side; their outputs land in $scratch/MODE.peer and $scratch/MODE.kernel.
 run() {
   local mode=$1 client=$2
-  ip netns exec "$ns" "$peer" fw0 198.18.6.2 7 "$mode" > "$scratch/$mode.peer" 2>&1 &
+  ip netns exec "$ns" "$peer" fw0 198.18.6.2 7 "$mode" "$scratch/$mode.pcap" > "$scratch/$mode.peer" 2>&1 &
   local peer_pid=$!
   pids+=("$peer_pid")
   for _ in $(seq 1 50); do grep -q ready "$scratch/$mode.peer" 2> /dev/null && break; sleep 0.1; done
@@ -108,4 +108,7 @@ except ConnectionResetError:
     print("ECONNRESET")'
 check "unread data at close: finwait goes ESTABLISHED -> CLOSED (unread_data_abort)" saw unread "ESTABLISHED -> CLOSED (unread_data_abort)"
 check "  ...and the kernel's recv() fails with ECONNRESET" kernel_said unread "^ECONNRESET"
+for mode in active passive simultaneous send-after-fin shutdown linger0 unread; do
+  capture_clean "$scratch/$mode.pcap"
+done
 [[ $failures -eq 0 ]]
