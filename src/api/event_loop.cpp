@@ -9,31 +9,12 @@
 
 #include <fmt/format.h>
 
-#include "base/big_endian.h"
-#include "wire/checksum.h"
-#include "wire/ipv4_header.h"
 
 namespace finwait::api {
 namespace {
 
 constexpr std::size_t k_batch = 64;
 constexpr std::uint64_t k_device_cookie = ~std::uint64_t{0};
-
-// A capture must read as what crossed the interface once finished: a
-// partial checksum (the kernel's CHECKSUM_PARTIAL) is completed in a copy.
-std::span<const std::uint8_t> with_full_checksum(const netdev::ReceivedPacket& packet,
-                                                 std::vector<std::uint8_t>& scratch) {
-  const auto bytes = packet.bytes();
-  if (!packet.checksum_partial || bytes.size() < 20) return bytes;
-  const std::size_t ip_header = std::size_t{bytes[0] & 0x0fu} * 4;
-  if (bytes[9] != wire::k_ip_protocol_tcp || bytes.size() < ip_header + 20) return bytes;
-  scratch.assign(bytes.begin(), bytes.end());
-  const auto tcp = std::span(scratch).subspan(ip_header);
-  store_be16(&tcp[16], 0);
-  store_be16(&tcp[16], wire::tcp_checksum(wire::Ipv4Address(load_be32(&scratch[12])),
-                                          wire::Ipv4Address(load_be32(&scratch[16])), tcp));
-  return scratch;
-}
 
 }  // namespace
 
@@ -49,10 +30,12 @@ EventLoop::~EventLoop() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-Instant EventLoop::now() const {
+Instant real_clock_now() {
   const auto t = std::chrono::steady_clock::now().time_since_epoch();
   return Instant::from_nanoseconds(std::chrono::duration_cast<std::chrono::nanoseconds>(t).count());
 }
+
+Instant EventLoop::now() const { return real_clock_now(); }
 
 Result<bool, std::string> EventLoop::watch(int fd, std::function<void(Instant)> handler) {
   epoll_event e{};
@@ -67,7 +50,6 @@ Result<bool, std::string> EventLoop::watch(int fd, std::function<void(Instant)> 
 Result<bool, std::string> EventLoop::flush() {
   for (std::size_t i = 0; i < stack_.outgoing_count(); ++i) {
     const auto packet = stack_.outgoing(i);
-    if (tap_ != nullptr) tap_->write(now().nanoseconds(), packet);
     auto sent = device_.send(packet, stack_.outgoing_segment_size(i));
     if (!sent) {
       stack_.clear_outgoing();
@@ -85,7 +67,6 @@ Result<bool, std::string> EventLoop::read_device(Instant now) {
     if (!got) return fail(got.error());
     for (std::size_t i = 0; i < *got; ++i) {
       const netdev::ReceivedPacket& packet = batch_[i];
-      if (tap_ != nullptr) tap_->write(now.nanoseconds(), with_full_checksum(packet, tap_scratch_));
       stack_.on_frame(packet.bytes(), now, packet.checksum_trusted);
     }
     if (*got < batch_.size()) return true;

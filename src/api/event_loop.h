@@ -2,7 +2,7 @@
 // one thread, epoll on the device and on any descriptor the program adds,
 // woken at the stack's next deadline. It is the only place below the tools
 // that reads a clock (steady, monotonic); the stack and the engine take
-// `now` from it.
+// `now` from it. A capture is a device too: netdev::PcapTap wraps the real one.
 #pragma once
 
 #include <functional>
@@ -13,9 +13,11 @@
 #include "api/socket_api.h"
 #include "netdev/device.h"
 #include "stack/stack.h"
-#include "wire/pcap_file.h"
 
 namespace finwait::api {
+
+// The real clock as the stack counts time (steady, monotonic).
+Instant real_clock_now();
 
 class EventLoop {
  public:
@@ -35,8 +37,6 @@ class EventLoop {
   }
   // Calls `handler` whenever `fd` polls readable (a signalfd, a pipe).
   Result<bool, std::string> watch(int fd, std::function<void(Instant now)> handler);
-  // Every packet in and out is also written here.
-  void tap(wire::PcapWriter* writer) { tap_ = writer; }
 
   // Runs until `done()` is true after an iteration, or a device error. The
   // loop wakes at the stack's deadlines, on packets and watched descriptors,
@@ -60,9 +60,7 @@ class EventLoop {
   int epoll_fd_ = -1;
   std::vector<std::pair<int, std::function<void(Instant)>>> watched_;
   std::function<void(std::span<const int>, Instant)> on_ready_;
-  wire::PcapWriter* tap_ = nullptr;
   std::vector<netdev::ReceivedPacket> batch_;
-  std::vector<std::uint8_t> tap_scratch_;
   std::vector<int> ready_;
   std::uint64_t dropped_ = 0;  // packets the device queue had no room for
 };

@@ -43,7 +43,7 @@ Result<stack::Stack*, std::string> World::add_host(const HostConfig& config) {
   if (host_by_address(config.address) >= 0) {
     return fail(fmt::format("host {}: address {} is used twice", config.name, config.address));
   }
-  hosts_.push_back(Host{config, nullptr, std::make_unique<Observer>(*this, config.name), false, nullptr});
+  hosts_.push_back(Host{config, nullptr, std::make_unique<Observer>(*this, config.name), false, nullptr, nullptr});
   auto s = make_stack(hosts_.back());
   if (!s) {
     hosts_.pop_back();
@@ -51,6 +51,11 @@ Result<stack::Stack*, std::string> World::add_host(const HostConfig& config) {
   }
   hosts_.back().stack = std::move(*s);
   hosts_.back().sockets = std::make_unique<api::SocketApi>(*hosts_.back().stack);
+  const int index = static_cast<int>(hosts_.size()) - 1;
+  hosts_.back().port = std::make_unique<LinkPort>(hosts_.back().stack->config().mtu,
+                                                  [this, index](std::span<const std::uint8_t> frame) {
+                                                    transmit(index, frame);
+                                                  });
   return hosts_.back().stack.get();
 }
 
@@ -175,8 +180,16 @@ void World::flush(int host) {
   Host& h = hosts_[static_cast<std::size_t>(host)];
   if (h.crashed || !h.stack) return;
   stack::Stack& s = *h.stack;
-  for (std::size_t i = 0; i < s.outgoing_count(); ++i) transmit(host, s.outgoing(i));
+  for (std::size_t i = 0; i < s.outgoing_count(); ++i) (void)h.port->send(s.outgoing(i), s.outgoing_segment_size(i));
   s.clear_outgoing();
+}
+
+void World::read_port(int host) {
+  Host& h = hosts_[static_cast<std::size_t>(host)];
+  while (h.port->has_inbound()) {
+    auto got = h.port->receive(port_batch_);
+    for (std::size_t i = 0; got && i < *got; ++i) h.stack->on_frame(port_batch_[i].bytes(), now_);
+  }
 }
 
 api::SocketApi* World::sockets(const std::string& host) {
@@ -223,7 +236,8 @@ void World::run_until(Instant until) {
         case QueuedEvent::Kind::frame:
           for (wire::PcapWriter* tap : delivered_taps_) tap->write(now_.nanoseconds(), e.bytes);
           if (h.crashed) break;  // a crashed host hears nothing
-          h.stack->on_frame(e.bytes, now_);
+          h.port->deliver(std::move(e.bytes));
+          read_port(e.host);
           flush(e.host);
           step_apps(h.config.name, now_);
           break;

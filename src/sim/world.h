@@ -21,6 +21,7 @@
 #include "sim/link.h"
 #include "sim/recorder.h"
 #include "api/socket_api.h"
+#include "sim/link_port.h"
 #include "stack/stack.h"
 #include "wire/pcap_file.h"
 
@@ -99,6 +100,7 @@ class World {
     std::unique_ptr<Observer> observer;
     bool crashed = false;
     std::unique_ptr<api::SocketApi> sockets;  // on `stack`, made and dropped with it
+    std::unique_ptr<LinkPort> port;           // the stack's device
   };
   struct Link {
     LinkConfig config;
@@ -122,6 +124,8 @@ class World {
   int host_by_address(wire::Ipv4Address address) const;
   Result<std::unique_ptr<stack::Stack>, std::string> make_stack(Host& host);
   void flush(int host);
+  // The host reads what its port holds.
+  void read_port(int host);
   void transmit(int from, std::span<const std::uint8_t> frame);
   void step_apps(const std::string& host, Instant now);
   void push(QueuedEvent event);
@@ -130,6 +134,7 @@ class World {
   Instant now_;
   std::uint64_t next_sequence_ = 0;
   std::vector<Host> hosts_;
+  std::vector<netdev::ReceivedPacket> port_batch_ = std::vector<netdev::ReceivedPacket>(16);
   std::vector<Link> links_;
   std::vector<std::unique_ptr<App>> apps_;
   std::vector<wire::PcapWriter*> delivered_taps_;

@@ -102,8 +102,8 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
     return fail(std::string("getrandom: no randomness for the stack's secret"));
   t.stack = std::make_unique<stack::Stack>(config);
   t.stack->tunables() = tunables;
-  t.loop = std::make_unique<api::EventLoop>(*t.stack, *t.device);
-  if (t.capture) t.loop->tap(t.capture.get());
+  if (t.capture) t.tap = std::make_unique<netdev::PcapTap>(*t.device, *t.capture, api::real_clock_now);
+  t.loop = std::make_unique<api::EventLoop>(*t.stack, t.tap ? static_cast<netdev::Device&>(*t.tap) : *t.device);
   return t;
 }
 

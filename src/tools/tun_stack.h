@@ -12,6 +12,7 @@
 
 #include "api/event_loop.h"
 #include "base/result.h"
+#include "netdev/pcap_tap.h"
 #include "netdev/tun_device.h"
 #include "stack/stack.h"
 #include "wire/pcap_file.h"
@@ -34,7 +35,8 @@ struct TunStack {
   std::unique_ptr<netdev::TunDevice> device;
   std::unique_ptr<stack::Stack> stack;
   std::unique_ptr<api::EventLoop> loop;
-  std::unique_ptr<wire::PcapWriter> capture;  // on the heap: the loop holds its address
+  std::unique_ptr<wire::PcapWriter> capture;  // on the heap: the tap holds its address
+  std::unique_ptr<netdev::PcapTap> tap;       // the device the loop runs on, when capturing
   wire::Ipv4Address address;  // finwait's
   wire::Ipv4Address host_address;
   int prefix_length = 24;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "api/event_loop.h"
+#include "netdev/pcap_tap.h"
 #include "netdev/tun_device.h"
 
 using namespace finwait;
@@ -37,7 +38,7 @@ namespace {
 // waits in the kernel's queue for the device (the simultaneous close).
 class HoldingDevice : public netdev::Device {
  public:
-  explicit HoldingDevice(netdev::TunDevice& device) : device_(device) {}
+  explicit HoldingDevice(netdev::Device& device) : device_(device) {}
   int poll_fd() const override { return device_.poll_fd(); }
   std::uint16_t mtu() const override { return device_.mtu(); }
   netdev::Offloads offloads() const override { return device_.offloads(); }
@@ -52,7 +53,7 @@ class HoldingDevice : public netdev::Device {
   std::function<Instant()> clock_;
 
  private:
-  netdev::TunDevice& device_;
+  netdev::Device& device_;
 };
 
 class StatePrinter : public stack::StackObserver {
@@ -85,17 +86,18 @@ int main(int argc, char** argv) {
   config.max_segmented_packet = device->offloads().max_segmented_packet;
   (void)getrandom(&config.secret, sizeof config.secret, 0);
   stack::Stack stack(config);
-  HoldingDevice holding(*device);
-  api::EventLoop loop(stack, holding);
-  holding.hold_until = loop.now();
-  holding.clock_ = [&loop] { return loop.now(); };
   std::optional<wire::PcapWriter> capture;
   if (argc == 6) {
     auto writer = wire::PcapWriter::create(argv[5]);
     if (!writer) return std::fprintf(stderr, "teardown_peer: %s\n", writer.error().c_str()), 1;
     capture.emplace(std::move(*writer));
-    loop.tap(&*capture);
   }
+  std::optional<netdev::PcapTap> tap;
+  if (capture) tap.emplace(*device, *capture, api::real_clock_now);
+  HoldingDevice holding(tap ? static_cast<netdev::Device&>(*tap) : *device);
+  api::EventLoop loop(stack, holding);
+  holding.hold_until = loop.now();
+  holding.clock_ = [&loop] { return loop.now(); };
   const Instant start = loop.now();
   StatePrinter printer(start);
   stack.add_observer(&printer);
