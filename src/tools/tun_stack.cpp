@@ -2,6 +2,9 @@
 
 #include <sys/random.h>
 
+#include <limits>
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "base/decimal.h"
@@ -27,6 +30,18 @@ Result<Prefix, std::string> parse_prefix(const std::string& option, const std::s
   return Prefix{*address, static_cast<int>(*length)};
 }
 
+// A probability: 0..1, or a percentage such as "2%" or "0.5%".
+Result<double, std::string> parse_probability(const std::string& option, const std::string& text) {
+  if (text.empty()) return 0.0;
+  const bool percent = text.back() == '%';
+  auto value = parse_decimal_number(percent ? text.substr(0, text.size() - 1) : text);
+  if (value && percent) *value /= 100;
+  if (!value || *value < 0 || *value > 1)
+    return fail(fmt::format("{} '{}': expected a probability from 0 to 1, or a percentage such as 2%", option,
+                            quote_for_message(text)));
+  return *value;
+}
+
 }  // namespace
 
 void TunStackOptions::add_to(CLI::App& command) {
@@ -36,6 +51,10 @@ void TunStackOptions::add_to(CLI::App& command) {
   command.add_option("--profile", profile, "tunable defaults: linux (default), aix, rfc793");
   command.add_option("--set", set, "NAME=VALUE: set a tunable, as `finwait no -o` does (repeatable)");
   command.add_option("--pcap", pcap, "write every packet in and out to this pcap file (at exit)");
+  command.add_option("--loss", loss, "drop each packet in and out with this probability (0..1 or N%)");
+  command.add_option("--duplicate", duplicate, "send or deliver each packet twice with this probability");
+  command.add_option("--corrupt", corrupt, "flip one byte of each packet with this probability");
+  command.add_option("--fault-seed", fault_seed, "seed of the faults above (default 1): one seed, one run");
   command.add_flag("--no-offloads", no_offloads,
                    "plain TUN: no vnet header, every checksum computed and checked, MTU-sized segments");
 }
@@ -78,6 +97,18 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
   }
   if (auto bad = tunables.inconsistency()) return fail("--set: " + *bad);
 
+  netdev::FaultConfig faults;
+  for (auto [option, text, slot] : {std::tuple{"--loss", &o.loss, &faults.loss},
+                                    std::tuple{"--duplicate", &o.duplicate, &faults.duplicate},
+                                    std::tuple{"--corrupt", &o.corrupt, &faults.corrupt}}) {
+    auto p = parse_probability(option, *text);
+    if (!p) return fail(p.error());
+    *slot = *p;
+  }
+  auto seed = decimal_in_range("--fault-seed", o.fault_seed, 0, std::numeric_limits<std::int64_t>::max());
+  if (!seed) return fail(seed.error());
+  faults.seed = static_cast<std::uint64_t>(*seed);
+
   TunStack t;
   t.address = ours->address;
   t.host_address = host.address;
@@ -102,8 +133,18 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
     return fail(std::string("getrandom: no randomness for the stack's secret"));
   t.stack = std::make_unique<stack::Stack>(config);
   t.stack->tunables() = tunables;
-  if (t.capture) t.tap = std::make_unique<netdev::PcapTap>(*t.device, *t.capture, api::real_clock_now);
-  t.loop = std::make_unique<api::EventLoop>(*t.stack, t.tap ? static_cast<netdev::Device&>(*t.tap) : *t.device);
+  // The device chain: TUN, then the faults, then the capture (which records
+  // what the stack sends, before any loss, and what reaches it).
+  netdev::Device* outermost = t.device.get();
+  if (faults.any()) {
+    t.faults = std::make_unique<netdev::FaultInjector>(*outermost, faults);
+    outermost = t.faults.get();
+  }
+  if (t.capture) {
+    t.tap = std::make_unique<netdev::PcapTap>(*outermost, *t.capture, api::real_clock_now);
+    outermost = t.tap.get();
+  }
+  t.loop = std::make_unique<api::EventLoop>(*t.stack, *outermost);
   return t;
 }
 

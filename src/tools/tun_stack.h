@@ -12,6 +12,7 @@
 
 #include "api/event_loop.h"
 #include "base/result.h"
+#include "netdev/fault_injector.h"
 #include "netdev/pcap_tap.h"
 #include "netdev/tun_device.h"
 #include "stack/stack.h"
@@ -27,6 +28,10 @@ struct TunStackOptions {
   std::vector<std::string> set;
   std::string pcap;
   bool no_offloads = false;
+  std::string loss;  // probabilities, 0..1 or a percentage ("2%")
+  std::string duplicate;
+  std::string corrupt;
+  std::string fault_seed = "1";
 
   void add_to(CLI::App& command);
 };
@@ -36,6 +41,7 @@ struct TunStack {
   std::unique_ptr<stack::Stack> stack;
   std::unique_ptr<api::EventLoop> loop;
   std::unique_ptr<wire::PcapWriter> capture;  // on the heap: the tap holds its address
+  std::unique_ptr<netdev::FaultInjector> faults;  // --loss, --duplicate, --corrupt
   std::unique_ptr<netdev::PcapTap> tap;       // the device the loop runs on, when capturing
   wire::Ipv4Address address;  // finwait's
   wire::Ipv4Address host_address;
