@@ -54,6 +54,30 @@ std::string make_verdict(const StoryResult& r, const StoryConfig& c) {
   for (const auto& [name, n] : still)
     states += fmt::format("{}{} in {}", states.empty() ? "" : ", ", n, name);
   const std::string why = c.profile == Profile::rfc793 ? " (RFC 793 gives FIN-WAIT-2 no timeout)" : "";
+  // The run ended first, but a timer runs on every connection left: the
+  // verdict names it and when it is due, rather than "nothing bounds it".
+  Instant bound;
+  std::map<std::string, int> timers;
+  for (const ServerConnectionOutcome& s : r.server) {
+    if (s.state == tcp::State::closed) continue;
+    if (s.timer.empty()) {
+      timers.clear();
+      break;
+    }
+    ++timers[s.timer];
+    bound = std::max(bound, s.timer_deadline);
+  }
+  if (!timers.empty()) {
+    std::string names;
+    for (const auto& [name, n] : timers) names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
+    if (total == 1) {
+      return fmt::format("verdict: {}: the server connection is still in {} at {}, its {} timer due at {}",
+                         r.label, still.begin()->first, format_time(r.end), names, format_time(bound));
+    }
+    return fmt::format("verdict: {}: {} of {} server connections still open at {} ({}), each with a timer "
+                       "running ({}), the last due at {}",
+                       r.label, total - closed, total, format_time(r.end), states, names, format_time(bound));
+  }
   if (total == 1) {
     return fmt::format("verdict: {}: the server connection is still in {} at {}: nothing bounds it{}",
                        r.label, still.begin()->first, format_time(r.end), why);
@@ -83,7 +107,8 @@ Result<StoryResult, std::string> run_story(const StoryConfig& config, wire::Pcap
   });
 }
 
-Result<StoryResult, std::string> run_story(const StoryConfig& config, const std::function<void(World&)>& prepare) {
+Result<StoryResult, std::string> run_story(const StoryConfig& config, const std::function<void(World&)>& prepare,
+                                           const std::function<void(World&)>& finished) {
   if (auto ok = check_story(config); !ok) return fail(ok.error());
   World world(config.seed);
   if (prepare) prepare(world);
@@ -113,6 +138,7 @@ Result<StoryResult, std::string> run_story(const StoryConfig& config, const std:
 
   const Instant end = Instant{} + config.until;
   world.run_until(end);
+  if (finished) finished(world);
 
   StoryResult result;
   result.records = world.recorder().records();
@@ -128,6 +154,15 @@ Result<StoryResult, std::string> run_story(const StoryConfig& config, const std:
     if (r.to == tcp::State::closed) {
       o.closed_at = r.at;
       o.cause = r.cause;
+    }
+  }
+  // What still runs on the connections left open (the stack's own view).
+  if (const stack::Stack* server_stack = world.stack("server")) {
+    for (const stack::Stack::ConnectionInfo& info : server_stack->connections(end)) {
+      auto it = by_flow.find({info.flow.remote.to_uint(), info.flow.remote_port});
+      if (it == by_flow.end() || info.timer == "off") continue;
+      it->second.timer = info.timer;
+      it->second.timer_deadline = end + info.timer_remaining;
     }
   }
   for (auto& [key, outcome] : by_flow) result.server.push_back(outcome);

@@ -37,6 +37,9 @@ struct ServerConnectionOutcome {
   tcp::State state = tcp::State::closed;  // at the end of the run
   Instant closed_at;                      // when it reached CLOSED, if it did
   std::optional<tcp::Cause> cause;        // why
+  // Still open at the end: the timer that will end it, if one runs.
+  std::string timer;     // ss -o's name (finwait2, keepalive, timewait, on, ...)
+  Instant timer_deadline;
 };
 
 struct StoryResult {
@@ -51,9 +54,11 @@ struct StoryResult {
 // Whether the story can run as configured (counts in range, every tunable
 // known, in range and consistent), before anything is written.
 Result<bool, std::string> check_story(const StoryConfig& config);
-// `prepare` sees the world before it runs (to attach pcap taps).
+// `prepare` sees the world before it runs (to attach pcap taps), `finished`
+// after (to look at its final state).
 Result<StoryResult, std::string> run_story(const StoryConfig& config,
-                                           const std::function<void(World&)>& prepare = {});
+                                           const std::function<void(World&)>& prepare = {},
+                                           const std::function<void(World&)>& finished = {});
 // The same, with one tap on what the link delivered.
 Result<StoryResult, std::string> run_story(const StoryConfig& config, wire::PcapWriter* tap);
 

@@ -14,6 +14,7 @@
 #include "sim/story.h"
 #include "time/duration_text.h"
 #include "tools/command.h"
+#include "tools/netstat_view.h"
 
 namespace finwait::tools {
 namespace {
@@ -28,7 +29,34 @@ struct StoryOptions {
   std::string pcap;
   std::string pcap_sent;
   std::string seed = "1";
+  bool netstat = false;
 };
+
+// --netstat: each host's connections and listeners at the end, as
+// `netstat -a -n -o` shows them, and the counters that moved.
+std::string netstat_of(sim::World& world, bool json) {
+  std::string out;
+  for (const sim::HostConfig& h : world.hosts()) {
+    const stack::Stack* s = world.stack(h.name);
+    if (json) {
+      nlohmann::json view = s == nullptr ? nlohmann::json{{"down", true}}
+                                         : netstat_json(*s, world.now(), NetstatOptions{true, true});
+      view["host"] = h.name;
+      out += nlohmann::json{{"netstat", view}}.dump() + "\n";
+      continue;
+    }
+    out += fmt::format("\nnetstat -a -n -o on {} ({}) at {}:\n", h.name, h.address, format_duration(world.now() - Instant{}));
+    if (s == nullptr) {
+      out += "  the host is down (crashed)\n";
+      continue;
+    }
+    out += netstat_table(*s, world.now(), NetstatOptions{true, true});
+    s->counters().for_each([&](const stack::Counters::Row& row) {
+      if (row.value != 0) out += fmt::format("  {:<38} {}\n", nstat_name(row.name), row.value);
+    });
+  }
+  return out;
+}
 
 // The longest virtual time a run may ask for: ten years, far inside what
 // Instant holds, so that no deadline arithmetic can overflow.
@@ -128,7 +156,12 @@ int run_story_command(const StoryOptions& o) {
     fmt::print(stderr, "finwait sim story: {}\n", opened.error());
     return 2;
   }
-  auto result = sim::run_story(config, [&](sim::World& world) { captures.attach(world); });
+  std::string final_state;
+  auto result = sim::run_story(
+      config, [&](sim::World& world) { captures.attach(world); },
+      [&](sim::World& world) {
+        if (o.netstat) final_state = netstat_of(world, o.json);
+      });
   if (!result) {
     fmt::print(stderr, "finwait sim story: {}\n", result.error());
     return 2;
@@ -160,9 +193,9 @@ int run_story_command(const StoryOptions& o) {
   print_records(result->records, o.json, only);
   if (!only.empty()) fmt::print("{:>12}  ... and {} more connections like it\n", "", config.connections - 1);
   if (o.json) {
-    fmt::print("{}\n", nlohmann::json{{"verdict", result->verdict}}.dump());
+    fmt::print("{}{}\n", final_state, nlohmann::json{{"verdict", result->verdict}}.dump());
   } else {
-    fmt::print("\n{}\n", result->verdict);
+    fmt::print("{}\n{}\n", final_state, result->verdict);
   }
   return 0;
 }
@@ -188,19 +221,22 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
                     "write what the wire carried (after the link's faults) to this pcap file");
   story->add_option("--pcap-sent", o->pcap_sent, "write what each host sent (before any fault) to this file");
   story->add_option("--seed", o->seed, "the simulation's seed (default 1)");
+  story->add_flag("--netstat", o->netstat, "at the end, each host's connections, timers and counters (netstat -a -n -o)");
   story->callback([o, &result] { result.exit_status = run_story_command(*o); });
 
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto pcap = std::make_shared<std::string>();
   auto pcap_sent = std::make_shared<std::string>();
+  auto netstat = std::make_shared<bool>(false);
   auto* run =
       sim->add_subcommand("run", "Run a scenario file (TOML): hosts, links, faults, crashes, applications");
   run->add_option("FILE", *file, "scenario file")->required();
   run->add_flag("--json", *json, "one JSON event per line");
   run->add_option("--pcap", *pcap, "write what the wire carried (after the links' faults) to this pcap file");
   run->add_option("--pcap-sent", *pcap_sent, "write what each host sent (before any fault) to this file");
-  run->callback([file, json, pcap, pcap_sent, &result] {
+  run->add_flag("--netstat", *netstat, "at the end, each host's connections, timers and counters");
+  run->callback([file, json, pcap, pcap_sent, netstat, &result] {
     auto scenario = sim::load_scenario(*file);
     if (!scenario) {
       fmt::print(stderr, "finwait sim run: {}\n", scenario.error());
@@ -215,6 +251,7 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
     }
     captures.attach(*scenario->world);
     result.exit_status = sim::run_scenario(*file, *scenario, *json);
+    if (*netstat) fmt::print("{}", netstat_of(*scenario->world, *json));
     if (auto written = captures.commit(); !written) {
       fmt::print(stderr, "finwait sim run: {}\n", written.error());
       result.exit_status = 1;

@@ -20,6 +20,33 @@ check "rfc793 is still in FIN_WAIT_2" grep -q "still in FIN_WAIT_2 at 720h00m00s
 "$finwait" sim story --connections 50 > "$scratch/many"
 check "many connections all end" grep -q "all 50 server connections reached CLOSED" "$scratch/many"
 
+# The final state as netstat shows it, timers in ss -o's style.
+"$finwait" sim story --profile aix --until 5m --netstat > "$scratch/netstat"
+check "a run cut short names the timer that will end the connection" \
+  grep -q "still in FIN_WAIT_2 at 5m00s, its finwait2 timer due at 10m00.090s" "$scratch/netstat"
+check "--netstat lists the listener" grep -qE "^tcp +0 +0 0.0.0.0:80 +0.0.0.0:\* +LISTEN" "$scratch/netstat"
+check "--netstat lists the parked FIN_WAIT_2 with its timer" \
+  grep -qE "^tcp +0 +0 198.18.0.2:80 +198.18.0.1:[0-9]+ +FIN_WAIT_2 +timer:\(finwait2,5min,0\)$" "$scratch/netstat"
+check "--netstat counts with nstat's names" grep -qE "^  TcpPassiveOpens +1$" "$scratch/netstat"
+check "--netstat says the crashed client is down" grep -q "the host is down (crashed)" "$scratch/netstat"
+"$finwait" sim story --profile aix --until 10m --netstat > "$scratch/netstat-late"
+check "  ...and 40 ms before the timer, the time left in ms" grep -qE "timer:\(finwait2,90ms,0\)$" "$scratch/netstat-late"
+"$finwait" sim story --profile aix --until 5m --netstat --json > "$scratch/netstat.json"
+check "--netstat --json: one object per host before the verdict" \
+  python3 -c "
+import json, sys
+lines = [json.loads(l) for l in open('$scratch/netstat.json')]
+views = [l['netstat'] for l in lines if 'netstat' in l]
+server = next(v for v in views if v['host'] == 'server')
+c = server['connections'][0]
+assert c['state'] == 'FIN-WAIT-2' and c['parked'] and c['timer']['name'] == 'finwait2', c
+assert abs(c['timer']['remaining_s'] - 300.09) < 0.001, c
+assert server['counters']['TcpPassiveOpens'] == 1 and server['listeners'][0]['local'] == '0.0.0.0:80'
+assert 'verdict' in lines[-1]
+"
+"$finwait" sim run "$source_dir/examples/seed-story.toml" --netstat > "$scratch/run-netstat"
+check "sim run --netstat shows every host" bash -c "grep -c '^netstat -a -n -o on' '$scratch/run-netstat' | grep -qx 2"
+
 "$finwait" sim story --json --pcap "$scratch/story.pcap" > "$scratch/json"
 check "json has the design's field names" grep -q '"cause":"finwait2_timeout","conn":"198.18.0.2:80-198.18.0.1:[0-9]*","from":"FIN_WAIT_2","host":"server","t_s":600.09,"to":"CLOSED"' "$scratch/json"
 check "json ends with the verdict" bash -c "tail -n 1 '$scratch/json' | grep -q '^{\"verdict\":'"
