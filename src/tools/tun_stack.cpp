@@ -1,6 +1,7 @@
 #include "tools/tun_stack.h"
 
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <limits>
 #include <tuple>
@@ -9,6 +10,7 @@
 
 #include "base/decimal.h"
 #include "base/quote.h"
+#include "tools/tunables_file.h"
 
 namespace finwait::tools {
 namespace {
@@ -50,6 +52,9 @@ void TunStackOptions::add_to(CLI::App& command) {
   command.add_option("--host-addr", host_addr, "the kernel's side (default: the first other address of the subnet)");
   command.add_option("--profile", profile, "tunable defaults: linux (default), aix, rfc793");
   command.add_option("--set", set, "NAME=VALUE: set a tunable, as `finwait no -o` does (repeatable)");
+  command.add_option("--tunables", tunables_file,
+                     "the persisted tunables `finwait no -p` writes (default /etc/finwait/tunables.toml, if it "
+                     "exists), applied before --set");
   command.add_option("--pcap", pcap, "write every packet in and out to this pcap file (at exit)");
   command.add_option("--loss", loss, "drop each packet in and out with this probability (0..1 or N%)");
   command.add_option("--duplicate", duplicate, "send or deliver each packet twice with this probability");
@@ -60,8 +65,9 @@ void TunStackOptions::add_to(CLI::App& command) {
 }
 
 std::string TunStack::describe() const {
-  return fmt::format("{}: finwait {}/{}, host {}/{}, mtu {}, {}", device->name(), address, prefix_length,
-                     host_address, prefix_length, device->mtu(), device->describe_offloads());
+  return fmt::format("{}: finwait {}/{}, host {}/{}, mtu {}, {}{}", device->name(), address, prefix_length,
+                     host_address, prefix_length, device->mtu(), device->describe_offloads(),
+                     tunables_read.empty() ? "" : ", " + tunables_read);
 }
 
 Result<bool, std::string> TunStack::finish() {
@@ -90,6 +96,13 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
   if (!profile)
     return fail(fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", quote_for_message(o.profile)));
   Tunables tunables(*profile);
+  const std::string file_path = o.tunables_file.empty() ? k_default_tunables_file : o.tunables_file;
+  auto persisted = read_tunables_file(file_path);
+  if (!persisted) return fail("--tunables: " + persisted.error());
+  if (!o.tunables_file.empty() && persisted->values.empty() && ::access(file_path.c_str(), F_OK) != 0)
+    return fail(fmt::format("--tunables {}: no such file", quote_for_message(file_path)));
+  if (auto applied = apply_tunables_file(*persisted, tunables, file_path); !applied)
+    return fail("--tunables: " + applied.error());
   for (const std::string& assignment : o.set) {
     const std::size_t eq = assignment.find('=');
     if (eq == std::string::npos) return fail(fmt::format("--set {}: expected NAME=VALUE", quote_for_message(assignment)));
@@ -110,6 +123,8 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
   faults.seed = static_cast<std::uint64_t>(*seed);
 
   TunStack t;
+  if (!persisted->values.empty())
+    t.tunables_read = fmt::format("tunables from {} ({})", file_path, persisted->values.size());
   t.address = ours->address;
   t.host_address = host.address;
   t.prefix_length = ours->length;

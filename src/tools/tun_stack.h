@@ -32,6 +32,7 @@ struct TunStackOptions {
   std::string duplicate;
   std::string corrupt;
   std::string fault_seed = "1";
+  std::string tunables_file;  // default: /etc/finwait/tunables.toml, read if it exists
 
   void add_to(CLI::App& command);
 };
@@ -46,6 +47,7 @@ struct TunStack {
   wire::Ipv4Address address;  // finwait's
   wire::Ipv4Address host_address;
   int prefix_length = 24;
+  std::string tunables_read;  // "tunables from FILE (N)" when the persisted file held values
 
   // The ready line's common part:
   // "fw0: finwait 198.18.1.2/24, host 198.18.1.1/24, mtu 1500, offloads csum tso4".

@@ -9,8 +9,11 @@ finwait=${1:?usage: finwait2_test.sh FINWAIT}
 source "$(dirname "$0")/namespace.sh"
 interop_namespace fwfin2 python3 tshark
 
-ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.4.2/24 --http 80 --events --set tcp_fin_timeout=3 \
-  --pcap "$scratch/finwait2.pcap" > "$scratch/serve.out" 2> "$scratch/serve.err" &
+# The bound comes from the persisted file, as an operator would leave it:
+# `finwait no -p` writes it, `finwait serve` reads it at start.
+"$finwait" no -p -o tcp_fin_timeout=3 --file "$scratch/tunables.toml" > /dev/null
+ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.4.2/24 --http 80 --events \
+  --tunables "$scratch/tunables.toml" --pcap "$scratch/finwait2.pcap" > "$scratch/serve.out" 2> "$scratch/serve.err" &
 server=$!
 pids+=("$server")
 for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve.out" 2> /dev/null && break; sleep 0.1; done
@@ -22,6 +25,7 @@ ip addr del 198.18.4.1/24 dev fw0       # ... and is gone
 exec 3>&-"
 for _ in $(seq 1 60); do grep -q "finwait2_timeout" "$scratch/serve.out" && break; sleep 0.1; done
 cat "$scratch/serve.out"
+check "serve says it read the persisted tunables" grep -q "tunables from $scratch/tunables.toml (1)" "$scratch/serve.out"
 check "the answer arrived" grep -q "Content-Length: 100" "$scratch/answer"
 check "finwait closed first and the kernel ACKed its FIN" grep -q "FIN-WAIT-1 -> FIN-WAIT-2  (fin_acked)" "$scratch/serve.out"
 gap=$(event_gap "$scratch/serve.out" fin_acked finwait2_timeout)
