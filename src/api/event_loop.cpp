@@ -40,11 +40,16 @@ Instant EventLoop::now() const { return real_clock_now(); }
 Result<bool, std::string> EventLoop::watch(int fd, std::function<void(Instant)> handler) {
   epoll_event e{};
   e.events = EPOLLIN;
-  e.data.u64 = watched_.size();
+  e.data.u64 = static_cast<std::uint64_t>(fd);
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &e) != 0)
     return fail(fmt::format("epoll: cannot watch descriptor {}: {}", fd, std::strerror(errno)));
-  watched_.emplace_back(fd, std::move(handler));
+  watched_[fd] = std::move(handler);
   return true;
+}
+
+void EventLoop::unwatch(int fd) {
+  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  watched_.erase(fd);
 }
 
 Result<bool, std::string> EventLoop::flush() {
@@ -113,7 +118,11 @@ Result<bool, std::string> EventLoop::run(const std::function<bool()>& done, Inst
       if (events[i].data.u64 == k_device_cookie) {
         if (auto r = read_device(now); !r) return r;
       } else {
-        watched_[events[i].data.u64].second(now);
+        // A copy: the handler may unwatch its own descriptor.
+        auto it = watched_.find(static_cast<int>(events[i].data.u64));
+        if (it == watched_.end()) continue;
+        const auto handler = it->second;
+        handler(now);
       }
     }
     if (stack_.next_deadline() <= now) stack_.on_timer(now);

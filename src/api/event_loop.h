@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,8 @@ class EventLoop {
   }
   // Calls `handler` whenever `fd` polls readable (a signalfd, a pipe).
   Result<bool, std::string> watch(int fd, std::function<void(Instant now)> handler);
+  // Stops watching `fd` (before it is closed); a handler may call it on its own.
+  void unwatch(int fd);
 
   // Runs until `done()` is true after an iteration, or a device error. The
   // loop wakes at the stack's deadlines, on packets and watched descriptors,
@@ -58,7 +61,7 @@ class EventLoop {
   stack::Stack& stack_;
   netdev::Device& device_;
   int epoll_fd_ = -1;
-  std::vector<std::pair<int, std::function<void(Instant)>>> watched_;
+  std::map<int, std::function<void(Instant)>> watched_;
   std::function<void(std::span<const int>, Instant)> on_ready_;
   std::vector<netdev::ReceivedPacket> batch_;
   std::vector<int> ready_;

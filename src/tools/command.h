@@ -13,6 +13,7 @@ struct CommandResult {
 };
 
 void add_client_commands(CLI::App& app, CommandResult& result);  // fetch, probe
+void add_netstat_command(CLI::App& app, CommandResult& result);
 void add_no_command(CLI::App& app, CommandResult& result);
 void add_pcap_command(CLI::App& app, CommandResult& result);
 void add_script_command(CLI::App& app, CommandResult& result);

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
 
   finwait::tools::CommandResult result;
   finwait::tools::add_client_commands(app, result);
+  finwait::tools::add_netstat_command(app, result);
   finwait::tools::add_no_command(app, result);
   finwait::tools::add_pcap_command(app, result);
   finwait::tools::add_script_command(app, result);

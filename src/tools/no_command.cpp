@@ -11,6 +11,7 @@
 #include "base/quote.h"
 #include "base/tunables.h"
 #include "tools/command.h"
+#include "tools/control_socket.h"
 #include "tools/tunables_file.h"
 
 namespace finwait::tools {
@@ -29,6 +30,7 @@ struct NoOptions {
   bool csv = false;        // -x
   std::string file = k_default_tunables_file;
   std::string profile = "aix";
+  std::string stack;  // --stack NAME: a running stack
 };
 
 int refuse(const std::string& message) {
@@ -91,31 +93,14 @@ int change_file(const NoOptions& o, TunablesFile file, Profile profile) {
   return 0;
 }
 
-int run_no(const NoOptions& o) {
-  const auto profile = parse_profile(o.profile);
-  if (!profile) return refuse(fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", quote_for_message(o.profile)));
-  const bool changes = o.show.find('=') != std::string::npos || !o.reset.empty() || o.reset_all;
-  if ((o.persist || o.next_boot) && !changes)
-    return refuse("-p and -r go with a change: -o NAME=VALUE, -d NAME or -D");
-  if (o.persist && o.next_boot) return refuse("-p and -r: choose one (-p: now and persisted, -r: next start only)");
-  auto file = read_tunables_file(o.file);
-  if (!file) return refuse(file.error());
-  if (changes && !o.persist && !o.next_boot) {
-    return refuse(fmt::format(
-        "{}: changing a value now needs a running stack; -p or -r changes the persisted file ({}), which "
-        "finwait serve reads at start; in a script write `finwait no -o NAME=VALUE`, in a simulation --set",
-        o.reset_all ? "-D" : (o.reset.empty() ? "-o " + quote_for_message(o.show) : "-d " + quote_for_message(o.reset)),
-        o.file));
-  }
-  if (changes) return change_file(o, *file, *profile);
-
-  Tunables current(*profile);
-  if (auto applied = apply_tunables_file(*file, current, o.file); !applied) return refuse(applied.error());
+// -a, -o NAME, -h NAME, -L [NAME], with -x: `current` as the stack has (or would have) them.
+int show(const NoOptions& o, const Tunables& current, const TunablesFile& file) {
+  const Profile profile = current.profile();
   if (!o.show.empty()) {
     const TunableDefinition* d = lookup(o.show);
     if (d == nullptr) return 2;
     if (o.csv) {
-      print_row(*d, current, *file, *profile, true);
+      print_row(*d, current, file, profile, true);
     } else {
       fmt::print("{} = {}\n", d->name, current.get(d->id));
     }
@@ -142,18 +127,84 @@ int run_no(const NoOptions& o) {
                  "UNIT", "TYPE");
     }
     for (const TunableDefinition& d : Tunables::definitions()) {
-      if (only == nullptr || d.id == only->id) print_row(d, current, *file, *profile, o.csv);
+      if (only == nullptr || d.id == only->id) print_row(d, current, file, profile, o.csv);
     }
     return 0;
   }
   for (const TunableDefinition& d : Tunables::definitions()) {
     if (o.csv) {
-      print_row(d, current, *file, *profile, true);
+      print_row(d, current, file, profile, true);
     } else {
       fmt::print("{} = {}\n", d.name, current.get(d.id));
     }
   }
   return 0;
+}
+
+// --stack NAME: shown from, and changed in, the running stack; -p also
+// persists the change, -r only persists it (the stack is left as it is).
+int with_stack(const NoOptions& o, const TunablesFile& file) {
+  const bool change = o.show.find('=') != std::string::npos;
+  if (!o.reset.empty() || o.reset_all || !o.help.empty())
+    return refuse("--stack goes with -a, -o NAME, -o NAME=VALUE and -L (-d, -D and -h work on the file and the defaults)");
+  if (change && o.next_boot) return change_file(o, file, *parse_profile(o.profile));
+  nlohmann::json reply;
+  if (change) {
+    const std::size_t eq = o.show.find('=');
+    auto r = control_request(o.stack, {{"op", "set"}, {"name", o.show.substr(0, eq)}, {"value", o.show.substr(eq + 1)}});
+    if (!r) return refuse(r.error());
+    reply = *r;
+  } else {
+    auto r = control_request(o.stack, {{"op", "get"}});
+    if (!r) return refuse(r.error());
+    reply = *r;
+  }
+  if (!reply.value("ok", false)) {
+    fmt::print(stderr, "finwait no: --stack {}: {}\n", o.stack, reply.value("error", std::string("refused")));
+    return 1;
+  }
+  if (change) {
+    fmt::print("{} = {}\n", reply["name"].get<std::string>(), reply["value"].get<std::int64_t>());
+    if (o.persist) {
+      NoOptions persist = o;
+      persist.stack.clear();
+      return change_file(persist, file, *parse_profile(o.profile));
+    }
+    return 0;
+  }
+  const auto profile = parse_profile(reply.value("profile", std::string("aix")));
+  Tunables current(profile.value_or(Profile::aix));
+  for (const auto& [name, value] : reply["tunables"].items()) {
+    if (const TunableDefinition* d = Tunables::find(name)) (void)current.set(d->id, value.get<std::int64_t>());
+  }
+  NoOptions shown = o;
+  shown.stack.clear();
+  shown.profile = reply.value("profile", std::string("aix"));
+  return show(shown, current, file);
+}
+
+int run_no(const NoOptions& o) {
+  const auto profile = parse_profile(o.profile);
+  if (!profile) return refuse(fmt::format("--profile: unknown profile '{}' (aix, linux, rfc793)", quote_for_message(o.profile)));
+  const bool changes = o.show.find('=') != std::string::npos || !o.reset.empty() || o.reset_all;
+  if ((o.persist || o.next_boot) && !changes)
+    return refuse("-p and -r go with a change: -o NAME=VALUE, -d NAME or -D");
+  if (o.persist && o.next_boot) return refuse("-p and -r: choose one (-p: now and persisted, -r: next start only)");
+  auto file = read_tunables_file(o.file);
+  if (!file) return refuse(file.error());
+  if (!o.stack.empty()) return with_stack(o, *file);
+  if (changes && !o.persist && !o.next_boot) {
+    return refuse(fmt::format(
+        "{}: changing a value now needs a running stack; -p or -r changes the persisted file ({}), which "
+        "finwait serve reads at start; in a script write `finwait no -o NAME=VALUE`, in a simulation --set",
+        o.reset_all ? "-D" : (o.reset.empty() ? "-o " + quote_for_message(o.show) : "-d " + quote_for_message(o.reset)),
+        o.file));
+  }
+  if (changes) return change_file(o, *file, *profile);
+
+  Tunables current(*profile);
+  if (auto applied = apply_tunables_file(*file, current, o.file); !applied) return refuse(applied.error());
+  return show(o, current, *file);
 }
 
 }  // namespace
@@ -176,6 +227,7 @@ void add_no_command(CLI::App& app, CommandResult& result) {
   cmd->add_flag("-x", o->csv, "comma-separated: name,cur,def,boot,min,max,unit,type");
   cmd->add_option("--file", o->file, "the persisted file (default /etc/finwait/tunables.toml)");
   cmd->add_option("--profile", o->profile, "whose defaults: aix (default), linux, rfc793");
+  cmd->add_option("--stack", o->stack, "a running stack (finwait serve --name): show its values, -o NAME=VALUE changes it now");
   cmd->callback([o, &result] { result.exit_status = run_no(*o); });
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <CLI/CLI.hpp>
 
 #include "api/event_loop.h"
@@ -17,6 +18,8 @@
 #include "base/quote.h"
 #include "time/duration_text.h"
 #include "tools/command.h"
+#include "tools/control_socket.h"
+#include "tools/netstat_view.h"
 #include "tools/serve_apps.h"
 #include "tools/tun_stack.h"
 
@@ -30,7 +33,45 @@ struct ServeOptions {
   std::string http;
   bool keepalive = false;
   bool events = false;
+  std::string name;  // the control socket's: default the TUN device's name
 };
+
+// What the control socket answers (tools/control_socket.h).
+nlohmann::json control(TunStack& t, const nlohmann::json& request, uid_t peer) {
+  const std::string op = request["op"];
+  stack::Stack& s = *t.stack;
+  auto error = [](std::string message) { return nlohmann::json{{"ok", false}, {"error", std::move(message)}}; };
+  if (op == "get") {
+    nlohmann::json values = nlohmann::json::object();
+    for (const TunableDefinition& d : Tunables::definitions()) values[std::string(d.name)] = s.tunables().get(d.id);
+    return {{"ok", true}, {"profile", to_string(s.config().profile)}, {"tunables", values}};
+  }
+  if (op == "set") {
+    if (peer != ::geteuid())
+      return error(fmt::format("permission denied: only the stack's own user (uid {}) may change its tunables; you "
+                               "are uid {}",
+                               ::geteuid(), peer));
+    if (!request.contains("name") || !request["name"].is_string() || !request.contains("value") ||
+        !request["value"].is_string())
+      return error("malformed request: set takes \"name\" and \"value\" as strings");
+    Tunables changed = s.tunables();
+    auto value = changed.set(request["name"].get<std::string>(), request["value"].get<std::string>());
+    if (!value) return error(value.error());
+    if (auto bad = changed.inconsistency()) return error(*bad);
+    s.tunables() = changed;  // timers armed from now on see it
+    const TunableDefinition* d = Tunables::find(request["name"].get<std::string>());
+    return {{"ok", true}, {"name", d->name}, {"value", *value}};
+  }
+  if (op == "netstat") {
+    const NetstatOptions options{request.value("all", false), request.value("timers", false)};
+    const Instant now = t.loop->now();
+    return {{"ok", true},
+            {"netstat", netstat_json(s, now, options)},
+            {"table", netstat_table(s, now, options)},
+            {"counters_text", netstat_counters(s.counters())}};
+  }
+  return error(fmt::format("unknown op '{}' (get, set, netstat)", quote_for_message(op)));
+}
 
 // --events: every state change as it happens, in the simulator's timeline
 // format, timed from the start (the promise: every step can be seen).
@@ -74,9 +115,16 @@ int run_serve(const ServeOptions& o) {
   }
   if (!services_config.echo && !services_config.discard && !services_config.http)
     return error("nothing to serve: give --echo PORT, --discard PORT and/or --http PORT");
+  auto socket_path = control_socket_path(o.name.empty() ? o.tun.tun : o.name);
+  if (!socket_path) return error("--name " + socket_path.error());
   auto opened = open_tun_stack(o.tun);
   if (!opened) return error(opened.error());
   TunStack& t = *opened;
+  auto control_server = ControlServer::open(*socket_path, *t.loop,
+                                            [&t](const nlohmann::json& request, uid_t peer) {
+                                              return control(t, request, peer);
+                                            });
+  if (!control_server) return error(control_server.error());
   EventPrinter printer(t.loop->now());
   if (o.events) t.stack->add_observer(&printer);
   Services services(*t.stack, services_config, o.keepalive);
@@ -109,7 +157,7 @@ int run_serve(const ServeOptions& o) {
                             std::pair{"discard", services_config.discard}}) {
     if (port) serving += fmt::format("{}{} {}", serving.empty() ? "" : ", ", name, *port);
   }
-  fmt::print("finwait serve: ready on {}; {}\n", t.describe(), serving);
+  fmt::print("finwait serve: ready on {}; {}; control {}\n", t.describe(), serving, (*control_server)->path());
   std::fflush(stdout);
 
   // Serve until a signal; then drain until every connection is gone or only
@@ -149,6 +197,8 @@ void add_serve_command(CLI::App& app, CommandResult& result) {
   cmd->add_option("--http", o->http, "serve HTTP/1.1 GET /bytes/N on this port");
   cmd->add_flag("--keepalive", o->keepalive, "SO_KEEPALIVE on every accepted connection");
   cmd->add_flag("--events", o->events, "print every state change as it happens, with its cause");
+  cmd->add_option("--name", o->name,
+                  "the stack's name for `finwait no --stack` and `finwait netstat --stack` (default: the TUN name)");
   cmd->callback([o, &result] { result.exit_status = run_serve(*o); });
 }
 

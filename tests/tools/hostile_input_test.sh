@@ -134,6 +134,10 @@ refused "serve: a port out of range" "--http: '99999'" -- "$finwait" serve --tun
 refused "serve: nothing to serve" "nothing to serve" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24
 refused "serve: a host address outside the subnet" "--host-addr" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --host-addr 198.18.10.1/24 --http 80
 refused "serve: a bad tunable" "did you mean" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --set tcp_finwait3=1
+refused "netstat: a stack that is not running" "no such stack running" -- "$finwait" netstat --stack nothere$$
+refused "netstat: a stack name that is no name" "a stack's name is letters" -- "$finwait" netstat --stack 'a b;c'
+refused "no --stack: a stack that is not running" "no such stack running" -- "$finwait" no --stack nothere$$ -o tcp_finwait2
+refused "serve: a control name that is no name" "a stack's name is letters" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --name '../etc'
 refused "serve: a loss over 100%" "--loss '150%': expected a probability" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --loss 150%
 refused "serve: a loss that is no number" "--loss 'lots'" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --loss lots
 refused "serve: a negative corruption" "--corrupt '-0.1'" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --corrupt -0.1
