@@ -70,7 +70,7 @@ throughput() {
 }
 
 start_finwait() {  # start_finwait ARG...: finwait serve in the TUN namespace, until ready
-  ip netns exec "$tun_ns" "$finwait" serve --tun fwb0 --addr 198.18.8.2/24 --http 80 --discard 9 "$@" \
+  ip netns exec "$tun_ns" "$finwait" serve --tun fwb0 --name "$tun_ns" --addr 198.18.8.2/24 --http 80 --discard 9 "$@" \
     > "$scratch/serve.out" 2>&1 &
   finwait_pid=$!
   pids+=("$finwait_pid")

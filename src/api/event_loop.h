@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "base/result.h"
 #include "api/socket_api.h"
+#include "base/result.h"
 #include "netdev/device.h"
 #include "stack/stack.h"
 

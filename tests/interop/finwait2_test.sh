@@ -12,7 +12,7 @@ interop_namespace fwfin2 python3 tshark
 # The bound comes from the persisted file, as an operator would leave it:
 # `finwait no -p` writes it, `finwait serve` reads it at start.
 "$finwait" no -p -o tcp_fin_timeout=3 --file "$scratch/tunables.toml" > /dev/null
-ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.4.2/24 --http 80 --events \
+ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.4.2/24 --http 80 --events --name "$ns" \
   --tunables "$scratch/tunables.toml" --pcap "$scratch/finwait2.pcap" > "$scratch/serve.out" 2> "$scratch/serve.err" &
 server=$!
 pids+=("$server")

@@ -9,7 +9,7 @@ finwait=${1:?usage: keepalive_test.sh FINWAIT}
 source "$(dirname "$0")/namespace.sh"
 interop_namespace fwkeep ss tshark
 
-ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.6.2/24 --echo 7 --keepalive --events \
+ip netns exec "$ns" "$finwait" serve --tun fw0 --name "$ns" --addr 198.18.6.2/24 --echo 7 --keepalive --events \
   --set tcp_keepidle=2s --set tcp_keepintvl=1s --set tcp_keepcnt=3 --pcap "$scratch/keep.pcap" \
   > "$scratch/serve.out" 2> "$scratch/serve.err" &
 server=$!
@@ -26,7 +26,7 @@ check "  ...probes were sent and answered ($probes ACKs from finwait)" test "$pr
 capture_clean "$scratch/keep.pcap"
 
 # A dead peer: connected, then its address vanishes from fw0.
-ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.6.2/24 --echo 7 --keepalive --events \
+ip netns exec "$ns" "$finwait" serve --tun fw0 --name "$ns" --addr 198.18.6.2/24 --echo 7 --keepalive --events \
   --set tcp_keepidle=2s --set tcp_keepintvl=1s --set tcp_keepcnt=3 > "$scratch/serve.out" 2> "$scratch/serve.err" &
 server=$!
 pids+=("$server")

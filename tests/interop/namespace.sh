@@ -2,7 +2,9 @@
 # what happens when one cannot be made. After `interop_namespace PREFIX
 # TOOL...`: $ns names it, $scratch is a scratch folder, `in_ns CMD` runs in
 # it, `pids+=(PID)` are killed at exit, `check NAME CMD...` counts failures.
-# Everything is removed at exit. Without root (or a tool), the test skips
+# Everything is removed at exit. A `finwait serve` here takes `--name "$ns"`:
+# its control socket lives in /run/finwait, shared by every namespace, and
+# the tests run side by side. Without root (or a tool), the test skips
 # saying why, unless FINWAIT_REQUIRE_TUN=1 (CI), which makes that a failure.
 scratch=$(mktemp -d)
 ns=""

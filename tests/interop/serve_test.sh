@@ -13,7 +13,7 @@ server_pid=""
 
 start_serve() {  # start_serve ARG...: finwait serve in the namespace, until its ready line
   # Not through in_ns: $! must be finwait itself (ip netns exec execs it).
-  ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.7.2/24 "$@" > "$scratch/serve.out" 2> "$scratch/serve.err" &
+  ip netns exec "$ns" "$finwait" serve --tun fw0 --name "$ns" --addr 198.18.7.2/24 "$@" > "$scratch/serve.out" 2> "$scratch/serve.err" &
   server_pid=$!
   pids+=("$server_pid")
   for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve.out" 2> /dev/null && break; sleep 0.1; done

@@ -21,7 +21,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,14 +42,13 @@ class HoldingDevice : public netdev::Device {
   std::uint16_t mtu() const override { return device_.mtu(); }
   netdev::Offloads offloads() const override { return device_.offloads(); }
   Result<std::size_t, std::string> receive(std::span<netdev::ReceivedPacket> out) override {
-    if (clock_() < hold_until) return std::size_t{0};
+    if (api::real_clock_now() < hold_until) return std::size_t{0};
     return device_.receive(out);
   }
   Result<bool, std::string> send(std::span<const std::uint8_t> packet, std::uint16_t segment_size) override {
     return device_.send(packet, segment_size);
   }
   Instant hold_until;
-  std::function<Instant()> clock_;
 
  private:
   netdev::Device& device_;
@@ -97,7 +95,6 @@ int main(int argc, char** argv) {
   HoldingDevice holding(tap ? static_cast<netdev::Device&>(*tap) : *device);
   api::EventLoop loop(stack, holding);
   holding.hold_until = loop.now();
-  holding.clock_ = [&loop] { return loop.now(); };
   const Instant start = loop.now();
   StatePrinter printer(start);
   stack.add_observer(&printer);
