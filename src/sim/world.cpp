@@ -235,6 +235,7 @@ void World::run_until(Instant until) {
       switch (e.kind) {
         case QueuedEvent::Kind::frame:
           for (wire::PcapWriter* tap : delivered_taps_) tap->write(now_.nanoseconds(), e.bytes);
+          for (const auto& observer : delivered_observers_) observer(now_, e.bytes);
           if (h.crashed) break;  // a crashed host hears nothing
           h.port->deliver(std::move(e.bytes));
           read_port(e.host);

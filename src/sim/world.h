@@ -72,6 +72,10 @@ class World {
   // reordering, stamped with its arrival time. `sent`: what each host handed
   // to its link, before any fault.
   enum class TapPoint : std::uint8_t { delivered, sent };
+  // Called with every frame a link delivers, at its arrival (for reports).
+  void observe_delivered(std::function<void(Instant at, std::span<const std::uint8_t> frame)> observer) {
+    delivered_observers_.push_back(std::move(observer));
+  }
   void add_pcap_tap(wire::PcapWriter* writer, TapPoint point = TapPoint::delivered) {
     (point == TapPoint::delivered ? delivered_taps_ : sent_taps_).push_back(writer);
   }
@@ -138,6 +142,7 @@ class World {
   std::vector<Link> links_;
   std::vector<std::unique_ptr<App>> apps_;
   std::vector<wire::PcapWriter*> delivered_taps_;
+  std::vector<std::function<void(Instant, std::span<const std::uint8_t>)>> delivered_observers_;
   std::vector<wire::PcapWriter*> sent_taps_;
   std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> queue_;
   Recorder recorder_;

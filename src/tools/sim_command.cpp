@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/decimal.h"
+#include "base/output_file.h"
 #include "base/quote.h"
 #include "base/tunables.h"
 #include "sim/scenario.h"
@@ -15,6 +16,7 @@
 #include "time/duration_text.h"
 #include "tools/command.h"
 #include "tools/netstat_view.h"
+#include "tools/report.h"
 
 namespace finwait::tools {
 namespace {
@@ -30,6 +32,40 @@ struct StoryOptions {
   std::string pcap_sent;
   std::string seed = "1";
   bool netstat = false;
+  std::string report;
+};
+
+// --report FILE.html: the segments the links delivered, gathered as they go.
+struct ReportTap {
+  std::vector<ReportSegment> segments;
+  void attach(sim::World& world) {
+    world.observe_delivered([this](Instant at, std::span<const std::uint8_t> frame) {
+      ReportSegment s;
+      if (report_segment_of(at, frame, s)) segments.push_back(std::move(s));
+    });
+  }
+  // Opened before the run (a bad path touches nothing and costs no run), written after.
+  static Result<std::optional<OutputFile>, std::string> open(const std::string& path) {
+    if (path.empty()) return std::optional<OutputFile>{};
+    auto file = OutputFile::create(path);
+    if (!file) return fail("--report: " + file.error());
+    return std::optional<OutputFile>{std::move(*file)};
+  }
+  Result<bool, std::string> write(std::optional<OutputFile>& file, const std::string& title, sim::World& world,
+                                  const std::vector<sim::Record>& records, Instant end) {
+    if (!file) return true;
+    ReportInput input;
+    input.title = title;
+    for (const sim::HostConfig& h : world.hosts()) input.hosts.emplace_back(h.name, h.address);
+    input.records = records;
+    input.segments = segments;
+    input.end = end;
+    const std::string html = render_report(input);
+    if (std::fwrite(html.data(), 1, html.size(), file->stream()) != html.size())
+      return fail(fmt::format("--report {}: cannot write", file->path()));
+    if (auto done = file->commit(); !done) return fail("--report: " + done.error());
+    return true;
+  }
 };
 
 // --netstat: each host's connections and listeners at the end, as
@@ -156,11 +192,24 @@ int run_story_command(const StoryOptions& o) {
     fmt::print(stderr, "finwait sim story: {}\n", opened.error());
     return 2;
   }
+  auto report_file = ReportTap::open(o.report);
+  if (!report_file) {
+    fmt::print(stderr, "finwait sim story: {}\n", report_file.error());
+    return 2;
+  }
+  ReportTap report;
   std::string final_state;
+  Result<bool, std::string> reported = true;
   auto result = sim::run_story(
-      config, [&](sim::World& world) { captures.attach(world); },
+      config,
+      [&](sim::World& world) {
+        captures.attach(world);
+        if (*report_file) report.attach(world);
+      },
       [&](sim::World& world) {
         if (o.netstat) final_state = netstat_of(world, o.json);
+        reported = report.write(*report_file, fmt::format("finwait sim story --profile {}", o.profile), world,
+                                world.recorder().records(), world.now());
       });
   if (!result) {
     fmt::print(stderr, "finwait sim story: {}\n", result.error());
@@ -168,6 +217,10 @@ int run_story_command(const StoryOptions& o) {
   }
   if (auto written = captures.commit(); !written) {
     fmt::print(stderr, "finwait sim story: {}\n", written.error());
+    return 1;
+  }
+  if (!reported) {
+    fmt::print(stderr, "finwait sim story: {}\n", reported.error());
     return 1;
   }
   // With many connections, the timeline shows the first one; the verdict counts all.
@@ -221,6 +274,7 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
                     "write what the wire carried (after the link's faults) to this pcap file");
   story->add_option("--pcap-sent", o->pcap_sent, "write what each host sent (before any fault) to this file");
   story->add_option("--seed", o->seed, "the simulation's seed (default 1)");
+  story->add_option("--report", o->report, "write the story as a picture: one self-contained HTML file");
   story->add_flag("--netstat", o->netstat, "at the end, each host's connections, timers and counters (netstat -a -n -o)");
   story->callback([o, &result] { result.exit_status = run_story_command(*o); });
 
@@ -229,6 +283,7 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
   auto pcap = std::make_shared<std::string>();
   auto pcap_sent = std::make_shared<std::string>();
   auto netstat = std::make_shared<bool>(false);
+  auto report_path = std::make_shared<std::string>();
   auto* run =
       sim->add_subcommand("run", "Run a scenario file (TOML): hosts, links, faults, crashes, applications");
   run->add_option("FILE", *file, "scenario file")->required();
@@ -236,7 +291,8 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
   run->add_option("--pcap", *pcap, "write what the wire carried (after the links' faults) to this pcap file");
   run->add_option("--pcap-sent", *pcap_sent, "write what each host sent (before any fault) to this file");
   run->add_flag("--netstat", *netstat, "at the end, each host's connections, timers and counters");
-  run->callback([file, json, pcap, pcap_sent, netstat, &result] {
+  run->add_option("--report", *report_path, "write the run as a picture: one self-contained HTML file");
+  run->callback([file, json, pcap, pcap_sent, netstat, report_path, &result] {
     auto scenario = sim::load_scenario(*file);
     if (!scenario) {
       fmt::print(stderr, "finwait sim run: {}\n", scenario.error());
@@ -250,8 +306,23 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
       return;
     }
     captures.attach(*scenario->world);
+    auto report_file = ReportTap::open(*report_path);
+    if (!report_file) {
+      fmt::print(stderr, "finwait sim run: {}\n", report_file.error());
+      result.exit_status = 2;
+      return;
+    }
+    ReportTap report;
+    if (*report_file) report.attach(*scenario->world);
     result.exit_status = sim::run_scenario(*file, *scenario, *json);
     if (*netstat) fmt::print("{}", netstat_of(*scenario->world, *json));
+    sim::World& world = *scenario->world;
+    if (auto written = report.write(*report_file, "finwait sim run " + *file, world, world.recorder().records(),
+                                    world.now());
+        !written) {
+      fmt::print(stderr, "finwait sim run: {}\n", written.error());
+      result.exit_status = 1;
+    }
     if (auto written = captures.commit(); !written) {
       fmt::print(stderr, "finwait sim run: {}\n", written.error());
       result.exit_status = 1;

@@ -47,6 +47,36 @@ assert 'verdict' in lines[-1]
 "$finwait" sim run "$source_dir/examples/seed-story.toml" --netstat > "$scratch/run-netstat"
 check "sim run --netstat shows every host" bash -c "grep -c '^netstat -a -n -o on' '$scratch/run-netstat' | grep -qx 2"
 
+# The story as a picture: one HTML file, inline SVG, nothing fetched.
+"$finwait" sim story --profile aix --report "$scratch/story.html" > /dev/null
+check "--report draws the story" python3 - "$scratch/story.html" << 'PY'
+import re, sys
+h = open(sys.argv[1]).read()
+assert h.startswith("<!DOCTYPE html>") and "<script" not in h and "http" not in h.replace('xmlns="http://www.w3.org/2000/svg"', "")
+assert h.count('class="segment"') >= 9, "an arrow per segment"
+assert re.search(r'class="label"[^>]*>[^<]*F\. seq', h), "arrows labelled with flags and seq"
+assert "… 9m59.850s …" in h, "the idle FIN_WAIT_2 drawn short, its length written"
+assert 'data-state="FIN_WAIT_2"' in h and 'class="expiry"' in h, "state bars and the timer's end"
+PY
+"$finwait" sim story --profile aix --connections 50 --until 15m --report "$scratch/aix.html" > /dev/null
+"$finwait" sim story --profile rfc793 --connections 50 --until 15m --report "$scratch/rfc793.html" > /dev/null
+check "--report with many connections: the FIN_WAIT_2 pile-up stays under rfc793, drains under aix" python3 - "$scratch/aix.html" "$scratch/rfc793.html" << 'PY'
+import re, sys
+def fin_wait_2_columns(path):
+    h = open(path).read()
+    return [float(x) for x in re.findall(r'class="stack" data-state="FIN_WAIT_2" x="([0-9.]+)"', h)]
+aix, rfc793 = fin_wait_2_columns(sys.argv[1]), fin_wait_2_columns(sys.argv[2])
+assert len(rfc793) >= 190, len(rfc793)          # to the end of the chart
+assert 100 <= len(aix) < 195, len(aix)           # gone before the end: 600 s
+PY
+for scenario in "$source_dir"/examples/*.toml; do
+  "$finwait" sim run "$scenario" --report "$scratch/run.html" > /dev/null
+  check "sim run --report draws $(basename "$scenario")" grep -q 'class="segment"' "$scratch/run.html"
+done
+status=0
+"$finwait" sim story --report "$scratch" > /dev/null 2> "$scratch/err" || status=$?
+check "--report to a folder is refused (exit 2), naming it" bash -c "test $status -eq 2 && grep -q 'not a regular file' '$scratch/err'"
+
 "$finwait" sim story --json --pcap "$scratch/story.pcap" > "$scratch/json"
 check "json has the design's field names" grep -q '"cause":"finwait2_timeout","conn":"198.18.0.2:80-198.18.0.1:[0-9]*","from":"FIN_WAIT_2","host":"server","t_s":600.09,"to":"CLOSED"' "$scratch/json"
 check "json ends with the verdict" bash -c "tail -n 1 '$scratch/json' | grep -q '^{\"verdict\":'"
