@@ -62,11 +62,32 @@ std::string sequence_diagram(const ReportInput& in) {
     const ReportSegment* segment = nullptr;
     const sim::Record* record = nullptr;
   };
+  // With many connections, the first one is drawn (the timelines show all).
+  std::set<std::string> connections;
+  const sim::Record* first = nullptr;
+  for (const sim::Record& r : in.records) {
+    if (r.kind != sim::Record::Kind::transition) continue;
+    connections.insert(r.host + r.flow.to_string());
+    if (first == nullptr) first = &r;
+  }
+  auto ours = [&](wire::Ipv4Address a, std::uint16_t ap, wire::Ipv4Address b, std::uint16_t bp) {
+    if (first == nullptr || connections.size() <= 2) return true;
+    const stack::FlowKey& f = first->flow;
+    return (a == f.local && ap == f.local_port && b == f.remote && bp == f.remote_port) ||
+           (a == f.remote && ap == f.remote_port && b == f.local && bp == f.local_port);
+  };
   std::vector<Item> items;
-  for (const ReportSegment& s : in.segments) items.push_back({s.at, &s, nullptr});
+  for (const ReportSegment& s : in.segments) {
+    if (ours(s.src, s.src_port, s.dst, s.dst_port)) items.push_back({s.at, &s, nullptr});
+  }
   std::map<std::string, wire::Ipv4Address> address_of;
   for (const auto& [name, address] : in.hosts) address_of[name] = address;
-  for (const sim::Record& r : in.records) items.push_back({r.at, nullptr, &r});
+  for (const sim::Record& r : in.records) {
+    if (r.kind != sim::Record::Kind::transition ||
+        ours(r.flow.local, r.flow.local_port, r.flow.remote, r.flow.remote_port))
+      items.push_back({r.at, nullptr, &r});
+  }
+  const bool one_of_many = first != nullptr && connections.size() > 2;
   std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.at < b.at; });
   std::string body;
   int y = 50;
@@ -121,13 +142,12 @@ std::string sequence_diagram(const ReportInput& in) {
                         address);
     head += fmt::format(R"svg(<line class="lane" x1="{}" y1="30" x2="{}" y2="{}" stroke="#bbb"/>)svg", x, x, y + 10);
   }
-  const int width = left * 2 + static_cast<int>(in.hosts.size() - 1) * lane_gap + 40;
-  std::string more;
-  if (in.segments.size() > drawn)
-    more = fmt::format("<p>The first {} of {} segments.</p>", drawn, in.segments.size());
-  else
-    more = fmt::format("<p>{} segments; idle gaps over {} are drawn short, with their length.</p>", drawn,
-                       format_duration(k_gap));
+  // Room on the right for the last lane's event labels.
+  const int width = left * 2 + static_cast<int>(in.hosts.size() - 1) * lane_gap + 420;
+  std::string more = fmt::format("<p>{}{} segments{}; idle gaps over {} are drawn short, with their length.</p>",
+                                 one_of_many ? fmt::format("The first connection {}: ", escape(first->flow.to_string()))
+                                             : "",
+                                 drawn, drawn == k_max_arrows ? " (the first ones)" : "", format_duration(k_gap));
   return fmt::format(
       "<h2>Segments</h2>{}<svg class=\"sequence\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" "
       "height=\"{}\"><defs><marker id=\"arrow\" markerWidth=\"8\" markerHeight=\"8\" refX=\"8\" refY=\"4\" "
@@ -135,13 +155,29 @@ std::string sequence_diagram(const ReportInput& in) {
       more, width, y + 20, head, body);
 }
 
-struct Span {
-  tcp::State state;
-  Instant from;
-  Instant to;
-};
+// Each host's crashes, in time order.
+using Crashes = std::map<std::string, std::vector<Instant>>;
+Crashes crashes_of(const ReportInput& in) {
+  Crashes out;
+  for (const sim::Record& r : in.records) {
+    if (r.kind == sim::Record::Kind::crash) out[r.host].push_back(r.at);
+  }
+  return out;
+}
+
+// When a state held by `host` from `from` ends, at the latest `until`: a
+// crash of the host ends it first (its state vanished, nothing timed out).
+Instant state_end(const Crashes& crashes, const std::string& host, Instant from, Instant until) {
+  auto it = crashes.find(host);
+  if (it == crashes.end()) return until;
+  for (Instant t : it->second) {
+    if (t >= from && t < until) return t;
+  }
+  return until;
+}
 
 std::string timelines(const ReportInput& in, Instant horizon) {
+  const Crashes crashes = crashes_of(in);
   // Each connection's states, in order, per host.
   std::map<std::pair<std::string, std::string>, std::vector<const sim::Record*>> by_connection;
   for (const sim::Record& r : in.records) {
@@ -154,13 +190,14 @@ std::string timelines(const ReportInput& in, Instant horizon) {
   auto x_of = [&](Instant t) { return label_width + static_cast<int>((t - Instant{}).seconds_double() * scale); };
   std::string body;
   int y = 10;
-  std::size_t shown = 0;
+  std::map<std::string, int> shown;  // per host: a dozen connections each
   for (const auto& [key, records] : by_connection) {
-    if (shown++ == 40) break;
+    if (shown[key.first]++ >= 12) continue;
     body += fmt::format(R"svg(<text x="0" y="{}">{} {}</text>)svg", y + 12, escape(key.first), escape(key.second));
     for (std::size_t i = 0; i < records.size(); ++i) {
       const sim::Record& r = *records[i];
-      const Instant until = i + 1 < records.size() ? records[i + 1]->at : horizon;
+      const Instant until =
+          state_end(crashes, key.first, r.at, i + 1 < records.size() ? records[i + 1]->at : horizon);
       if (r.to != tcp::State::closed) {
         body += fmt::format(
             R"svg(<rect class="bar" data-state="{}" x="{}" y="{}" width="{}" height="16" fill="{}"><title>{} from {}</title></rect>)svg",
@@ -181,6 +218,7 @@ std::string timelines(const ReportInput& in, Instant horizon) {
 }
 
 std::string stacked_chart(const ReportInput& in, Instant horizon) {
+  const Crashes crashes = crashes_of(in);
   // How many connections are in each state, sampled across the run.
   std::map<std::pair<std::string, std::string>, std::vector<const sim::Record*>> by_connection;
   for (const sim::Record& r : in.records) {
@@ -195,8 +233,8 @@ std::string stacked_chart(const ReportInput& in, Instant horizon) {
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (records[i]->to == tcp::State::closed) continue;
       const double from = (records[i]->at - Instant{}).seconds_double();
-      const double to = i + 1 < records.size() ? (records[i + 1]->at - Instant{}).seconds_double()
-                                               : (horizon - Instant{}).seconds_double();
+      const Instant until = state_end(crashes, key.first, records[i]->at, i + 1 < records.size() ? records[i + 1]->at : horizon);
+      const double to = (until - Instant{}).seconds_double();
       for (int c = 0; c < k_columns; ++c) {
         const double t = (c + 0.5) * step;
         if (t >= from && t < to) ++counts[static_cast<std::size_t>(c)][records[i]->to];
