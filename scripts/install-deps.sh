@@ -18,8 +18,8 @@ packages=(
   tshark tcpdump
   # real programs that talk to finwait in the interop tests and benchmarks
   curl socat nginx-light ethtool
-  # test scripts (pcap surgery, peak memory)
-  python3
+  # test scripts (pcap surgery, peak memory); the report's rendering test
+  python3 chromium
   # network namespaces, veth and TUN for real-traffic tests
   iproute2
   # style
