@@ -144,20 +144,50 @@ int show(const NoOptions& o, const Tunables& current, const TunablesFile& file) 
 // --stack NAME: shown from, and changed in, the running stack; -p also
 // persists the change, -r only persists it (the stack is left as it is).
 int with_stack(const NoOptions& o, const TunablesFile& file) {
-  const bool change = o.show.find('=') != std::string::npos;
-  if (!o.reset.empty() || o.reset_all || !o.help.empty())
-    return refuse("--stack goes with -a, -o NAME, -o NAME=VALUE and -L (-d, -D and -h work on the file and the defaults)");
-  if (change && o.next_boot) return change_file(o, file, *parse_profile(o.profile));
+  if (!o.help.empty()) return refuse("-h describes a tunable, not a stack: leave out --stack");
+  if (o.next_boot) return change_file(o, file, *parse_profile(o.profile));  // the stack is left as it is
+  // What the stack runs, first: its profile gives -d and -D their defaults.
+  auto state = control_request(o.stack, {{"op", "get"}});
+  if (!state) return refuse(state.error());
+  if (!state->value("ok", false)) {
+    fmt::print(stderr, "finwait no: --stack {}: {}\n", o.stack, state->value("error", std::string("refused")));
+    return 1;
+  }
+  const std::string stack_profile = state->value("profile", std::string("aix"));
+  const Profile profile = parse_profile(stack_profile).value_or(Profile::aix);
+  // -d NAME and -D set the stack's defaults, one request each.
+  std::vector<std::pair<std::string, std::string>> changes;
+  if (const std::size_t eq = o.show.find('='); eq != std::string::npos) {
+    changes.emplace_back(o.show.substr(0, eq), o.show.substr(eq + 1));
+  } else if (!o.reset.empty()) {
+    const TunableDefinition* d = lookup(o.reset);
+    if (d == nullptr) return 2;
+    changes.emplace_back(o.reset, std::to_string(d->default_for(profile)));
+  } else if (o.reset_all) {
+    for (const TunableDefinition& d : Tunables::definitions())
+      changes.emplace_back(std::string(d.name), std::to_string(d.default_for(profile)));
+  }
+  const bool change = !changes.empty();
   nlohmann::json reply;
   if (change) {
-    const std::size_t eq = o.show.find('=');
-    auto r = control_request(o.stack, {{"op", "set"}, {"name", o.show.substr(0, eq)}, {"value", o.show.substr(eq + 1)}});
-    if (!r) return refuse(r.error());
-    reply = *r;
+    for (const auto& [name, value] : changes) {
+      auto r = control_request(o.stack, {{"op", "set"}, {"name", name}, {"value", value}});
+      if (!r) return refuse(r.error());
+      reply = *r;
+      if (!reply.value("ok", false)) break;
+      if (!o.reset_all) continue;
+    }
+    if (o.reset_all && reply.value("ok", false)) {
+      fmt::print("every tunable at its {} default\n", stack_profile);
+      if (o.persist) {
+        NoOptions persist = o;
+        persist.stack.clear();
+        return change_file(persist, file, profile);
+      }
+      return 0;
+    }
   } else {
-    auto r = control_request(o.stack, {{"op", "get"}});
-    if (!r) return refuse(r.error());
-    reply = *r;
+    reply = *state;
   }
   if (!reply.value("ok", false)) {
     fmt::print(stderr, "finwait no: --stack {}: {}\n", o.stack, reply.value("error", std::string("refused")));
@@ -168,18 +198,17 @@ int with_stack(const NoOptions& o, const TunablesFile& file) {
     if (o.persist) {
       NoOptions persist = o;
       persist.stack.clear();
-      return change_file(persist, file, *parse_profile(o.profile));
+      return change_file(persist, file, profile);
     }
     return 0;
   }
-  const auto profile = parse_profile(reply.value("profile", std::string("aix")));
-  Tunables current(profile.value_or(Profile::aix));
+  Tunables current(profile);
   for (const auto& [name, value] : reply["tunables"].items()) {
     if (const TunableDefinition* d = Tunables::find(name)) (void)current.set(d->id, value.get<std::int64_t>());
   }
   NoOptions shown = o;
   shown.stack.clear();
-  shown.profile = reply.value("profile", std::string("aix"));
+  shown.profile = stack_profile;
   return show(shown, current, file);
 }
 
@@ -227,7 +256,8 @@ void add_no_command(CLI::App& app, CommandResult& result) {
   cmd->add_flag("-x", o->csv, "comma-separated: name,cur,def,boot,min,max,unit,type");
   cmd->add_option("--file", o->file, "the persisted file (default /etc/finwait/tunables.toml)");
   cmd->add_option("--profile", o->profile, "whose defaults: aix (default), linux, rfc793");
-  cmd->add_option("--stack", o->stack, "a running stack (finwait serve --name): show its values, -o NAME=VALUE changes it now");
+  cmd->add_option("--stack", o->stack,
+                  "a running stack (finwait serve --name): show its values; -o NAME=VALUE, -d, -D change it now");
   cmd->callback([o, &result] { result.exit_status = run_no(*o); });
 }
 

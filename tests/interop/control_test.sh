@@ -55,10 +55,26 @@ check "netstat -s counts it under finwait's name" grep -qE "^FinwaitFinWait2Time
 check "netstat --json is one object with the counters" \
   python3 -c "import json; d = json.load(open('$scratch/json')); assert d['counters']['TcpPassiveOpens'] == 1"
 
+"$finwait" no --stack "$stack" -p -o tcp_keepidle=600 --file "$scratch/tunables.toml" > /dev/null
+check "no --stack -p changes the stack and persists the value" grep -qE "^tcp_keepidle = 600 " "$scratch/tunables.toml"
+"$finwait" no --stack "$stack" -d tcp_finwait2 > "$scratch/reset"
+check "no --stack -d NAME: back to the stack's profile's default (linux: 120)" grep -qx "tcp_finwait2 = 120" "$scratch/reset"
+
 # Another user cannot reach root's socket at all (mode 0600).
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$finwait" no --stack "$socket" -o tcp_finwait2=10 \
   > /dev/null 2> "$scratch/nobody.err"
 check "another user is refused: permission denied, exit 2" grep -q "permission denied" "$scratch/nobody.err"
+kill -TERM "$server"
+wait "$server"
+
+# The persisted value survives a restart: serve reads the file at start.
+ip netns exec "$ns" "$finwait" serve --tun fw0 --addr 198.18.3.2/24 --http 80 --name "$stack" \
+  --tunables "$scratch/tunables.toml" > "$scratch/serve2.out" 2> "$scratch/serve2.err" &
+server=$!
+pids+=("$server")
+for _ in $(seq 1 100); do grep -q "ready on fw0" "$scratch/serve2.out" 2> /dev/null && break; sleep 0.1; done
+check "after a restart the stack runs with the persisted value" \
+  bash -c "\"$finwait\" no --stack '$stack' -o tcp_keepidle | grep -qx 'tcp_keepidle = 600'"
 kill -TERM "$server"
 wait "$server"
 
