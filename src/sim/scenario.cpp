@@ -428,13 +428,23 @@ Result<Scenario, std::string> parse_scenario(std::string_view text, const std::s
   return scenario;
 }
 
-int run_scenario(const std::string& path, Scenario& loaded, bool json) {
+std::size_t print_new_records(const World& world, std::size_t printed, bool json) {
+  const std::vector<Record>& records = world.recorder().records();
+  for (std::size_t i = printed; i < records.size(); ++i) {
+    fmt::print("{}\n", json ? Recorder::to_json(records[i]) : Recorder::to_text(records[i]));
+  }
+  return records.size();
+}
+
+int run_scenario(const std::string& path, Scenario& scenario, bool json) {
+  scenario.world->run_until(scenario.until);
+  print_new_records(*scenario.world, 0, json);
+  return finish_scenario(path, scenario, json);
+}
+
+int finish_scenario(const std::string& path, Scenario& loaded, bool json) {
   Scenario* scenario = &loaded;
   World& world = *scenario->world;
-  world.run_until(scenario->until);
-  for (const Record& record : world.recorder().records()) {
-    fmt::print("{}\n", json ? Recorder::to_json(record) : Recorder::to_text(record));
-  }
   // What is still open at the end, host by host: nothing should be, unless no timer bounds it.
   std::size_t open = 0;
   for (const HostConfig& host : world.hosts()) {

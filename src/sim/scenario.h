@@ -28,5 +28,10 @@ Result<Scenario, std::string> parse_scenario(std::string_view text, const std::s
 
 // Runs a loaded scenario and prints the timeline (or JSON) and the verdict; 0.
 int run_scenario(const std::string& path, Scenario& scenario, bool json);
+// The pieces of run_scenario for a caller that runs the world itself (a
+// paced run): prints the records from index `printed` on and returns how
+// many there are now; then, at the end, what is still open and the clients' tally.
+std::size_t print_new_records(const World& world, std::size_t printed, bool json);
+int finish_scenario(const std::string& path, Scenario& scenario, bool json);
 
 }  // namespace finwait::sim

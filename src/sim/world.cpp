@@ -209,6 +209,28 @@ void World::step_apps(const std::string& host, Instant now) {
   }
 }
 
+Instant World::next_timer() const {
+  Instant timers = Instant::never();
+  for (const Host& h : hosts_) {
+    if (!h.crashed) timers = std::min(timers, h.stack->next_deadline());
+  }
+  return timers;
+}
+
+Instant World::next_wakeup() const {
+  Instant wakeups = Instant::never();
+  for (const auto& app : apps_) {
+    if (!crashed(app->host())) wakeups = std::min(wakeups, app->next_wakeup());
+  }
+  return wakeups;
+}
+
+Instant World::next_event() const {
+  if (!started_) return now_;  // the applications' first step
+  const Instant queued = queue_.empty() ? Instant::never() : queue_.top().at;
+  return std::min({queued, next_timer(), next_wakeup()});
+}
+
 void World::run_until(Instant until) {
   if (!started_) {
     // Every application gets a first step at the start (servers listen).
@@ -217,15 +239,8 @@ void World::run_until(Instant until) {
   }
   while (true) {
     const Instant queued = queue_.empty() ? Instant::never() : queue_.top().at;
-    Instant timers = Instant::never();
-    for (const Host& h : hosts_) {
-      if (!h.crashed) timers = std::min(timers, h.stack->next_deadline());
-    }
-    Instant wakeups = Instant::never();
-    for (const auto& app : apps_) {
-      if (!crashed(app->host())) wakeups = std::min(wakeups, app->next_wakeup());
-    }
-    const Instant next = std::min({queued, timers, wakeups});
+    const Instant timers = next_timer();
+    const Instant next = std::min({queued, timers, next_wakeup()});
     if (next == Instant::never() || next > until) break;
     now_ = std::max(now_, next);
     if (queued == next) {

@@ -82,10 +82,14 @@ class World {
 
   void run_until(Instant until);
   Instant now() const { return now_; }
+  // When something next happens (a frame, a crash or reboot, a timer, an
+  // application's wakeup); never once the world has gone quiet.
+  Instant next_event() const;
 
   stack::Stack* stack(const std::string& host);
   bool crashed(const std::string& host) const;
   Recorder& recorder() { return recorder_; }
+  const Recorder& recorder() const { return recorder_; }
   const std::vector<HostConfig> hosts() const;
   std::uint64_t frames_lost() const { return frames_lost_; }
 
@@ -132,6 +136,8 @@ class World {
   void read_port(int host);
   void transmit(int from, std::span<const std::uint8_t> frame);
   void step_apps(const std::string& host, Instant now);
+  Instant next_timer() const;   // the soonest deadline of a running host's stack
+  Instant next_wakeup() const;  // the soonest wakeup of an application on a running host
   void push(QueuedEvent event);
 
   std::mt19937_64 random_;

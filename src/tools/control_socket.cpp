@@ -1,11 +1,13 @@
 #include "tools/control_socket.h"
 
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -45,8 +47,7 @@ Result<std::string, std::string> control_socket_path(const std::string& name, bo
   return fmt::format("{}/finwait/{}.sock", runtime, name);
 }
 
-Result<std::unique_ptr<ControlServer>, std::string> ControlServer::open(const std::string& path, api::EventLoop& loop,
-                                                                        Handler handler) {
+Result<std::unique_ptr<ControlServer>, std::string> ControlServer::open(const std::string& path, Handler handler) {
   const std::string dir = path.substr(0, path.rfind('/'));
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return fail(fmt::format("{}: cannot make the folder: {}", dir, std::strerror(errno)));
@@ -64,36 +65,53 @@ Result<std::unique_ptr<ControlServer>, std::string> ControlServer::open(const st
   const mode_t old_mask = ::umask(0177);  // 0600 from the start, never wider
   const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof *address) == 0;
   ::umask(old_mask);
-  if (!bound || ::listen(fd, 16) != 0) {
+  const int epoll_fd = bound && ::listen(fd, 16) == 0 ? ::epoll_create1(EPOLL_CLOEXEC) : -1;
+  epoll_event interest{};
+  interest.events = EPOLLIN;
+  interest.data.fd = fd;
+  if (epoll_fd < 0 || ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &interest) != 0) {
     const std::string why = std::strerror(errno);
+    if (epoll_fd >= 0) ::close(epoll_fd);
     ::close(fd);
+    if (bound) ::unlink(path.c_str());
     return fail(fmt::format("{}: {}", path, why));
   }
-  std::unique_ptr<ControlServer> server(new ControlServer(path, fd, loop, std::move(handler)));
-  ControlServer* self = server.get();
-  if (auto watched = loop.watch(fd, [self](Instant) { self->accept_clients(); }); !watched) return fail(watched.error());
-  return server;
+  return std::unique_ptr<ControlServer>(new ControlServer(path, fd, epoll_fd, std::move(handler)));
 }
 
 ControlServer::~ControlServer() {
-  for (const auto& [fd, _] : clients_) {
-    loop_.unwatch(fd);
-    ::close(fd);
-  }
-  loop_.unwatch(fd_);
+  for (const auto& [fd, _] : clients_) ::close(fd);
+  ::close(epoll_fd_);
   ::close(fd_);
   ::unlink(path_.c_str());
+}
+
+void ControlServer::serve(Duration timeout) {
+  epoll_event ready[16];
+  const auto wait_ms = static_cast<int>(std::max<std::int64_t>(0, timeout.nanoseconds() / 1'000'000));
+  const int n = ::epoll_wait(epoll_fd_, ready, 16, wait_ms);
+  for (int i = 0; i < n; ++i) {
+    const int fd = ready[i].data.fd;
+    if (fd == fd_) {
+      accept_clients();
+    } else if (clients_.count(fd) != 0) {
+      read_client(fd);
+    }
+  }
 }
 
 void ControlServer::accept_clients() {
   while (true) {
     const int client = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (client < 0) return;
-    clients_[client];
-    if (!loop_.watch(client, [this, client](Instant) { read_client(client); })) {
-      clients_.erase(client);
+    epoll_event interest{};
+    interest.events = EPOLLIN | EPOLLRDHUP;
+    interest.data.fd = client;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, client, &interest) != 0) {
       ::close(client);
+      continue;
     }
+    clients_[client];
   }
 }
 
@@ -108,12 +126,7 @@ void ControlServer::read_client(int fd) {
       continue;
     }
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) break;
-    if (buffer.find('\n') == std::string::npos) {  // gone before a whole line
-      loop_.unwatch(fd);
-      ::close(fd);
-      clients_.erase(fd);
-      return;
-    }
+    if (buffer.find('\n') == std::string::npos) return drop_client(fd);  // gone before a whole line
     break;
   }
   const std::size_t end = buffer.find('\n');
@@ -128,6 +141,11 @@ void ControlServer::read_client(int fd) {
   finish_client(fd, handler_(request, peer.uid));
 }
 
+void ControlServer::drop_client(int fd) {
+  ::close(fd);  // leaves the epoll set with it
+  clients_.erase(fd);
+}
+
 void ControlServer::finish_client(int fd, const nlohmann::json& reply) {
   const std::string text = reply.dump() + "\n";
   // Small replies to a peer that waits for them: a blocking write with a bound.
@@ -136,9 +154,7 @@ void ControlServer::finish_client(int fd, const nlohmann::json& reply) {
   const timeval bound{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
   (void)!::write(fd, text.data(), text.size());
-  loop_.unwatch(fd);
-  ::close(fd);
-  clients_.erase(fd);
+  drop_client(fd);
 }
 
 Result<nlohmann::json, std::string> control_request(const std::string& name, const nlohmann::json& request) {

@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/event_loop.h"
 #include "base/result.h"
+#include "time/instant.h"
 
 namespace finwait::tools {
 
@@ -29,26 +29,32 @@ namespace finwait::tools {
 // `path_allowed` (the clients): a NAME with a '/' is the socket's path itself.
 Result<std::string, std::string> control_socket_path(const std::string& name, bool path_allowed = false);
 
+// The listening socket and its clients, on an epoll instance of their own:
+// a caller's loop watches poll_fd() and calls serve(0) when it is readable,
+// or a caller with no loop calls serve(timeout) between its own work.
 class ControlServer {
  public:
   // The handler answers a request from a peer with this uid.
   using Handler = std::function<nlohmann::json(const nlohmann::json& request, uid_t peer)>;
   // Makes the folder and the socket (a stale socket of a stack that is gone is replaced).
-  static Result<std::unique_ptr<ControlServer>, std::string> open(const std::string& path, api::EventLoop& loop,
-                                                                  Handler handler);
+  static Result<std::unique_ptr<ControlServer>, std::string> open(const std::string& path, Handler handler);
   ~ControlServer();
   const std::string& path() const { return path_; }
+  int poll_fd() const { return epoll_fd_; }
+  // Accepts, reads and answers what is ready, waiting up to `timeout` for it.
+  void serve(Duration timeout = Duration{});
 
  private:
-  ControlServer(std::string path, int fd, api::EventLoop& loop, Handler handler)
-      : path_(std::move(path)), fd_(fd), loop_(loop), handler_(std::move(handler)) {}
+  ControlServer(std::string path, int fd, int epoll_fd, Handler handler)
+      : path_(std::move(path)), fd_(fd), epoll_fd_(epoll_fd), handler_(std::move(handler)) {}
   void accept_clients();
   void read_client(int fd);
   void finish_client(int fd, const nlohmann::json& reply);
+  void drop_client(int fd);
 
   std::string path_;
   int fd_ = -1;
-  api::EventLoop& loop_;
+  int epoll_fd_ = -1;
   Handler handler_;
   std::map<int, std::string> clients_;  // what each has sent so far
 };

@@ -21,6 +21,7 @@
 #include "tools/control_socket.h"
 #include "tools/netstat_view.h"
 #include "tools/serve_apps.h"
+#include "tools/stack_control.h"
 #include "tools/tun_stack.h"
 
 namespace finwait::tools {
@@ -35,43 +36,6 @@ struct ServeOptions {
   bool events = false;
   std::string name;  // the control socket's: default the TUN device's name
 };
-
-// What the control socket answers (tools/control_socket.h).
-nlohmann::json control(TunStack& t, const nlohmann::json& request, uid_t peer) {
-  const std::string op = request["op"];
-  stack::Stack& s = *t.stack;
-  auto error = [](std::string message) { return nlohmann::json{{"ok", false}, {"error", std::move(message)}}; };
-  if (op == "get") {
-    nlohmann::json values = nlohmann::json::object();
-    for (const TunableDefinition& d : Tunables::definitions()) values[std::string(d.name)] = s.tunables().get(d.id);
-    return {{"ok", true}, {"profile", to_string(s.config().profile)}, {"tunables", values}};
-  }
-  if (op == "set") {
-    if (peer != ::geteuid())
-      return error(fmt::format("permission denied: only the stack's own user (uid {}) may change its tunables; you "
-                               "are uid {}",
-                               ::geteuid(), peer));
-    if (!request.contains("name") || !request["name"].is_string() || !request.contains("value") ||
-        !request["value"].is_string())
-      return error("malformed request: set takes \"name\" and \"value\" as strings");
-    Tunables changed = s.tunables();
-    auto value = changed.set(request["name"].get<std::string>(), request["value"].get<std::string>());
-    if (!value) return error(value.error());
-    if (auto bad = changed.inconsistency()) return error(*bad);
-    s.tunables() = changed;  // timers armed from now on see it
-    const TunableDefinition* d = Tunables::find(request["name"].get<std::string>());
-    return {{"ok", true}, {"name", d->name}, {"value", *value}};
-  }
-  if (op == "netstat") {
-    const NetstatOptions options{request.value("all", false), request.value("timers", false)};
-    const Instant now = t.loop->now();
-    return {{"ok", true},
-            {"netstat", netstat_json(s, now, options)},
-            {"table", netstat_table(s, now, options)},
-            {"counters_text", netstat_counters(s.counters())}};
-  }
-  return error(fmt::format("unknown op '{}' (get, set, netstat)", quote_for_message(op)));
-}
 
 // --events: every state change as it happens, in the simulator's timeline
 // format, timed from the start (the promise: every step can be seen).
@@ -120,11 +84,13 @@ int run_serve(const ServeOptions& o) {
   auto opened = open_tun_stack(o.tun);
   if (!opened) return error(opened.error());
   TunStack& t = *opened;
-  auto control_server = ControlServer::open(*socket_path, *t.loop,
-                                            [&t](const nlohmann::json& request, uid_t peer) {
-                                              return control(t, request, peer);
-                                            });
+  auto control_server = ControlServer::open(*socket_path, [&t](const nlohmann::json& request, uid_t peer) {
+    return answer_control(t.stack.get(), t.loop->now(), request, peer);
+  });
   if (!control_server) return error(control_server.error());
+  ControlServer& control = **control_server;
+  if (auto watched = t.loop->watch(control.poll_fd(), [&control](Instant) { control.serve(); }); !watched)
+    return error(watched.error());
   EventPrinter printer(t.loop->now());
   if (o.events) t.stack->add_observer(&printer);
   Services services(*t.stack, services_config, o.keepalive);
@@ -157,7 +123,7 @@ int run_serve(const ServeOptions& o) {
                             std::pair{"discard", services_config.discard}}) {
     if (port) serving += fmt::format("{}{} {}", serving.empty() ? "" : ", ", name, *port);
   }
-  fmt::print("finwait serve: ready on {}; {}; control {}\n", t.describe(), serving, (*control_server)->path());
+  fmt::print("finwait serve: ready on {}; {}; control {}\n", t.describe(), serving, control.path());
   std::fflush(stdout);
 
   // Serve until a signal; then drain until every connection is gone or only

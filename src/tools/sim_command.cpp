@@ -1,4 +1,7 @@
 // `finwait sim story ...` and `finwait sim run FILE.toml` (DESIGN.md "Commands").
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -11,12 +14,15 @@
 #include "base/output_file.h"
 #include "base/quote.h"
 #include "base/tunables.h"
+#include "api/event_loop.h"
 #include "sim/scenario.h"
 #include "sim/story.h"
 #include "time/duration_text.h"
 #include "tools/command.h"
+#include "tools/control_socket.h"
 #include "tools/netstat_view.h"
 #include "tools/report.h"
+#include "tools/stack_control.h"
 
 namespace finwait::tools {
 namespace {
@@ -136,6 +142,83 @@ struct Captures {
     return true;
   }
 };
+
+// --pace: a long run an operator watches and tunes while it goes. Virtual
+// time runs at RATE times the wall clock; every host answers on a control
+// socket of its own, RUN.HOST, so that `finwait netstat --stack RUN.HOST`
+// and `finwait no --stack RUN.HOST` work on it as on `finwait serve`. A
+// change lasts until the host reboots (its stack starts from the file).
+volatile std::sig_atomic_t g_interrupted = 0;
+
+struct PacedRun {
+  double rate = 0;
+  std::string name;  // RUN: the file's stem unless --name
+};
+
+// The longest wall-clock wait between two looks at the control sockets.
+constexpr Duration k_control_slice = milliseconds(50);
+
+int run_paced(const std::string& path, sim::Scenario& scenario, bool json, const PacedRun& paced) {
+  sim::World& world = *scenario.world;
+  std::vector<std::unique_ptr<ControlServer>> servers;
+  for (const sim::HostConfig& h : world.hosts()) {
+    const std::string stack_name = fmt::format("{}.{}", paced.name, h.name);
+    auto socket_path = control_socket_path(stack_name);
+    if (!socket_path) {
+      fmt::print(stderr, "finwait sim run: --name: {}\n", socket_path.error());
+      return 2;
+    }
+    auto server = ControlServer::open(*socket_path, [&world, host = h.name](const nlohmann::json& request, uid_t peer) {
+      return answer_control(world.stack(host), world.now(), request, peer);
+    });
+    if (!server) {
+      fmt::print(stderr, "finwait sim run: {}\n", server.error());
+      return 2;
+    }
+    servers.push_back(std::move(*server));
+  }
+  if (!json) {
+    fmt::print("finwait sim run: {} at {}x the wall clock until {}; control:", path, paced.rate,
+               format_duration(scenario.until - Instant{}));
+    for (const auto& server : servers) fmt::print(" {}", server->path());
+    fmt::print("\n");
+    std::fflush(stdout);
+  }
+  struct sigaction on_signal {};
+  on_signal.sa_handler = [](int) { g_interrupted = 1; };
+  sigaction(SIGINT, &on_signal, nullptr);
+  sigaction(SIGTERM, &on_signal, nullptr);
+
+  const Instant wall_start = api::real_clock_now();
+  const Instant virtual_start = world.now();
+  const auto virtual_at = [&](Instant wall) {
+    const double ns = static_cast<double>((wall - wall_start).nanoseconds()) * paced.rate;
+    const double room = static_cast<double>((scenario.until - virtual_start).nanoseconds());
+    return ns >= room ? scenario.until : virtual_start + Duration::from_nanoseconds(static_cast<std::int64_t>(ns));
+  };
+  std::size_t printed = 0;
+  while (g_interrupted == 0) {
+    world.run_until(virtual_at(api::real_clock_now()));
+    printed = sim::print_new_records(world, printed, json);
+    std::fflush(stdout);
+    if (world.now() >= scenario.until) break;
+    // Sleep on the control sockets until the next event is due on the wall clock.
+    Duration wait = k_control_slice;
+    if (const Instant next = world.next_event(); next != Instant::never()) {
+      const double wall_ns = static_cast<double>((next - world.now()).nanoseconds()) / paced.rate;
+      if (wall_ns < static_cast<double>(wait.nanoseconds()))
+        wait = Duration::from_nanoseconds(static_cast<std::int64_t>(wall_ns));
+    }
+    for (const auto& server : servers) {
+      server->serve(servers.size() == 1 ? wait : Duration{});
+    }
+    if (servers.size() > 1) ::usleep(static_cast<useconds_t>(wait.nanoseconds() / 1000));
+  }
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  if (g_interrupted != 0 && !json) fmt::print("interrupted at {}\n", format_duration(world.now() - Instant{}));
+  return sim::finish_scenario(path, scenario, json);
+}
 
 void print_records(const std::vector<sim::Record>& records, bool json, const std::set<std::string>& only) {
   for (const sim::Record& r : records) {
@@ -278,55 +361,62 @@ void add_sim_command(CLI::App& app, CommandResult& result) {
   story->add_flag("--netstat", o->netstat, "at the end, each host's connections, timers and counters (netstat -a -n -o)");
   story->callback([o, &result] { result.exit_status = run_story_command(*o); });
 
-  auto file = std::make_shared<std::string>();
-  auto json = std::make_shared<bool>(false);
-  auto pcap = std::make_shared<std::string>();
-  auto pcap_sent = std::make_shared<std::string>();
-  auto netstat = std::make_shared<bool>(false);
-  auto report_path = std::make_shared<std::string>();
+  struct RunOptions {
+    std::string file;
+    bool json = false;
+    std::string pcap;
+    std::string pcap_sent;
+    bool netstat = false;
+    std::string report;
+    std::string pace;
+    std::string name;
+  };
+  auto r = std::make_shared<RunOptions>();
   auto* run =
       sim->add_subcommand("run", "Run a scenario file (TOML): hosts, links, faults, crashes, applications");
-  run->add_option("FILE", *file, "scenario file")->required();
-  run->add_flag("--json", *json, "one JSON event per line");
-  run->add_option("--pcap", *pcap, "write what the wire carried (after the links' faults) to this pcap file");
-  run->add_option("--pcap-sent", *pcap_sent, "write what each host sent (before any fault) to this file");
-  run->add_flag("--netstat", *netstat, "at the end, each host's connections, timers and counters");
-  run->add_option("--report", *report_path, "write the run as a picture: one self-contained HTML file");
-  run->callback([file, json, pcap, pcap_sent, netstat, report_path, &result] {
-    auto scenario = sim::load_scenario(*file);
-    if (!scenario) {
-      fmt::print(stderr, "finwait sim run: {}\n", scenario.error());
-      result.exit_status = 2;
-      return;
+  run->add_option("FILE", r->file, "scenario file")->required();
+  run->add_flag("--json", r->json, "one JSON event per line");
+  run->add_option("--pcap", r->pcap, "write what the wire carried (after the links' faults) to this pcap file");
+  run->add_option("--pcap-sent", r->pcap_sent, "write what each host sent (before any fault) to this file");
+  run->add_flag("--netstat", r->netstat, "at the end, each host's connections, timers and counters");
+  run->add_option("--report", r->report, "write the run as a picture: one self-contained HTML file");
+  run->add_option("--pace", r->pace,
+                  "RATE: run virtual time at RATE times the wall clock (1: real time, 60: a minute a second), "
+                  "each host answering `finwait netstat/no --stack RUN.HOST` while it runs");
+  run->add_option("--name", r->name, "RUN: the control sockets' prefix with --pace (default: the file's name)");
+  run->callback([r, &result] {
+    auto fail_with = [&result](const std::string& message, int status = 2) {
+      fmt::print(stderr, "finwait sim run: {}\n", message);
+      result.exit_status = status;
+    };
+    PacedRun paced;
+    if (!r->pace.empty()) {
+      auto rate = number_in_range("--pace", r->pace, 0.001, 1e9);
+      if (!rate) return fail_with(rate.error());
+      paced.rate = *rate;
+      paced.name = r->name.empty() ? std::filesystem::path(r->file).stem().string() : r->name;
+    } else if (!r->name.empty()) {
+      return fail_with("--name names the control sockets of a paced run: give --pace RATE too");
     }
+    auto scenario = sim::load_scenario(r->file);
+    if (!scenario) return fail_with(scenario.error());
     Captures captures;
-    if (auto opened = captures.open(*pcap, *pcap_sent); !opened) {
-      fmt::print(stderr, "finwait sim run: {}\n", opened.error());
-      result.exit_status = 2;
-      return;
-    }
+    if (auto opened = captures.open(r->pcap, r->pcap_sent); !opened) return fail_with(opened.error());
     captures.attach(*scenario->world);
-    auto report_file = ReportTap::open(*report_path);
-    if (!report_file) {
-      fmt::print(stderr, "finwait sim run: {}\n", report_file.error());
-      result.exit_status = 2;
-      return;
-    }
+    auto report_file = ReportTap::open(r->report);
+    if (!report_file) return fail_with(report_file.error());
     ReportTap report;
     if (*report_file) report.attach(*scenario->world);
-    result.exit_status = sim::run_scenario(*file, *scenario, *json);
-    if (*netstat) fmt::print("{}", netstat_of(*scenario->world, *json));
+    result.exit_status = paced.rate > 0 ? run_paced(r->file, *scenario, r->json, paced)
+                                        : sim::run_scenario(r->file, *scenario, r->json);
+    if (result.exit_status == 2) return;  // refused before it ran: nothing to write
+    if (r->netstat) fmt::print("{}", netstat_of(*scenario->world, r->json));
     sim::World& world = *scenario->world;
-    if (auto written = report.write(*report_file, "finwait sim run " + *file, world, world.recorder().records(),
+    if (auto written = report.write(*report_file, "finwait sim run " + r->file, world, world.recorder().records(),
                                     world.now());
-        !written) {
-      fmt::print(stderr, "finwait sim run: {}\n", written.error());
-      result.exit_status = 1;
-    }
-    if (auto written = captures.commit(); !written) {
-      fmt::print(stderr, "finwait sim run: {}\n", written.error());
-      result.exit_status = 1;
-    }
+        !written)
+      fail_with(written.error(), 1);
+    if (auto written = captures.commit(); !written) fail_with(written.error(), 1);
   });
 }
 

@@ -87,6 +87,28 @@ check "no bad checksums on the wire" bash -c "! grep -q bad_ '$scratch/pcap'"
 "$finwait" sim run "$source_dir/examples/seed-story.toml" > "$scratch/run"
 check "sim run prints the timeline" grep -q "FIN-WAIT-2 -> CLOSED  (finwait2_timeout)" "$scratch/run"
 
+# A paced run answers on its hosts' control sockets while it goes: the
+# server's tcp_finwait2, changed after the first FIN_WAIT_2 began, bounds
+# the second one (3 min later) at 20 s and leaves the first one's 600 s.
+if [[ $(id -u) -ne 0 ]]; then export XDG_RUNTIME_DIR="$scratch/run"; mkdir -p "$XDG_RUNTIME_DIR"; fi
+"$finwait" sim run "$source_dir/tests/tools/data/paced-two-clients.toml" --pace 120 --name "paced$$" > "$scratch/paced" 2>&1 &
+paced_pid=$!
+for _ in $(seq 100); do grep -q "^finwait sim run: .*control:" "$scratch/paced" && break; sleep 0.05; done
+"$finwait" netstat --stack "paced$$.server" -a -o > "$scratch/paced-netstat"
+check "a paced run's netstat shows the live FIN_WAIT_2 and its timer" \
+  grep -qE "198.18.0.2:80 +198.18.0.1:[0-9]+ +FIN_WAIT_2 +timer:\(finwait2,[89]min" "$scratch/paced-netstat"
+"$finwait" no --stack "paced$$.server" -o tcp_finwait2=20s > /dev/null
+status=0
+"$finwait" netstat --stack "paced$$.client" > /dev/null 2> "$scratch/paced-err" || status=$?
+check "a crashed host's control socket says it is down" \
+  bash -c "test $status -eq 1 && grep -q 'the host is down (crashed)' '$scratch/paced-err'"
+wait "$paced_pid"
+check "the change bounds the next FIN_WAIT_2 at 20 s" \
+  grep -qE "^ +3m20.090s +server .*FIN-WAIT-2 -> CLOSED  \(finwait2_timeout\)" "$scratch/paced"
+check "  ...and leaves the running timer alone" \
+  grep -qE "^ +10m00.090s +server .*FIN-WAIT-2 -> CLOSED  \(finwait2_timeout\)" "$scratch/paced"
+check "the control sockets are gone at the end" bash -c "! ls /run/finwait/paced$$.* '${XDG_RUNTIME_DIR:-/nonexistent}'/finwait/paced$$.* 2> /dev/null | grep -q ."
+
 set +e
 "$finwait" sim story --set tcp_finwait3=1 > /dev/null 2> "$scratch/err"; s1=$?
 "$finwait" sim story --profile bsd > /dev/null 2>> "$scratch/err"; s2=$?
@@ -94,8 +116,14 @@ set +e
 printf '[[host]]\nname = "a"\naddress = "1.2.3"\n' > "$scratch/bad.toml"
 "$finwait" sim run "$scratch/bad.toml" > /dev/null 2>> "$scratch/err"; s4=$?
 "$finwait" sim story --bogus > /dev/null 2>> "$scratch/err"; s5=$?
+"$finwait" sim run "$source_dir/examples/seed-story.toml" --pace 0 > /dev/null 2>> "$scratch/err"; s6=$?
+"$finwait" sim run "$source_dir/examples/seed-story.toml" --name x > /dev/null 2>> "$scratch/err"; s7=$?
+"$finwait" sim run "$source_dir/examples/seed-story.toml" --pace 1 --name 'a/b c' > /dev/null 2>> "$scratch/err"; s8=$?
 set -e
-check "bad input exits 2" test "$s1$s2$s3$s4$s5" = 22222
+check "bad input exits 2" test "$s1$s2$s3$s4$s5$s6$s7$s8" = 22222222
+check "--pace out of range is named" grep -q "^finwait sim run: --pace" "$scratch/err"
+check "--name without --pace is refused" grep -q "give --pace RATE too" "$scratch/err"
+check "a --name that is no stack name is refused" grep -q "a stack's name is letters" "$scratch/err"
 check "an unknown tunable is named" grep -q "tcp_finwait3: no such tunable" "$scratch/err"
 check "an unknown profile is named" grep -q "unknown profile 'bsd'" "$scratch/err"
 check "a bad duration is named" grep -q "until 'forever'" "$scratch/err"
