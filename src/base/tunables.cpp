@@ -89,7 +89,19 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
      65535, false, "lowest ephemeral port"},
     {TunableId::tcp_ephemeral_high, "tcp_ephemeral_high", "", U::count, U::count, 65535, 60999, 65535, 1024,
      65535, false, "highest ephemeral port"},
+    {TunableId::tcp_dsack, "tcp_dsack", "tcp_dsack", U::boolean, U::boolean, 1, 1, 0, 0, 1, true,
+     "report duplicate segments in a D-SACK block (RFC 2883)"},
+    {TunableId::tcp_reordering, "tcp_reordering", "tcp_reordering", U::count, U::count, 3, 3, 3, 1, 300, false,
+     "duplicate ACKs or SACKed segments before fast retransmit (RFC 5681 3.2's three)"},
+    {TunableId::tcp_recovery, "tcp_recovery", "tcp_recovery", U::count, U::count, 1, 1, 0, 0, 7, true,
+     "loss detection: 1 = RACK (RFC 8985) as Linux, 0 = duplicate-ACK counting only (RFC 6675)"},
 }};
+static_assert([] {
+  for (std::size_t i = 0; i < k_definitions.size(); ++i) {
+    if (static_cast<std::size_t>(k_definitions[i].id) != i) return false;
+  }
+  return true;
+}(), "k_definitions is indexed by TunableId");
 
 // Nanoseconds per native unit, for the time units.
 std::int64_t nanoseconds_per(TunableUnit unit) {

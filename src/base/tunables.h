@@ -68,9 +68,12 @@ enum class TunableId : std::uint8_t {
   tcp_invalid_ratelimit,
   tcp_ephemeral_low,
   tcp_ephemeral_high,
+  tcp_dsack,
+  tcp_reordering,
+  tcp_recovery,
 };
 
-inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_ephemeral_high) + 1;
+inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_recovery) + 1;
 
 struct TunableDefinition {
   TunableId id;

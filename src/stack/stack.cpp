@@ -238,8 +238,7 @@ void Stack::note_transition(const FlowKey& flow, State from, State to, Cause cau
 void Stack::sync(std::uint32_t index, Instant now) {
   Slot& slot = slots_[index];
   tcp::Connection& c = *slot.connection;
-  const auto segment_size = static_cast<std::uint16_t>(c.effective_mss());
-  for (const TcpSegment& segment : c.outgoing()) emit_segment(slot.flow, segment, now, segment_size);
+  for (const TcpSegment& segment : c.outgoing()) emit_segment(slot.flow, segment, now, c.segment_size_of(segment));
   if (!c.events().empty() && slot.fd >= 0) mark_ready(slot.fd);
   for (const tcp::Event& event : c.events()) {
     if (event.kind == tcp::EventKind::state_changed) {

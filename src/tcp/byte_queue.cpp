@@ -5,22 +5,42 @@
 
 namespace finwait::tcp {
 
+void ByteQueue::reserve_from_head(std::size_t total) {
+  if (head_ + total <= storage_.size()) return;
+  // Slide what is kept to the front, then grow if that is not enough.
+  const std::size_t kept = size_ + ahead_;
+  if (head_ > 0) {
+    std::memmove(storage_.data(), storage_.data() + head_, kept);
+    head_ = 0;
+  }
+  if (total > storage_.size()) storage_.resize(std::min(std::max(storage_.size() * 2, total), std::max(capacity_, total)));
+}
+
 std::size_t ByteQueue::append(std::span<const std::uint8_t> bytes) {
   const std::size_t n = std::min(bytes.size(), free_space());
   if (n == 0) return 0;
-  if (head_ + size_ + n > storage_.size()) {
-    // Slide the queued bytes to the front, then grow if that is not enough.
-    if (head_ > 0) {
-      std::memmove(storage_.data(), storage_.data() + head_, size_);
-      head_ = 0;
-    }
-    if (size_ + n > storage_.size()) {
-      storage_.resize(std::min(std::max(storage_.size() * 2, size_ + n), std::max(capacity_, size_ + n)));
-    }
-  }
+  reserve_from_head(size_ + std::max(n, ahead_));
   std::memcpy(storage_.data() + head_ + size_, bytes.data(), n);
   size_ += n;
+  ahead_ = ahead_ > n ? ahead_ - n : 0;
   return n;
+}
+
+std::size_t ByteQueue::write_ahead(std::size_t offset, std::span<const std::uint8_t> bytes) {
+  const std::size_t room = free_space();
+  if (offset >= room) return 0;
+  const std::size_t n = std::min(bytes.size(), room - offset);
+  if (n == 0) return 0;
+  reserve_from_head(size_ + std::max(offset + n, ahead_));
+  std::memcpy(storage_.data() + head_ + size_ + offset, bytes.data(), n);
+  ahead_ = std::max(ahead_, offset + n);
+  return n;
+}
+
+void ByteQueue::extend(std::size_t count) {
+  count = std::min(count, ahead_);
+  size_ += count;
+  ahead_ -= count;
 }
 
 std::span<const std::uint8_t> ByteQueue::peek(std::size_t offset, std::size_t length) const {
@@ -39,7 +59,7 @@ void ByteQueue::consume(std::size_t count) {
   count = std::min(count, size_);
   head_ += count;
   size_ -= count;
-  if (size_ == 0) {
+  if (size_ == 0 && ahead_ == 0) {
     head_ = 0;
     if (storage_.size() > k_keep_when_empty) {
       storage_.clear();

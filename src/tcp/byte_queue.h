@@ -1,8 +1,10 @@
 // A bounded FIFO of bytes in one contiguous block: the send buffer (bytes from
 // SND.UNA on, so any in-flight range can be handed out as one span for a
 // segment's payload) and the receive buffer (bytes the application has not
-// read yet). Storage grows on demand up to the capacity, is reused in steady
-// state, and is given back when a large queue drains (idle connections stay small).
+// read yet, and past them the out-of-order data that is not readable until
+// the gap before it fills: tcp/reassembly.h says where it lies). Storage
+// grows on demand up to the capacity, is reused in steady state, and is
+// given back when a large queue drains (idle connections stay small).
 #pragma once
 
 #include <cstddef>
@@ -31,13 +33,28 @@ class ByteQueue {
   std::size_t read(std::span<std::uint8_t> out);
   // Removes up to `count` bytes from the front.
   void consume(std::size_t count);
-  void clear() { consume(size_); }
+  void clear() {
+    ahead_ = 0;
+    consume(size_);
+  }
+
+  // Out-of-order data: writes `bytes` starting `offset` bytes past the
+  // queued end, as much as the capacity allows (offset + length <= free
+  // space); returns how much. Bytes appended later overwrite what lies ahead.
+  std::size_t write_ahead(std::size_t offset, std::span<const std::uint8_t> bytes);
+  // The first `count` bytes ahead have all been written (a gap filled): they
+  // join the queue.
+  void extend(std::size_t count);
 
  private:
   static constexpr std::size_t k_keep_when_empty = 64 * 1024;
   std::vector<std::uint8_t> storage_;
+  // Makes storage_ hold head_ + `total` bytes, keeping the queued and ahead bytes.
+  void reserve_from_head(std::size_t total);
+
   std::size_t head_ = 0;
   std::size_t size_ = 0;
+  std::size_t ahead_ = 0;  // extent of the bytes written past the end, gaps included
   std::size_t capacity_;
 };
 

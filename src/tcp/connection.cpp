@@ -117,6 +117,20 @@ std::uint32_t Connection::effective_mss() const {
   return std::max(mss, k_min_mss + options) - options;
 }
 
+std::uint32_t Connection::current_mss() const {
+  const std::uint32_t mss = effective_mss();
+  if (!negotiated_.sack) return mss;
+  const std::size_t blocks = sacks_.pending(negotiated_.timestamps ? 3 : 4);
+  const std::uint32_t sack_bytes = blocks == 0 ? 0 : 4 + 8 * static_cast<std::uint32_t>(blocks);
+  return mss > sack_bytes + 48 ? mss - sack_bytes : 48;
+}
+
+std::uint16_t Connection::segment_size_of(const wire::TcpSegment& segment) const {
+  const std::uint32_t mss = std::min<std::uint32_t>(negotiated_.peer_mss, local_mss_);
+  const auto options = static_cast<std::uint32_t>(segment.options.size());
+  return static_cast<std::uint16_t>(mss > options + 48 ? mss - options : 48);
+}
+
 Duration Connection::rto() const {
   return rtt_.rto();
 }

@@ -27,6 +27,8 @@
 #include "tcp/byte_queue.h"
 #include "tcp/event.h"
 #include "tcp/handshake_options.h"
+#include "tcp/reassembly.h"
+#include "tcp/receiver_sacks.h"
 #include "tcp/rtt_estimator.h"
 #include "tcp/socket_options.h"
 #include "tcp/state.h"
@@ -135,6 +137,12 @@ class Connection {
   Duration rto() const;
   // The data a segment may carry: RFC 9293 3.7.1, less the options agreed.
   std::uint32_t effective_mss() const;
+  // The same, less the SACK blocks the next segment will carry too (Linux's
+  // tcp_current_mss): what output() cuts data into.
+  std::uint32_t current_mss() const;
+  // For segmentation offload: the payload of each packet a large `segment`
+  // is cut into, with its options copied into every one.
+  std::uint16_t segment_size_of(const wire::TcpSegment& segment) const;
   // TIME-WAIT, or FIN-WAIT-2 after close(): the connection only waits, and
   // segments are answered by on_wait_segment() (tcp/wait_state.h).
   bool only_waits() const {
@@ -183,6 +191,8 @@ class Connection {
   void on_reset(const wire::TcpSegment& segment, Instant now);
   bool process_ack(const wire::TcpSegment& segment, Instant now);
   void process_text(const wire::TcpSegment& segment, Instant now);
+  void receive_out_of_order(const wire::TcpSegment& segment, wire::SeqNum end, Instant now);
+  void note_duplicate(SeqRange range);
   void process_fin(Instant now);
   void update_send_window(const wire::TcpSegment& segment);
   void take_rtt_sample(wire::SeqNum ack, Instant now);
@@ -277,7 +287,13 @@ class Connection {
   bool in_loss_recovery_ = false;
 
   // Receiving.
-  ByteQueue receive_queue_;
+  ByteQueue receive_queue_;  // readable bytes, then the out-of-order ones
+  Reassembly reassembly_;    // where the out-of-order bytes lie
+  ReceiverSacks sacks_;      // what the next segments report of them
+  std::optional<wire::SeqNum> fin_held_at_;  // a FIN that came with out-of-order data
+  std::uint64_t out_of_order_queued_ = 0;     // TcpExtTCPOFOQueue
+  std::uint64_t dropped_out_of_order_ = 0;    // TcpExtTCPOFODrop: no room for another hole
+  std::uint64_t dropped_beyond_buffer_ = 0;   // past the receive buffer
   bool fin_received_ = false;
   bool read_shut_ = false;
   AckScheduler ack_scheduler_;

@@ -128,6 +128,10 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
     } else if (segment.payload.empty() && !segment.flags.fin_set()) {
       send_rate_limited_ack(now);
     } else {
+      // Linux's tcp_send_dupack(): old data is reported as a D-SACK (RFC 2883 4.1).
+      const SeqNum end = segment.seq + static_cast<std::uint32_t>(segment.payload.size());
+      if (!segment.payload.empty() && seq_lt(segment.seq, rcv_nxt_))
+        note_duplicate(SeqRange{segment.seq, seq_lt(end, rcv_nxt_) ? end : rcv_nxt_});
       send_ack(now);
     }
     return;
@@ -160,17 +164,27 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
   // Seventh, the segment text.
   const bool had_text = !segment.payload.empty();
   const SeqNum rcv_before = rcv_nxt_;
+  const std::size_t queued_before = outgoing_.size();
   process_text(segment, now);
+  // An ACK for all of it may have gone already (a gap filled, a duplicate).
+  const bool answered = outgoing_.size() > queued_before && outgoing_.back().flags.ack_set() &&
+                        outgoing_.back().ack == rcv_nxt_;
   if (state_ == State::closed) return;
-  // Eighth, the FIN bit, once everything before it has been received.
-  if (segment.flags.fin_set() &&
-      segment.seq + static_cast<std::uint32_t>(segment.payload.size()) == rcv_nxt_ &&
+  // Eighth, the FIN bit, once everything before it has been received (a
+  // FIN that came out of order waits with its data).
+  const bool fin_here = segment.flags.fin_set() &&
+                        segment.seq + static_cast<std::uint32_t>(segment.payload.size()) == rcv_nxt_;
+  const bool fin_reached = fin_held_at_ && *fin_held_at_ == rcv_nxt_;
+  if ((fin_here || fin_reached) && !fin_received_ &&
       (state_ != State::close_wait && state_ != State::closing && state_ != State::last_ack)) {
+    fin_held_at_.reset();
     process_fin(now);
+    // The FIN came out of order: its gap just filled, so no delay (RFC 5681 4.2).
+    if (fin_reached && !(outgoing_.size() > queued_before && outgoing_.back().ack == rcv_nxt_)) send_ack(now);
   } else if (segment.flags.fin_set() &&
              seq_lt(segment.seq + static_cast<std::uint32_t>(segment.payload.size()), rcv_nxt_)) {
     send_ack(now);  // a retransmitted FIN: acknowledge it again
-  } else if (had_text && rcv_nxt_ != rcv_before) {
+  } else if (had_text && rcv_nxt_ != rcv_before && !answered) {
     schedule_ack(now);
   }
 }
@@ -372,32 +386,91 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
     enter_closed(Cause::data_after_close, Errno::econnreset);
     return;
   }
-  if (seq_gt(segment.seq, rcv_nxt_)) {
-    // Out of order. Reassembly is not implemented yet: drop the data and send
-    // a duplicate ACK at once (RFC 5681 4.2) so the peer retransmits.
-    send_ack(now);
-    return;
-  }
   if (!seq_gt(end, rcv_nxt_)) {
-    // All old. A plain retransmission is acknowledged at once; if a FIN
-    // follows the old data, the FIN's own acknowledgment answers it.
+    // All old (RFC 2883 4.1: D-SACK the duplicate). A plain retransmission is
+    // acknowledged at once; if a FIN follows the old data, the FIN's own
+    // acknowledgment answers it.
+    note_duplicate(SeqRange{segment.seq, end});
     if (!segment.flags.fin_set()) send_ack(now);
     return;
   }
+  // Memory bounds what is kept: the receive buffer's room past RCV.NXT.
+  // Deviation: Linux keeps a segment that starts inside the window whole,
+  // past the right edge too, while its memory allows; so does finwait, up
+  // to the buffer. What lies beyond it is counted and dropped, never stored.
+  const SeqNum limit = rcv_nxt_ + static_cast<std::uint32_t>(receive_queue_.free_space());
+  if (!seq_lt(segment.seq, limit)) {
+    ++dropped_beyond_buffer_;
+    send_ack(now);
+    return;
+  }
+  if (seq_gt(segment.seq, rcv_nxt_)) {
+    receive_out_of_order(segment, seq_lt(limit, end) ? limit : end, now);
+    return;
+  }
   const auto skip = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, segment.seq));
+  if (skip > 0) note_duplicate(SeqRange{segment.seq, rcv_nxt_});  // partly old: Linux's tcp_data_queue
   auto fresh = segment.payload.subspan(skip);
-  const std::size_t taken =
-      receive_queue_.append(fresh.first(std::min(fresh.size(), static_cast<std::size_t>(receive_window()))));
-  rcv_nxt_ += static_cast<std::uint32_t>(taken);
-  if (taken > 0) {
-    ack_scheduler_.on_data(taken, receive_window() + static_cast<std::uint32_t>(taken), now);
+  const std::size_t taken = receive_queue_.append(fresh);
+  const SeqNum delivered_to = rcv_nxt_ + static_cast<std::uint32_t>(taken);
+  rcv_nxt_ = delivered_to;
+  bool gap_filled = false;
+  if (!reassembly_.empty()) {
+    // The held data RCV.NXT now reaches joins the readable bytes.
+    const Reassembly::Drained drained = reassembly_.drain(rcv_nxt_);
+    if (drained.duplicate) note_duplicate(*drained.duplicate);
+    receive_queue_.extend(static_cast<std::size_t>(wire::seq_diff(drained.rcv_nxt, rcv_nxt_)));
+    rcv_nxt_ = drained.rcv_nxt;
+    sacks_.on_rcv_nxt(rcv_nxt_, reassembly_.empty());
+    gap_filled = true;  // Linux acknowledges at once while anything was held
+  }
+  const auto readable = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, delivered_to)) + taken;
+  if (readable > 0) {
+    ack_scheduler_.on_data(readable, receive_window() + static_cast<std::uint32_t>(readable), now);
     emit_event(EventKind::readable);
     // Linux's tcp_grow_window(): each segment of data lets the offered window
     // grow by two segments, up to the buffer.
     const auto capacity = static_cast<std::uint32_t>(receive_queue_.capacity());
     if (window_clamp_ < capacity) window_clamp_ = std::min(capacity, window_clamp_ + 2 * effective_mss());
   }
-  if (taken < fresh.size()) send_ack(now);  // beyond the window: tell the peer where we are
+  if (taken < fresh.size()) {
+    send_ack(now);  // beyond the buffer: tell the peer where we are
+  } else if (gap_filled && fin_held_at_ != rcv_nxt_) {
+    // RFC 5681 4.2: a segment that fills all or part of a gap is acknowledged
+    // at once (with a held FIN now reached, by the FIN's ACK).
+    send_ack(now);
+  }
+}
+
+void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Instant now) {
+  // RFC 9293 3.10.7.4 seventh: held until the gap fills; the bytes go into
+  // the receive buffer past what is readable.
+  const auto offset = static_cast<std::size_t>(wire::seq_diff(segment.seq, rcv_nxt_));
+  const auto length = static_cast<std::size_t>(wire::seq_diff(end, segment.seq));
+  const SeqRange range{segment.seq, end};
+  const Reassembly::Added added = reassembly_.add(range);
+  if (!added.stored) {
+    ++dropped_out_of_order_;
+  } else {
+    receive_queue_.write_ahead(offset, segment.payload.first(length));
+    if (added.duplicate) {
+      note_duplicate(*added.duplicate);
+    } else {
+      ++out_of_order_queued_;
+    }
+    const bool with_fin =
+        segment.flags.fin_set() && end == segment.seq + static_cast<std::uint32_t>(segment.payload.size());
+    if (with_fin) fin_held_at_ = end;
+    // Linux's SACK block covers the FIN's sequence number too.
+    if (negotiated_.sack) sacks_.on_out_of_order(SeqRange{range.left, with_fin ? end + 1 : end});
+  }
+  // RFC 5681 4.2 (and 3.2): an out-of-order segment is acknowledged at once,
+  // the duplicate ACK carrying the SACK blocks (RFC 2018 4).
+  send_ack(now);
+}
+
+void Connection::note_duplicate(SeqRange range) {
+  if (negotiated_.sack && tunables().enabled(TunableId::tcp_dsack)) sacks_.on_duplicate(range);
 }
 
 void Connection::process_fin(Instant now) {
@@ -405,6 +478,10 @@ void Connection::process_fin(Instant now) {
   // acknowledgment for the FIN ... signal the user 'connection closing'".
   rcv_nxt_ += 1;
   fin_received_ = true;
+  // Linux's tcp_fin(): nothing after the FIN can be data; the SACK state,
+  // the pending D-SACK too, is reset (so a FIN on old data gets no D-SACK).
+  reassembly_.clear();
+  sacks_.clear();
   emit_event(EventKind::readable);
   switch (state_) {
     case State::syn_received:

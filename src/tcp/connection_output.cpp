@@ -33,6 +33,12 @@ TcpSegment Connection::make_segment(std::uint8_t flags, SeqNum seq, Instant now)
     // Linux pads them with two NOPs to a word boundary.
     segment.options.add_nop().add_nop().add_timestamps(timestamp_value(now), ts_recent_);
   }
+  if (negotiated_.sack && !segment.flags.syn_set() && !segment.flags.rst_set() && sacks_.any()) {
+    // RFC 2018 3: as many blocks as fit beside the other options (3 with
+    // timestamps, 4 without), after two NOPs as Linux aligns them.
+    const wire::SackBlocks blocks = sacks_.take_blocks(negotiated_.timestamps ? 3 : 4);
+    if (blocks.count > 0) segment.options.add_nop().add_nop().add_sack(std::span(blocks.blocks.data(), blocks.count));
+  }
   return segment;
 }
 
@@ -176,7 +182,7 @@ void Connection::output(Instant now) {
     default: return;  // data waits for ESTABLISHED; nothing goes after FIN-WAIT-2
   }
   bool sent = false;
-  const std::uint32_t mss = effective_mss();
+  const std::uint32_t mss = current_mss();
   // With segmentation offload one segment carries as many whole MSS as fit
   // an IPv4 packet (less 40 bytes of headers and 40 of options at most).
   const std::uint32_t largest = max_segmented_packet_ > 80 + mss ? (max_segmented_packet_ - 80) / mss * mss : mss;
@@ -224,7 +230,7 @@ void Connection::retransmit_first(Instant now) {
     send_handshake(now);
     return;
   }
-  send_data_segment(first.start, std::min(first.length, effective_mss()), true, now);
+  send_data_segment(first.start, std::min(first.length, current_mss()), true, now);
 }
 
 }  // namespace finwait::tcp

@@ -195,14 +195,14 @@ void Connection::on_loss_probe_timer(Instant now) {
   const std::uint32_t window = std::min(snd_wnd_, cwnd_ + effective_mss());
   const bool new_data = unsent_bytes() > 0 && window > flight_size();
   if (new_data) {
-    send_data_segment(snd_nxt_, std::min(effective_mss(), window - flight_size()), false, now);
+    send_data_segment(snd_nxt_, std::min(current_mss(), window - flight_size()), false, now);
   } else {
     SentSegment& last = in_flight_.back();
     last.retransmitted = true;
     if (last.syn) {
       retransmit_first(now);
     } else {
-      send_data_segment(last.start, std::min(last.length, effective_mss()), true, now);
+      send_data_segment(last.start, std::min(last.length, current_mss()), true, now);
     }
   }
   arm_retransmit(now);
