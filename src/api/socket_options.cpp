@@ -87,8 +87,11 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
       case abi::tcp_maxseg: break;  // taken, not yet honoured: the MSS follows the device
       case abi::tcp_congestion: {
         const std::string* name = std::get_if<std::string>(&value);
+        if (name == nullptr) return CallResult::failed(Errno::einval);
         // Linux's tcp_set_congestion_control: ENOENT for a name it lacks.
-        if (name != nullptr && *name != "cubic" && *name != "reno") return CallResult::failed(Errno::enoent);
+        const auto algorithm = tcp::congestion_algorithm_named(*name);
+        if (!algorithm) return CallResult::failed(Errno::enoent);
+        o.congestion = *algorithm;
         break;
       }
       default: return CallResult::failed(Errno::enoprotoopt);
@@ -143,7 +146,10 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
         break;
       case abi::tcp_user_timeout: value = o.user_timeout.milliseconds(); break;
       case abi::tcp_maxseg: value = std::int64_t{1460}; break;
-      case abi::tcp_congestion: value = std::string("cubic"); break;
+      case abi::tcp_congestion:
+        value = std::string(tcp::to_string(o.congestion.value_or(
+            t.profile() == Profile::rfc793 ? tcp::CongestionAlgorithm::reno : tcp::CongestionAlgorithm::cubic)));
+        break;
       default: return CallResult::failed(Errno::enoprotoopt);
     }
   } else {

@@ -57,6 +57,8 @@ void Runner::apply_option(const std::string& name, const std::string& value, int
   // --connect_port name the script's ports, 8080 here. Accepted as no-ops.
 }
 
+constexpr std::uint32_t k_script_gso_max_size = 65536;
+
 void Runner::configure() {
   // The command line first, then the script's header, which wins.
   for (const auto& [name, value] : run_options_.options) apply_option(name, value, 0);
@@ -66,6 +68,10 @@ void Runner::configure() {
   config.address = k_local_address;
   config.profile = profile_;
   config.parking = parking_;
+  // packetdrill's tun device on Linux offers segmentation offload (its
+  // gso_max_size is 64 KiB): Linux hands it segments of many MSS, and the
+  // scripts expect them (`P. 1:10001(10000)`).
+  config.max_segmented_packet = k_script_gso_max_size;
   stack_ = std::make_unique<stack::Stack>(config);
   sockets_ = std::make_unique<api::SocketApi>(*stack_);
 }

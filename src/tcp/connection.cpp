@@ -25,6 +25,8 @@ Connection::Connection(const ConnectionConfig& config)
            config.tunables->duration(TunableId::tcp_rto_min),
            config.tunables->duration(TunableId::tcp_rto_max)) {
   FINWAIT_CHECK(tunables_ != nullptr);
+  congestion_ = CongestionControl(options_.congestion.value_or(
+      tunables().profile() == Profile::rfc793 ? CongestionAlgorithm::reno : CongestionAlgorithm::cubic));
   send_queue_.set_capacity(
       options_.send_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
   receive_queue_.set_capacity(
@@ -103,7 +105,8 @@ OptionOffer Connection::our_offer(Instant now) const {
 void Connection::apply_negotiated(const Negotiated& negotiated) {
   negotiated_ = negotiated;
   // RFC 5681 3.1 and RFC 6928: an initial window of ten segments, as Linux.
-  cwnd_ = 10 * effective_mss();
+  cwnd_.cwnd = 10;
+  rtx_.set_mss(effective_mss());
 }
 
 std::uint32_t Connection::effective_mss() const {
@@ -199,8 +202,8 @@ void Connection::enter_closed(Cause cause, Errno error) {
   retransmit_at_ = loss_probe_at_ = persist_at_ = keepalive_at_ = Instant::never();
   finwait2_at_ = time_wait_at_ = keepinit_at_ = Instant::never();
   ack_scheduler_.on_ack_sent();
-  in_flight_.clear();
-  in_flight_head_ = 0;
+  rtx_.clear();
+  reorder_at_ = Instant::never();
 }
 
 Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, Instant now) {
@@ -358,7 +361,11 @@ void Connection::set_options(const SocketOptions& options, Instant now) {
   const bool linger2_changed =
       options.linger2 != options_.linger2 || options.linger2_negative != options_.linger2_negative;
   const bool keepalive_turned_on = options.keepalive && !options_.keepalive;
+  const bool congestion_changed = options.congestion && options.congestion != options_.congestion &&
+                                  *options.congestion != congestion_.algorithm();
   options_ = options;
+  // Linux's tcp_set_congestion_control(): the new algorithm starts fresh, the window stays.
+  if (congestion_changed) congestion_ = CongestionControl(*options_.congestion);
   if (options_.send_buffer) send_queue_.set_capacity(*options_.send_buffer);
   if (options_.receive_buffer) receive_queue_.set_capacity(*options_.receive_buffer);
   if (keepalive_turned_on) {

@@ -25,10 +25,12 @@
 #include "base/tunables.h"
 #include "tcp/ack_scheduler.h"
 #include "tcp/byte_queue.h"
+#include "tcp/congestion_control.h"
 #include "tcp/event.h"
 #include "tcp/handshake_options.h"
 #include "tcp/reassembly.h"
 #include "tcp/receiver_sacks.h"
+#include "tcp/retransmit_queue.h"
 #include "tcp/rtt_estimator.h"
 #include "tcp/socket_options.h"
 #include "tcp/state.h"
@@ -164,15 +166,21 @@ class Connection {
  private:
   explicit Connection(const ConnectionConfig& config);
 
-  // One segment in flight, so that retransmission keeps its boundaries and
-  // RTT samples can follow Karn's rule (RFC 6298 3).
-  struct SentSegment {
-    wire::SeqNum start;
-    std::uint32_t length = 0;  // sequence space, SYN and FIN included
-    Instant sent;
-    bool retransmitted = false;
-    bool syn = false;
-    bool fin = false;
+  // Linux's congestion states (tcp_ca_state): Open, Disorder (SACKs or
+  // duplicate ACKs seen, nothing lost yet), Recovery (fast recovery, RFC
+  // 6675 and PRR), Loss (after an RTO).
+  enum class CaState : std::uint8_t { open, disorder, recovery, loss };
+
+  // What one ACK did, for the loss detection and congestion response.
+  struct AckOutcome {
+    bool snd_una_advanced = false;
+    bool data_acked = false;      // new data, not only the SYN
+    bool window_update = false;
+    bool duplicate = false;       // RFC 5681 2's duplicate ACK
+    std::uint32_t delivered = 0;  // packets newly acknowledged or SACKed
+    std::uint32_t acked = 0;      // packets newly acknowledged
+    bool retransmitted_acked = false;
+    std::optional<Duration> rtt;
   };
 
   // connection.cpp
@@ -190,12 +198,14 @@ class Connection {
   bool is_acceptable(const wire::TcpSegment& segment) const;
   void on_reset(const wire::TcpSegment& segment, Instant now);
   bool process_ack(const wire::TcpSegment& segment, Instant now);
+  // SACK blocks and the cumulative ACK through the scoreboard.
+  AckOutcome take_acknowledgment(const wire::TcpSegment& segment, Instant now);
   void process_text(const wire::TcpSegment& segment, Instant now);
   void receive_out_of_order(const wire::TcpSegment& segment, wire::SeqNum end, Instant now);
   void note_duplicate(SeqRange range);
   void process_fin(Instant now);
   void update_send_window(const wire::TcpSegment& segment);
-  void take_rtt_sample(wire::SeqNum ack, Instant now);
+  void take_rtt_sample(Duration rtt);
   void note_timestamps(const wire::TcpSegment& segment);
 
   // connection_output.cpp
@@ -220,7 +230,23 @@ class Connection {
   std::uint32_t initial_window() const;
   std::uint16_t window_field(bool syn) const;
   std::uint32_t flight_size() const { return snd_nxt_.raw() - snd_una_.raw(); }
+  // How many more packets the congestion window lets out now (RFC 6675 pipe < cwnd).
+  std::uint32_t cwnd_room() const;
 
+  // connection_recovery.cpp: loss detection and the congestion response.
+  void on_ack_congestion(const AckOutcome& ack, Instant now);
+  void rack_advance(const std::optional<RetransmitQueue::Delivery>& delivered, Instant now);
+  bool rack_detect_loss(Instant now);  // true when it marked something lost
+  Duration rack_reorder_window() const;
+  void newreno_mark_lost(bool snd_una_advanced);
+  void enter_recovery(Instant now);
+  void enter_loss(Instant now);
+  void cwnd_reduction(std::uint32_t delivered, std::uint32_t newly_lost, bool snd_una_advanced);
+  void retransmit_lost(Instant now);
+  void on_reorder_timer(Instant now);
+  void note_cwnd_use(bool limited_now);
+  bool cwnd_limited() const;
+  std::uint32_t packets_in_flight() const;
   // connection_timers.cpp
   void on_retransmit_timer(Instant now);
   void on_loss_probe_timer(Instant now);
@@ -279,12 +305,30 @@ class Connection {
   bool fin_sent_ = false;
   wire::SeqNum last_small_end_;  // end of the last segment shorter than the MSS (Nagle, Minshall)
   wire::SeqNum fin_seq_;
-  std::vector<SentSegment> in_flight_;
-  std::size_t in_flight_head_ = 0;
-  std::uint32_t cwnd_ = 0;
-  std::uint32_t ssthresh_ = 0xffffffff;
-  wire::SeqNum recovery_point_;  // after an RTO, until snd_una passes it
-  bool in_loss_recovery_ = false;
+  RetransmitQueue rtx_;
+  CongestionWindow cwnd_;
+  CongestionControl congestion_;
+  CaState ca_state_ = CaState::open;
+  wire::SeqNum high_seq_;  // SND.NXT when recovery or loss began (RFC 6582's "recover")
+  // PRR (RFC 6937) as Linux's tcp_cwnd_reduction() keeps it.
+  std::uint32_t prior_cwnd_ = 0;
+  std::uint32_t prr_delivered_ = 0;
+  std::uint32_t prr_out_ = 0;
+  std::uint32_t dupacks_ = 0;  // without SACK: duplicate ACKs, Linux's "reno SACKs"
+  // Whether the window was what limited the last transmissions (Linux's tcp_cwnd_validate).
+  std::uint32_t max_packets_out_ = 0;
+  wire::SeqNum cwnd_usage_seq_;
+  bool is_cwnd_limited_ = false;
+  // RACK (RFC 8985 6): the most recently sent segment known delivered.
+  struct Rack {
+    Instant sent = Instant::never();
+    wire::SeqNum end;
+    Duration rtt;
+    std::uint32_t reorder_steps = 1;
+    bool reordering_seen = false;
+  } rack_;
+  Duration min_rtt_ = Duration::from_nanoseconds(-1);  // none yet
+  Instant reorder_at_ = Instant::never();
 
   // Receiving.
   ByteQueue receive_queue_;  // readable bytes, then the out-of-order ones

@@ -67,10 +67,10 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
     // "SND.UNA should be advanced to equal SEG.ACK ... If SND.UNA > ISS (our
     // SYN has been ACKed), change the connection state to ESTABLISHED, form an
     // ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
-    take_rtt_sample(segment.ack, now);
+    if (!rtx_.empty() && !rtx_.front().retransmitted) take_rtt_sample(now - rtx_.front().sent);
     snd_una_ = segment.ack;
-    in_flight_.clear();
-    in_flight_head_ = 0;
+    rtx_.clear();
+    ca_state_ = CaState::open;
     retransmit_at_ = Instant::never();
     retransmits_ = 0;
     retrans_stamp_ = Instant::never();
@@ -210,13 +210,52 @@ void Connection::on_reset(const TcpSegment& segment, Instant now) {
   }
 }
 
-void Connection::take_rtt_sample(SeqNum ack, Instant now) {
-  // RFC 6298 3 (Karn): only from a segment that was not retransmitted; like
-  // Linux, from the oldest segment this ACK covers.
-  if (in_flight_head_ == in_flight_.size()) return;
-  const SentSegment& oldest = in_flight_[in_flight_head_];
-  if (!seq_ge(ack, oldest.start + oldest.length)) return;
-  if (!oldest.retransmitted) rtt_.on_sample(now - oldest.sent, ack, snd_nxt_);
+void Connection::take_rtt_sample(Duration rtt) {
+  // RFC 6298 3 (Karn): the caller takes it only from a segment never retransmitted.
+  rtt_.on_sample(rtt, snd_una_, snd_nxt_);
+  if (min_rtt_.nanoseconds() < 0 || rtt < min_rtt_) min_rtt_ = rtt;
+}
+
+Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment, Instant now) {
+  AckOutcome outcome;
+  // RFC 6675 4 (Linux's tcp_sacktag_write_queue, before the cumulative ACK).
+  if (negotiated_.sack) {
+    const wire::SackBlocks blocks = segment.options.sack_blocks();
+    if (blocks.count > 0) {
+      const RetransmitQueue::Sacked sacked = rtx_.apply_sack(blocks, snd_una_, snd_nxt_);
+      outcome.delivered += sacked.packets;
+      rack_advance(sacked.newest, now);
+      // RFC 8985 6.2 step 4: a D-SACK widens the reordering window a step (at most 16).
+      if (sacked.dsack && rack_.reorder_steps < 16) {
+        ++rack_.reorder_steps;
+        rack_.reordering_seen = true;
+      }
+    }
+  }
+  const SeqNum ack = segment.ack;
+  if (!seq_gt(ack, snd_una_)) return outcome;
+  // "SND.UNA <- SEG.ACK. Any segments on the retransmission queue that are
+  // thereby entirely acknowledged are removed."
+  outcome.snd_una_advanced = true;
+  const RetransmitQueue::Acked acked = rtx_.acknowledge(ack);
+  outcome.acked = acked.packets;
+  outcome.delivered += acked.delivered;
+  outcome.retransmitted_acked = acked.retransmitted_acked;
+  rack_advance(acked.newest, now);
+  if (acked.rtt_from) {
+    outcome.rtt = now - *acked.rtt_from;
+    take_rtt_sample(*outcome.rtt);
+  }
+  const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
+  const SeqNum acked_data_end = seq_lt(ack, data_end) ? ack : data_end;
+  if (seq_gt(acked_data_end, send_base_)) {
+    const auto n = static_cast<std::size_t>(wire::seq_diff(acked_data_end, send_base_));
+    send_queue_.consume(n);
+    send_base_ = acked_data_end;
+    outcome.data_acked = true;
+  }
+  snd_una_ = ack;
+  return outcome;
 }
 
 bool Connection::process_ack(const TcpSegment& segment, Instant now) {
@@ -252,67 +291,41 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
     snd_wl1_ = segment.seq;
     snd_wl2_ = ack;
   }
-  if (seq_gt(ack, snd_una_)) {
-    // New data acknowledged: "SND.UNA <- SEG.ACK. Any segments on the
-    // retransmission queue that are thereby entirely acknowledged are removed."
-    take_rtt_sample(ack, now);
-    const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
-    const SeqNum acked_data_end = seq_lt(ack, data_end) ? ack : data_end;
-    if (seq_gt(acked_data_end, send_base_)) {
-      const auto n = static_cast<std::size_t>(wire::seq_diff(acked_data_end, send_base_));
-      send_queue_.consume(n);
-      send_base_ = acked_data_end;
-    }
-    const std::uint32_t newly_acked = static_cast<std::uint32_t>(wire::seq_diff(ack, snd_una_));
-    snd_una_ = ack;
-    while (in_flight_head_ < in_flight_.size()) {
-      SentSegment& oldest = in_flight_[in_flight_head_];
-      const SeqNum end = oldest.start + oldest.length;
-      if (seq_le(end, ack)) {
-        ++in_flight_head_;
-      } else {
-        if (seq_gt(ack, oldest.start)) {
-          oldest.length = static_cast<std::uint32_t>(wire::seq_diff(end, ack));
-          oldest.start = ack;
-          oldest.syn = false;
-        }
-        break;
-      }
-    }
-    if (in_flight_head_ == in_flight_.size()) {
-      in_flight_.clear();
-      in_flight_head_ = 0;
-    } else if (in_flight_head_ > 64 && in_flight_head_ * 2 > in_flight_.size()) {
-      in_flight_.erase(in_flight_.begin(), in_flight_.begin() + static_cast<std::ptrdiff_t>(in_flight_head_));
-      in_flight_head_ = 0;
-    }
-    // RFC 5681 3.1: slow start below ssthresh, congestion avoidance above.
-    const std::uint32_t mss = effective_mss();
-    if (cwnd_ < ssthresh_) {
-      cwnd_ += std::min(newly_acked, mss);
-    } else {
-      cwnd_ += std::max<std::uint32_t>(1, mss * mss / std::max<std::uint32_t>(cwnd_, 1));
-    }
-    if (in_loss_recovery_ && seq_ge(snd_una_, recovery_point_)) in_loss_recovery_ = false;
+  const std::uint32_t window_before = snd_wnd_;
+  AckOutcome outcome = take_acknowledgment(segment, now);
+  if (outcome.snd_una_advanced) {
     retransmits_ = 0;
     retrans_stamp_ = Instant::never();
     loss_probe_out_ = false;
     loss_probe_at_ = Instant::never();
     persist_probes_ = 0;
+  }
+  // Window update: "If SND.UNA =< SEG.ACK =< SND.NXT ... if (SND.WL1 < SEG.SEQ
+  // or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND".
+  if (seq_ge(ack, snd_una_)) update_send_window(segment);
+  outcome.window_update = snd_wnd_ != window_before;
+  // RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data,
+  // no SYN or FIN, leaves the window alone, while data is outstanding.
+  outcome.duplicate = !outcome.snd_una_advanced && !outcome.window_update && segment.payload.empty() &&
+                      !segment.flags.syn_set() && !segment.flags.fin_set() && ack == snd_una_ && flight_size() > 0;
+  if (is_synchronized(state_) && state_ != State::syn_received &&
+      (outcome.snd_una_advanced || outcome.delivered > 0 || outcome.duplicate || !rtx_.empty()))
+    on_ack_congestion(outcome, now);
+  if (state_ == State::closed) return false;
+  if (outcome.snd_una_advanced) {
     // RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
     retransmit_at_ = Instant::never();
     if (flight_size() > 0) {
-      if (!in_loss_recovery_) arm_loss_probe(now);
+      if (ca_state_ == CaState::open) arm_loss_probe(now);
       if (loss_probe_at_ == Instant::never()) arm_retransmit(now);
+    } else {
+      reorder_at_ = Instant::never();
     }
     if (writable_blocked_ && send_queue_.free_space() > 0) {
       writable_blocked_ = false;
       emit_event(EventKind::writable);
     }
   }
-  // Window update: "If SND.UNA =< SEG.ACK =< SND.NXT ... if (SND.WL1 < SEG.SEQ
-  // or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND".
-  if (seq_ge(ack, snd_una_)) update_send_window(segment);
   if (persist_at_ != Instant::never() && snd_wnd_ == 0) {
     // An answered probe, window still closed: the next probe counts from now,
     // with the backoff kept (Linux's tcp_ack_probe()).

@@ -89,11 +89,17 @@ void Connection::send_handshake(Instant now) {
   TcpSegment segment = make_segment(syn_ack ? (k_syn | k_ack) : k_syn, iss_, now);
   if (offer_.timestamps) *offer_.timestamps = wire::TcpTimestamps{timestamp_value(now), ts_recent_};
   segment.options = build_handshake_options(offer_);
-  if (in_flight_.size() == in_flight_head_) {
-    in_flight_.push_back(SentSegment{iss_, 1, now, false, true, false});
+  if (rtx_.empty()) {
+    SentSegment syn;
+    syn.start = iss_;
+    syn.length = 1;
+    syn.sent = now;
+    syn.syn = true;
+    rtx_.push(syn);
     snd_nxt_ = iss_ + 1;
   } else {
-    in_flight_[in_flight_head_].retransmitted = true;
+    rtx_.front().retransmitted = true;
+    rtx_.front().sent = now;
   }
   transmit(segment, now);
   if (retransmit_at_ == Instant::never()) arm_retransmit(now);
@@ -159,8 +165,14 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   TcpSegment segment = make_segment(flags, seq, now);
   segment.payload = send_queue_.peek(offset, length);
   const std::uint32_t sequence_length = length + (with_fin ? 1 : 0);
+  if (ca_state_ == CaState::recovery) prr_out_ += std::max<std::uint32_t>(1, (length + rtx_.mss() - 1) / rtx_.mss());
   if (!retransmission) {
-    in_flight_.push_back(SentSegment{seq, sequence_length, now, false, false, with_fin});
+    SentSegment sent;
+    sent.start = seq;
+    sent.length = sequence_length;
+    sent.sent = now;
+    sent.fin = with_fin;
+    rtx_.push(sent);
     snd_nxt_ = seq + sequence_length;
     if (with_fin) {
       fin_sent_ = true;
@@ -182,6 +194,7 @@ void Connection::output(Instant now) {
     default: return;  // data waits for ESTABLISHED; nothing goes after FIN-WAIT-2
   }
   bool sent = false;
+  bool cwnd_blocked = false;
   const std::uint32_t mss = current_mss();
   // With segmentation offload one segment carries as many whole MSS as fit
   // an IPv4 packet (less 40 bytes of headers and 40 of options at most).
@@ -189,11 +202,14 @@ void Connection::output(Instant now) {
   while (!fin_sent_) {
     const std::uint32_t unsent = static_cast<std::uint32_t>(unsent_bytes());
     if (unsent == 0 && !fin_queued_) break;
-    // RFC 9293 3.8.6 and RFC 5681: the usable window is the smaller of the
-    // peer's window and the congestion window, less what is in flight.
-    const std::uint32_t window = std::min(snd_wnd_, cwnd_);
+    // RFC 9293 3.8.6 and RFC 5681: what the peer's window allows past what
+    // is in flight, and what the congestion window allows: pipe < cwnd
+    // (RFC 6675), in packets as Linux's tcp_cwnd_test() counts them.
     const std::uint32_t flight = flight_size();
-    const std::uint32_t usable = window > flight ? window - flight : 0;
+    const std::uint32_t peer_room = snd_wnd_ > flight ? snd_wnd_ - flight : 0;
+    const std::uint64_t cwnd_bytes = std::uint64_t{cwnd_room()} * mss;
+    const std::uint32_t usable = static_cast<std::uint32_t>(std::min<std::uint64_t>(peer_room, cwnd_bytes));
+    if (cwnd_bytes < peer_room && cwnd_bytes < unsent) cwnd_blocked = true;
     std::uint32_t length = std::min({unsent, largest, usable});
     if (length > mss && length < unsent) length = length / mss * mss;  // only the tail is short
     if (unsent > 0 && length == 0) {
@@ -220,17 +236,27 @@ void Connection::output(Instant now) {
     persist_at_ = Instant::never();
     arm_loss_probe(now);
   }
+  if (sent || cwnd_blocked) note_cwnd_use(cwnd_blocked || packets_in_flight() >= cwnd_.cwnd);
+}
+
+std::uint32_t Connection::cwnd_room() const {
+  const std::uint32_t in_flight = packets_in_flight();
+  return cwnd_.cwnd > in_flight ? cwnd_.cwnd - in_flight : 0;
 }
 
 void Connection::retransmit_first(Instant now) {
-  if (in_flight_head_ == in_flight_.size()) return;
-  SentSegment& first = in_flight_[in_flight_head_];
-  first.retransmitted = true;
-  if (first.syn) {
+  if (rtx_.empty()) return;
+  if (rtx_.front().syn) {
+    rtx_.front().retransmitted = true;
     send_handshake(now);
     return;
   }
-  send_data_segment(first.start, std::min(first.length, current_mss()), true, now);
+  // One MSS of the oldest segment (RFC 6298 5.4), the rest stays as it was sent.
+  const std::uint32_t mss = current_mss();
+  if (rtx_.front().length > mss + (rtx_.front().fin ? 1 : 0)) rtx_.split(0, mss);
+  const SentSegment& first = rtx_.front();
+  send_data_segment(first.start, std::min(first.length, mss), true, now);
+  rtx_.on_retransmit(0, now);
 }
 
 }  // namespace finwait::tcp

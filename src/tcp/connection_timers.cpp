@@ -17,8 +17,8 @@ constexpr int k_default_orphan_retries = 8;
 
 Instant Connection::next_deadline() const {
   if (state_ == State::closed) return Instant::never();
-  return std::min({retransmit_at_, loss_probe_at_, persist_at_, ack_scheduler_.deadline(), keepalive_at_,
-                   finwait2_at_, time_wait_at_, keepinit_at_, linger_at_});
+  return std::min({retransmit_at_, loss_probe_at_, reorder_at_, persist_at_, ack_scheduler_.deadline(),
+                   keepalive_at_, finwait2_at_, time_wait_at_, keepinit_at_, linger_at_});
 }
 
 Connection::TimerView Connection::next_timer() const {
@@ -27,6 +27,7 @@ Connection::TimerView Connection::next_timer() const {
     if (at < view.deadline) view = TimerView{name, at, count};
   };
   consider("on", retransmit_at_, retransmits_);
+  consider("on", reorder_at_, 0);  // Linux shows RACK's reordering timer as the retransmit timer
   consider("probe", loss_probe_at_, 0);
   consider("persist", persist_at_, persist_probes_);
   consider("keepalive", keepalive_at_, keepalive_probes_);
@@ -83,6 +84,7 @@ void Connection::on_timer(Instant now) {
     ack_scheduler_.on_timer_fired();
     send_ack(now);
   }
+  if (reorder_at_ <= now) on_reorder_timer(now);
   if (loss_probe_at_ <= now) on_loss_probe_timer(now);
   if (retransmit_at_ <= now) {
     on_retransmit_timer(now);
@@ -120,7 +122,7 @@ int Connection::retry_limit() const {
 }
 
 void Connection::arm_retransmit(Instant now) {
-  if (in_flight_head_ == in_flight_.size()) {
+  if (rtx_.empty()) {
     retransmit_at_ = Instant::never();
     return;
   }
@@ -136,9 +138,8 @@ void Connection::arm_retransmit(Instant now) {
 
 void Connection::on_retransmit_timer(Instant now) {
   retransmit_at_ = Instant::never();
-  if (in_flight_head_ == in_flight_.size()) return;
-  const SentSegment& oldest = in_flight_[in_flight_head_];
-  if (retrans_stamp_ == Instant::never()) retrans_stamp_ = oldest.sent;
+  if (rtx_.empty()) return;
+  if (retrans_stamp_ == Instant::never()) retrans_stamp_ = rtx_.front().sent;
   // RFC 5482: TCP_USER_TIMEOUT bounds how long sent data may stay unacknowledged.
   if (user_timeout_expired(retrans_stamp_, now)) {
     enter_closed(Cause::user_timeout, Errno::etimedout);
@@ -151,12 +152,9 @@ void Connection::on_retransmit_timer(Instant now) {
                  state_ == State::syn_received && passive_ ? Errno::ok : Errno::etimedout);
     return;
   }
-  // RFC 5681 3.1: after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 segment.
-  const std::uint32_t mss = effective_mss();
-  ssthresh_ = std::max(flight_size() / 2, 2 * mss);
-  cwnd_ = mss;
-  in_loss_recovery_ = true;
-  recovery_point_ = snd_nxt_;
+  // RFC 5681 3.1 and RFC 6675 5.1: after a timeout the window is one
+  // segment, ssthresh falls, and all that is not SACKed counts as lost.
+  enter_loss(now);
   loss_probe_at_ = Instant::never();
   // RFC 6298 5.4-5.6: retransmit the earliest unacknowledged segment, back off, restart.
   retransmit_first(now);
@@ -169,19 +167,19 @@ void Connection::arm_loss_probe(Instant now) {
   // recovery, schedule a probe two RTTs after the last transmission, plus
   // room for a delayed ACK when a single segment is in flight.
   const std::int64_t early_retrans = tunables().get(TunableId::tcp_early_retrans);
-  if ((early_retrans != 3 && early_retrans != 4) || !negotiated_.sack || in_loss_recovery_ ||
+  if ((early_retrans != 3 && early_retrans != 4) || !negotiated_.sack || ca_state_ != CaState::open ||
       loss_probe_out_ || flight_size() == 0 || !is_synchronized(state_)) {
     return;
   }
   Duration timeout = tunables().duration(TunableId::tcp_rto_initial);
   if (rtt_.has_sample()) {
     timeout = rtt_.srtt() * 2;
-    const bool one_segment = in_flight_.size() - in_flight_head_ == 1;
+    const bool one_segment = rtx_.packets_out() == 1;
     timeout += one_segment ? tunables().duration(TunableId::tcp_rto_min) : milliseconds(2);
   }
   // "If the RTO formula yields an earlier time, then use that time."
   const Instant rto_deadline =
-      retransmit_at_ != Instant::never() ? retransmit_at_ : in_flight_[in_flight_head_].sent + rtt_.rto();
+      retransmit_at_ != Instant::never() ? retransmit_at_ : rtx_.front().sent + rtt_.rto();
   loss_probe_at_ = std::min(now + timeout, std::max(now, rto_deadline));
   retransmit_at_ = Instant::never();
 }
@@ -192,18 +190,25 @@ void Connection::on_loss_probe_timer(Instant now) {
   // RFC 8985 7.3: send one new segment if the window allows, else retransmit
   // the most recently sent segment; then re-arm the RTO from now.
   loss_probe_out_ = true;
-  const std::uint32_t window = std::min(snd_wnd_, cwnd_ + effective_mss());
-  const bool new_data = unsent_bytes() > 0 && window > flight_size();
+  const std::uint32_t mss = current_mss();
+  // Linux's tcp_send_loss_probe(): new data if the peer's window takes it
+  // (the probe may exceed cwnd by one segment), else the last MSS sent.
+  const bool new_data = unsent_bytes() > 0 && snd_wnd_ > flight_size();
   if (new_data) {
-    send_data_segment(snd_nxt_, std::min(current_mss(), window - flight_size()), false, now);
+    send_data_segment(snd_nxt_, std::min(mss, snd_wnd_ - flight_size()), false, now);
+  } else if (rtx_.back().syn) {
+    retransmit_first(now);
   } else {
-    SentSegment& last = in_flight_.back();
-    last.retransmitted = true;
-    if (last.syn) {
-      retransmit_first(now);
-    } else {
-      send_data_segment(last.start, std::min(last.length, current_mss()), true, now);
+    std::size_t last = rtx_.size() - 1;
+    const SentSegment& tail = rtx_.at(last);
+    const std::uint32_t data = tail.length - (tail.fin ? 1 : 0);
+    if (data > mss) {
+      rtx_.split(last, (data - 1) / mss * mss);
+      last = rtx_.size() - 1;
     }
+    const SentSegment& piece = rtx_.at(last);
+    send_data_segment(piece.start, piece.length - (piece.fin ? 1 : 0), true, now);
+    rtx_.on_retransmit(last, now);
   }
   arm_retransmit(now);
 }

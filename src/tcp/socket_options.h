@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "tcp/congestion_control.h"
 #include "time/instant.h"
 
 namespace finwait::tcp {
@@ -27,6 +28,7 @@ struct SocketOptions {
   bool nodelay = false;                         // TCP_NODELAY: no Nagle
   std::optional<std::uint32_t> send_buffer;     // SO_SNDBUF
   std::optional<std::uint32_t> receive_buffer;  // SO_RCVBUF
+  std::optional<CongestionAlgorithm> congestion;  // TCP_CONGESTION, else the profile's (cubic; reno under rfc793)
 };
 
 }  // namespace finwait::tcp
