@@ -235,7 +235,7 @@ class Connection {
 
   // connection_recovery.cpp: loss detection and the congestion response.
   void on_ack_congestion(const AckOutcome& ack, Instant now);
-  void rack_advance(const std::optional<RetransmitQueue::Delivery>& delivered, Instant now);
+  void rack_advance(const SentSegment& delivered, Instant now);
   bool rack_detect_loss(Instant now);  // true when it marked something lost
   Duration rack_reorder_window() const;
   void newreno_mark_lost(bool snd_una_advanced);

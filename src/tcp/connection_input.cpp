@@ -218,13 +218,21 @@ void Connection::take_rtt_sample(Duration rtt) {
 
 Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment, Instant now) {
   AckOutcome outcome;
+  // Reordering (Linux's tcp_check_sack_reordering): a segment never sent
+  // twice is delivered below one SACKed before it. RACK then keeps a
+  // reordering window even in recovery (RFC 8985 6.2 step 4).
+  const std::optional<SeqNum> highest_sacked = rtx_.highest_sacked();
+  const auto note_reordering = [&](const std::optional<SeqNum>& lowest_original) {
+    if (lowest_original && highest_sacked && seq_lt(*lowest_original, *highest_sacked)) rack_.reordering_seen = true;
+  };
+  const RetransmitQueue::OnDelivered rack_update = [this, now](const SentSegment& s) { rack_advance(s, now); };
   // RFC 6675 4 (Linux's tcp_sacktag_write_queue, before the cumulative ACK).
   if (negotiated_.sack) {
     const wire::SackBlocks blocks = segment.options.sack_blocks();
     if (blocks.count > 0) {
-      const RetransmitQueue::Sacked sacked = rtx_.apply_sack(blocks, snd_una_, snd_nxt_);
+      const RetransmitQueue::Sacked sacked = rtx_.apply_sack(blocks, snd_una_, snd_nxt_, rack_update);
       outcome.delivered += sacked.packets;
-      rack_advance(sacked.newest, now);
+      note_reordering(sacked.lowest_original);
       // RFC 8985 6.2 step 4: a D-SACK widens the reordering window a step (at most 16).
       if (sacked.dsack && rack_.reorder_steps < 16) {
         ++rack_.reorder_steps;
@@ -237,11 +245,12 @@ Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment
   // "SND.UNA <- SEG.ACK. Any segments on the retransmission queue that are
   // thereby entirely acknowledged are removed."
   outcome.snd_una_advanced = true;
-  const RetransmitQueue::Acked acked = rtx_.acknowledge(ack);
+  // Linux's tcp_clean_rtx_queue(): RACK learns only from a SACK-capable peer.
+  const RetransmitQueue::Acked acked = rtx_.acknowledge(ack, negotiated_.sack ? rack_update : RetransmitQueue::OnDelivered{});
   outcome.acked = acked.packets;
   outcome.delivered += acked.delivered;
   outcome.retransmitted_acked = acked.retransmitted_acked;
-  rack_advance(acked.newest, now);
+  note_reordering(acked.lowest_original);
   if (acked.rtt_from) {
     outcome.rtt = now - *acked.rtt_from;
     take_rtt_sample(*outcome.rtt);

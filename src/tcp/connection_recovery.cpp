@@ -53,16 +53,16 @@ void Connection::note_cwnd_use(bool limited_now) {
   }
 }
 
-void Connection::rack_advance(const std::optional<RetransmitQueue::Delivery>& delivered, Instant now) {
-  if (!delivered) return;
-  const Duration rtt = now - delivered->sent;
-  // RFC 8985 6.2 step 2: a retransmission delivered faster than the
-  // minimum RTT may be the original's delivery: it says nothing.
-  if (delivered->retransmitted && min_rtt_.nanoseconds() >= 0 && rtt < min_rtt_) return;
+void Connection::rack_advance(const SentSegment& delivered, Instant now) {
+  // RFC 8985 6.2 steps 1-3, per segment as Linux's tcp_rack_advance().
+  const Duration rtt = now - delivered.sent;
+  // A retransmission delivered faster than the minimum RTT may be the
+  // original's delivery: it says nothing.
+  if (delivered.retransmitted && min_rtt_.nanoseconds() >= 0 && rtt < min_rtt_) return;
   rack_.rtt = rtt;
-  if (rack_.sent == Instant::never() || sent_after(delivered->sent, delivered->end, rack_.sent, rack_.end)) {
-    rack_.sent = delivered->sent;
-    rack_.end = delivered->end;
+  if (rack_.sent == Instant::never() || sent_after(delivered.sent, delivered.end(), rack_.sent, rack_.end)) {
+    rack_.sent = delivered.sent;
+    rack_.end = delivered.end();
   }
 }
 
@@ -195,7 +195,12 @@ void Connection::retransmit_lost(Instant now) {
 void Connection::on_ack_congestion(const AckOutcome& ack, Instant now) {
   const std::uint32_t lost_before = rtx_.lost_out();
   const auto threshold = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering));
+  std::uint32_t delivered = ack.delivered;
   if (!negotiated_.sack) {
+    // Linux counts a duplicate ACK as one packet delivered, and an ACK that
+    // fills the hole as what it acknowledged beyond the duplicates (at least one).
+    if (ack.snd_una_advanced) delivered = std::max<std::uint32_t>(ack.acked > dupacks_ ? ack.acked - dupacks_ : 0, 1);
+    if (ack.duplicate) delivered = 1;
     if (ack.snd_una_advanced) {
       // Linux's tcp_remove_reno_sacks(): one ACK fills the hole, the rest eat duplicates.
       dupacks_ = ack.acked > dupacks_ + 1 ? 0 : dupacks_ - (ack.acked > 0 ? ack.acked - 1 : 0);
@@ -241,10 +246,10 @@ void Connection::on_ack_congestion(const AckOutcome& ack, Instant now) {
     }
   }
   // The congestion response (Linux's tcp_cong_control).
-  const AckSample sample{ack.delivered, ack.rtt, now, snd_una_.raw(), snd_nxt_.raw()};
+  const AckSample sample{delivered, ack.rtt, now, snd_una_.raw(), snd_nxt_.raw()};
   if (ack.rtt) congestion_.on_rtt(cwnd_, sample);
   if (ca_state_ == CaState::recovery) {
-    cwnd_reduction(ack.delivered, newly_lost, ack.snd_una_advanced);
+    cwnd_reduction(delivered, newly_lost, ack.snd_una_advanced);
   } else if (ack.data_acked && cwnd_limited()) {
     congestion_.on_ack(cwnd_, sample);
   }

@@ -12,14 +12,8 @@ using wire::SeqNum;
 
 namespace {
 
-// Linux's tcp_rack_sent_after(): later by time, or at the same time further on.
-bool sent_after(Instant t1, SeqNum end1, Instant t2, SeqNum end2) {
-  return t1 > t2 || (t1 == t2 && seq_gt(end1, end2));
-}
-
-void note_newest(std::optional<RetransmitQueue::Delivery>& newest, const SentSegment& s) {
-  if (!newest || sent_after(s.sent, s.end(), newest->sent, newest->end))
-    newest = RetransmitQueue::Delivery{s.sent, s.end(), s.retransmitted};
+void note_lowest_original(std::optional<SeqNum>& lowest, const SentSegment& s) {
+  if (!s.retransmitted && (!lowest || seq_lt(s.start, *lowest))) lowest = s.start;
 }
 
 }  // namespace
@@ -63,19 +57,22 @@ void RetransmitQueue::compact() {
   }
 }
 
-RetransmitQueue::Acked RetransmitQueue::acknowledge(SeqNum ack) {
+RetransmitQueue::Acked RetransmitQueue::acknowledge(SeqNum ack, const OnDelivered& on_delivered) {
   Acked acked;
   while (!empty()) {
     SentSegment& s = front();
     if (seq_le(s.end(), ack)) {
       acked.packets += s.packets;
-      if (!s.sacked) acked.delivered += s.packets;
+      if (!s.sacked) {
+        acked.delivered += s.packets;
+        note_lowest_original(acked.lowest_original, s);
+        if (on_delivered) on_delivered(s);
+      }
       if (s.retransmitted) {
         acked.retransmitted_acked = true;
       } else {
         acked.rtt_from = s.sent;
       }
-      note_newest(acked.newest, s);
       recount(s, 0);
       ++head_;
       continue;
@@ -89,13 +86,16 @@ RetransmitQueue::Acked RetransmitQueue::acknowledge(SeqNum ack) {
       recount(s, packets_of(s));
       const std::uint32_t gone = before > s.packets ? before - s.packets : 0;
       acked.packets += gone;
-      if (!s.sacked) acked.delivered += gone;
+      if (!s.sacked && gone > 0) {
+        acked.delivered += gone;
+        note_lowest_original(acked.lowest_original, s);
+        if (on_delivered) on_delivered(s);
+      }
       if (s.retransmitted) {
         acked.retransmitted_acked = true;
       } else if (gone > 0) {
         acked.rtt_from = s.sent;
       }
-      if (gone > 0) note_newest(acked.newest, s);
     }
     break;
   }
@@ -104,7 +104,7 @@ RetransmitQueue::Acked RetransmitQueue::acknowledge(SeqNum ack) {
 }
 
 RetransmitQueue::Sacked RetransmitQueue::apply_sack(const wire::SackBlocks& blocks, SeqNum snd_una,
-                                                    SeqNum snd_nxt) {
+                                                    SeqNum snd_nxt, const OnDelivered& on_delivered) {
   Sacked result;
   for (std::uint8_t k = 0; k < blocks.count; ++k) {
     const wire::SackBlock& b = blocks.blocks[k];
@@ -147,7 +147,8 @@ RetransmitQueue::Sacked RetransmitQueue::apply_sack(const wire::SackBlocks& bloc
         s->retrans_in_flight = false;
         retrans_out_ -= s->packets;
       }
-      note_newest(result.newest, *s);
+      note_lowest_original(result.lowest_original, *s);
+      if (on_delivered) on_delivered(*s);
     }
   }
   return result;

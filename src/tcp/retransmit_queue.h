@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -49,32 +50,28 @@ class RetransmitQueue {
   SentSegment& at(std::size_t i) { return entries_[head_ + i]; }
   const SentSegment& at(std::size_t i) const { return entries_[head_ + i]; }
 
-  // A delivery RACK learns from (RFC 8985 6.2): when the segment was last
-  // sent, where it ends, and whether that was a retransmission.
-  struct Delivery {
-    Instant sent;
-    wire::SeqNum end;
-    bool retransmitted = false;
-  };
-
   struct Acked {
     std::uint32_t packets = 0;          // newly acknowledged, SACKed ones included
     std::uint32_t delivered = 0;        // of them, not SACKed before (Linux's newly_acked_sacked part)
     bool retransmitted_acked = false;   // a retransmitted segment among them
     std::optional<Instant> rtt_from;    // the first transmission of the newest never-retransmitted one
-    std::optional<Delivery> newest;     // the latest sent of them
+    std::optional<wire::SeqNum> lowest_original;  // the first never-retransmitted one among them
   };
+  // Told of each segment newly delivered, in the order Linux walks them
+  // (sequence order), for RACK's per-segment update.
+  using OnDelivered = std::function<void(const SentSegment&)>;
   // The cumulative ACK reached `ack`: entries wholly below it go, one cut at it is trimmed.
-  Acked acknowledge(wire::SeqNum ack);
+  Acked acknowledge(wire::SeqNum ack, const OnDelivered& on_delivered = {});
 
   struct Sacked {
     std::uint32_t packets = 0;  // newly SACKed
     std::uint32_t lost_cleared = 0;  // of those, ones marked lost
     bool dsack = false;          // the first block reported a duplicate (RFC 2883)
-    std::optional<Delivery> newest;
+    std::optional<wire::SeqNum> lowest_original;  // the first never-retransmitted one newly SACKed
   };
   // Applies SACK blocks (RFC 2018, RFC 6675 4); blocks outside SND.UNA..SND.NXT are ignored.
-  Sacked apply_sack(const wire::SackBlocks& blocks, wire::SeqNum snd_una, wire::SeqNum snd_nxt);
+  Sacked apply_sack(const wire::SackBlocks& blocks, wire::SeqNum snd_una, wire::SeqNum snd_nxt,
+                    const OnDelivered& on_delivered = {});
 
   // Marks entry i lost (its retransmission, if out, counts as gone too).
   void mark_lost(std::size_t i);
