@@ -365,11 +365,17 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
       if (fin_acked) {
         set_state(State::time_wait, Cause::fin_acked);
         arm_time_wait(now);
+      } else {
+        output(now);  // data queued before the close still goes, then the FIN
       }
       return false;
     case State::last_ack:
       // "If our FIN is now acknowledged, delete the TCB, enter the CLOSED state."
-      if (fin_acked) enter_closed(Cause::fin_acked, Errno::ok);
+      if (fin_acked) {
+        enter_closed(Cause::fin_acked, Errno::ok);
+      } else {
+        output(now);
+      }
       return false;
     default: break;
   }
