@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 FINWAIT_RELEASE := build/release/src/finwait
 
-.PHONY: deps demo test unit-tests fuzz-smoke fuzz bench bench-tun format clean
+.PHONY: deps demo test unit-tests fuzz-smoke fuzz soak bench bench-tun format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -41,6 +41,13 @@ fuzz-smoke:
 
 fuzz: deps
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+# The long soak: 10,000 seeds (CI runs 500 in ctest); SOAK_SEEDS to change.
+SOAK_SEEDS ?= 10000
+soak: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target finwait_soak
+	build/release/tests/finwait_soak --seeds $(SOAK_SEEDS)
 
 bench: deps
 	cmake --preset release >/dev/null

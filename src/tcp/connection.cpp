@@ -66,7 +66,12 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.irs_ = syn.seq;
   c.rcv_nxt_ = syn.seq + 1;
   c.rcv_adv_ = c.rcv_nxt_;
-  c.note_timestamps(syn);
+  c.last_ack_sent_ = c.rcv_nxt_;
+  // RFC 7323 4.3: TS.Recent starts as the SYN's TSval.
+  if (auto ts = syn.options.timestamps()) {
+    c.ts_recent_ = ts->value;
+    c.ts_recent_at_ = now;
+  }
   c.offer_ = answer_offer(c.our_offer(now), syn.options);
   c.apply_negotiated(
       negotiate(c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));

@@ -206,7 +206,8 @@ class Connection {
   void process_fin(Instant now);
   void update_send_window(const wire::TcpSegment& segment);
   void take_rtt_sample(Duration rtt);
-  void note_timestamps(const wire::TcpSegment& segment);
+  void note_timestamps(const wire::TcpSegment& segment, Instant now);
+  bool paws_rejects_segment(const wire::TcpSegment& segment, Instant now) const;
 
   // connection_output.cpp
   wire::TcpSegment make_segment(std::uint8_t flags, wire::SeqNum seq, Instant now);
@@ -297,6 +298,8 @@ class Connection {
   Negotiated negotiated_;
   OptionOffer offer_;
   std::uint32_t ts_recent_ = 0;
+  Instant ts_recent_at_;            // when TS.Recent was taken (PAWS's exceptions)
+  wire::SeqNum last_ack_sent_;      // RFC 7323's Last.ACK.sent (Linux's rcv_wup)
 
   // Sending.
   ByteQueue send_queue_;     // bytes from send_base_ on, acknowledged or not
@@ -338,6 +341,7 @@ class Connection {
   std::uint64_t out_of_order_queued_ = 0;     // TcpExtTCPOFOQueue
   std::uint64_t dropped_out_of_order_ = 0;    // TcpExtTCPOFODrop: no room for another hole
   std::uint64_t dropped_beyond_buffer_ = 0;   // past the receive buffer
+  std::uint64_t paws_rejected_ = 0;           // TcpExtPAWSEstab
   bool fin_received_ = false;
   bool read_shut_ = false;
   AckScheduler ack_scheduler_;

@@ -26,10 +26,36 @@ void Connection::on_segment(const TcpSegment& segment, Instant now) {
   }
 }
 
-void Connection::note_timestamps(const TcpSegment& segment) {
-  // RFC 7323 4.3: remember the TSval to echo. (Simplified: the latest TSval
-  // of a segment that starts at or before RCV.NXT.)
-  if (auto ts = segment.options.timestamps(); ts && seq_le(segment.seq, rcv_nxt_)) ts_recent_ = ts->value;
+void Connection::note_timestamps(const TcpSegment& segment, Instant now) {
+  // RFC 7323 4.3: TS.Recent takes the TSval of a segment that covers
+  // Last.ACK.sent (SEG.SEQ <= Last.ACK.sent), never moving back (Linux's
+  // tcp_replace_ts_recent, with tcp_paws_check's window of 0).
+  const auto ts = segment.options.timestamps();
+  if (!ts || !negotiated_.timestamps || seq_gt(segment.seq, last_ack_sent_)) return;
+  if (static_cast<std::int32_t>(ts_recent_ - ts->value) > 0 &&
+      paws_rejects(ts_recent_, static_cast<std::uint32_t>(ts_recent_at_.nanoseconds() / 1'000'000'000), ts->value,
+                   static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000'000), 0, false))
+    return;
+  ts_recent_ = ts->value;
+  ts_recent_at_ = now;
+}
+
+bool Connection::paws_rejects_segment(const TcpSegment& segment, Instant now) const {
+  // RFC 7323 5.3 R1 as Linux's tcp_paws_discard(): TSval more than one tick
+  // behind TS.Recent is an old duplicate ...
+  const auto ts = segment.options.timestamps();
+  if (!ts || !negotiated_.timestamps) return false;
+  if (!paws_rejects(ts_recent_, static_cast<std::uint32_t>(ts_recent_at_.nanoseconds() / 1'000'000'000), ts->value,
+                    static_cast<std::uint32_t>(now.nanoseconds() / 1'000'000'000), 1, false))
+    return false;
+  // ... except a pure duplicate ACK at RCV.NXT that changes no window and is
+  // less than an RTO behind (Linux's tcp_disordered_ack(): ACKs reordered
+  // on the way, not old duplicates).
+  const bool pure_duplicate_ack = segment.flags.ack_set() && segment.sequence_length() == 0 && segment.seq == rcv_nxt_ &&
+                                  segment.ack == snd_una_ &&
+                                  (static_cast<std::uint32_t>(segment.window) << negotiated_.snd_wscale) == snd_wnd_;
+  const auto rto_ticks = static_cast<std::int32_t>(rtt_.rto().nanoseconds() / 1'000'000);
+  return !(pure_duplicate_ack && static_cast<std::int32_t>(ts_recent_ - ts->value) <= rto_ticks);
 }
 
 // RFC 9293 3.10.7.3: SEGMENT ARRIVES in SYN-SENT.
@@ -54,7 +80,11 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   irs_ = segment.seq;
   rcv_nxt_ = segment.seq + 1;
   rcv_adv_ = rcv_nxt_;
-  note_timestamps(segment);
+  last_ack_sent_ = rcv_nxt_;
+  if (auto ts = segment.options.timestamps()) {  // RFC 7323 4.3: from the SYN
+    ts_recent_ = ts->value;
+    ts_recent_at_ = now;
+  }
   apply_negotiated(
       negotiate(offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
   last_received_ = now;
@@ -111,6 +141,22 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
     retransmit_first(now);
     return;
   }
+  // RFC 7323 5.3: PAWS before the sequence test (Linux's tcp_validate_incoming).
+  // Deviation: RFC 7323 5.3 drops an old RST too; Linux lets a RST through
+  // PAWS in these states, to be judged by its sequence number alone.
+  if (!rst && paws_rejects_segment(segment, now)) {
+    if (syn) {
+      send_challenge_ack(now);
+      return;
+    }
+    ++paws_rejected_;
+    // Linux's tcp_send_dupack(), rate-limited: the duplicate's old data as a D-SACK.
+    const SeqNum end = segment.seq + static_cast<std::uint32_t>(segment.payload.size());
+    if (!segment.payload.empty() && seq_lt(segment.seq, rcv_nxt_))
+      note_duplicate(SeqRange{segment.seq, seq_lt(end, rcv_nxt_) ? end : rcv_nxt_});
+    send_rate_limited_ack(now);
+    return;
+  }
   if (!is_acceptable(segment)) {
     // Deviation: Linux (tcp_reset_check) also takes a RST at RCV.NXT-1 once
     // our FIN... the peer's FIN has been received, since a peer that sent a
@@ -153,7 +199,7 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
   }
   // Fifth, the ACK field: "if the ACK bit is off, drop the segment and return".
   if (!segment.flags.ack_set()) return;
-  note_timestamps(segment);
+  note_timestamps(segment, now);
   // Keepalive: any segment from the peer resets the idle clock.
   last_received_ = now;
   keepalive_probes_ = 0;

@@ -46,6 +46,7 @@ void Connection::transmit(TcpSegment segment, Instant now) {
   (void)now;
   if (segment.flags.ack_set() && !segment.flags.rst_set()) {
     ack_scheduler_.on_ack_sent();
+    last_ack_sent_ = segment.ack;
     const std::uint32_t advertised = static_cast<std::uint32_t>(segment.window)
                                      << (segment.flags.syn_set() ? 0 : negotiated_.rcv_wscale);
     const SeqNum right_edge = rcv_nxt_ + advertised;

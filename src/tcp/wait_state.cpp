@@ -40,10 +40,29 @@ WaitDisposition rate_limited_ack(WaitState& wait, const TcpSegment& segment, Ins
   return d;
 }
 
+// PAWS for a waiting connection (Linux's tcp_timewait_state_process()).
+// Deviation: the 24-day and MSL exceptions need the age of TS.Recent, which
+// the compact state does not keep; in Linux these states last an MSL (60 s)
+// or less, within which neither exception applies, so finwait leaves them out.
+bool wait_paws_rejects(const WaitState& wait, const TcpSegment& segment) {
+  const auto ts = segment.options.timestamps();
+  if (!wait.timestamps || !ts) return false;
+  return paws_rejects(wait.ts_recent, 0, ts->value, 0, 0, false);
+}
+
+void take_ts_recent(WaitState& wait, const TcpSegment& segment) {
+  if (auto ts = segment.options.timestamps()) wait.ts_recent = ts->value;
+}
+
 WaitDisposition on_fin_wait_2(WaitState& wait, const TcpSegment& segment, Instant now,
                               const WaitPolicy& policy) {
   const SeqNum end = segment.seq + segment.sequence_length();
   const SeqNum right = wait.rcv_nxt + wait.rcv_wnd;
+  // PAWS first: an old duplicate gets the duplicate ACK an out-of-window segment gets.
+  if (wait_paws_rejects(wait, segment)) {
+    if (segment.flags.rst_set()) return {};
+    return rate_limited_ack(wait, segment, now, policy);
+  }
   // RFC 9293 3.10.7.4 first: not acceptable: a (rate-limited) duplicate ACK,
   // "unless the RST bit is set". Deviation: Linux's timewait socket ACKs an
   // out-of-window RST here too; finwait keeps the RFC's silence, as Linux's
@@ -77,7 +96,7 @@ WaitDisposition on_fin_wait_2(WaitState& wait, const TcpSegment& segment, Instan
   // Eighth, the peer's FIN: TIME-WAIT, acknowledge it.
   wait.rcv_nxt = end;
   wait.state = State::time_wait;
-  if (auto ts = segment.options.timestamps()) wait.ts_recent = ts->value;
+  take_ts_recent(wait, segment);
   d.reply = WaitDisposition::Reply::ack;
   d.restart_time_wait = true;
   d.next = State::time_wait;
@@ -89,6 +108,15 @@ WaitDisposition on_time_wait(WaitState& wait, const TcpSegment& segment, Instant
                              const WaitPolicy& policy) {
   WaitDisposition d;
   const bool at_rcv_nxt = segment.seq == wait.rcv_nxt;
+  // RFC 7323 5.3 in TIME-WAIT: an old duplicate (by its timestamp) is
+  // answered with an ACK and restarts 2 MSL; even a RST (within an MSL).
+  const bool paws = wait_paws_rejects(wait, segment);
+  if (paws) {
+    if (segment.flags.rst_set()) return d;
+    d = rate_limited_ack(wait, segment, now, policy);
+    d.restart_time_wait = true;
+    return d;
+  }
   if (at_rcv_nxt && (segment.sequence_length() == 0 || segment.flags.rst_set())) {
     d.from_peer = true;
     if (segment.flags.rst_set()) {
@@ -102,7 +130,7 @@ WaitDisposition on_time_wait(WaitState& wait, const TcpSegment& segment, Instant
     }
     // A bare ACK at RCV.NXT: restart 2 MSL quietly.
     d.restart_time_wait = true;
-    if (auto ts = segment.options.timestamps()) wait.ts_recent = ts->value;
+    take_ts_recent(wait, segment);
     return d;
   }
   // A new SYN that no listener took (the stack asks syn_may_reuse() first):
@@ -129,11 +157,26 @@ WaitDisposition on_wait_segment(WaitState& wait, const TcpSegment& segment, Inst
                                          : on_time_wait(wait, segment, now, policy);
 }
 
+bool paws_rejects(std::uint32_t ts_recent, std::uint32_t ts_recent_s, std::uint32_t tsval, std::uint32_t now_s,
+                  std::int32_t window, bool rst) {
+  constexpr std::uint32_t k_paws_wrap_s = 24 * 24 * 3600;  // Linux's TCP_PAWS_WRAP: 24 days
+  constexpr std::uint32_t k_paws_msl_s = 60;              // TCP_PAWS_MSL
+  if (static_cast<std::int32_t>(ts_recent - tsval) <= window) return false;
+  if (now_s - ts_recent_s >= k_paws_wrap_s) return false;
+  if (ts_recent == 0) return false;
+  if (rst && now_s - ts_recent_s >= k_paws_msl_s) return false;
+  return true;
+}
+
 bool syn_may_reuse(const WaitState& wait, const TcpSegment& segment) {
   if (wait.state != State::time_wait) return false;
   if (!segment.flags.syn_set() || segment.flags.rst_set() || segment.flags.ack_set()) return false;
-  if (wire::seq_gt(segment.seq, wait.rcv_nxt)) return true;
   auto ts = segment.options.timestamps();
+  // A SYN that PAWS finds old never reuses the 4-tuple, whatever its sequence number.
+  const bool old_by_timestamp =
+      wait.timestamps && ts && wait.ts_recent != 0 && static_cast<std::int32_t>(wait.ts_recent - ts->value) > 0;
+  if (old_by_timestamp) return false;
+  if (wire::seq_gt(segment.seq, wait.rcv_nxt)) return true;
   return wait.timestamps && ts && static_cast<std::int32_t>(wait.ts_recent - ts->value) < 0;
 }
 

@@ -45,6 +45,14 @@ struct WaitState {
 // Small by construction: the stack parks hundreds of thousands of them.
 static_assert(sizeof(WaitState) == 28);
 
+// RFC 7323 5 (PAWS), as Linux's tcp_paws_check() and tcp_paws_reject(): a
+// segment whose TSval is older than TS.Recent by more than `window` is an
+// old duplicate, unless TS.Recent is older than 24 days (the clock may have
+// wrapped) or is zero (peers that send 0 in the SYN); a RST is let through
+// once TS.Recent is an MSL (60 s) old (a peer that rebooted).
+bool paws_rejects(std::uint32_t ts_recent, std::uint32_t ts_recent_s, std::uint32_t tsval, std::uint32_t now_s,
+                  std::int32_t window, bool rst);
+
 struct WaitPolicy {
   bool rfc1337 = false;     // tcp_rfc1337: a RST does not end TIME-WAIT
   Duration oow_ack_gap;     // tcp_invalid_ratelimit
