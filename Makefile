@@ -28,7 +28,7 @@ test: deps fuzz-smoke unit-tests
 # The release command too: tests of cost (10^6 events) measure what users run.
 unit-tests:
 	cmake --preset release >/dev/null
-	cmake --build --preset release --target finwait_cli
+	cmake --build --preset release --target finwait_cli goodput_table
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug
 	ctest --preset debug

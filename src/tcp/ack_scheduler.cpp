@@ -4,10 +4,10 @@
 
 namespace finwait::tcp {
 
-void AckScheduler::on_data(std::size_t length, std::uint32_t window, Instant now) {
+void AckScheduler::on_data(std::size_t length, std::size_t segment_length, std::uint32_t window, Instant now) {
   if (length == 0) return;
   unacked_bytes_ += length;
-  rcv_mss_ = std::max(rcv_mss_, length);
+  rcv_mss_ = std::max(rcv_mss_, segment_length);
   if (ato_.is_zero()) {
     // The first data: start the delayed-ACK engine in quick-ACK mode
     // (Linux's tcp_event_data_recv and tcp_incr_quickack).

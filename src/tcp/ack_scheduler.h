@@ -27,9 +27,11 @@ class AckScheduler {
     ack_every_segment_ = ack_every_segment;
   }
 
-  // In-order data of `length` bytes has been accepted; `window` is the receive
-  // window in bytes, which sizes quick-ACK mode.
-  void on_data(std::size_t length, std::uint32_t window, Instant now);
+  // In-order data of `length` bytes has been accepted, from a segment that
+  // carried `segment_length` (more when it filled a gap: the held bytes
+  // join); `window` is the receive window in bytes, which sizes quick-ACK
+  // mode. The segment's length alone estimates the peer's MSS.
+  void on_data(std::size_t length, std::size_t segment_length, std::uint32_t window, Instant now);
   // A FIN arrived in ESTABLISHED (Linux enters ping-pong mode).
   void on_fin_in_established() { pingpong_ = true; }
   // The application sent data: within the ATO of receiving some, the exchange

@@ -500,7 +500,7 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   }
   const auto readable = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, delivered_to)) + taken;
   if (readable > 0) {
-    ack_scheduler_.on_data(readable, receive_window() + static_cast<std::uint32_t>(readable), now);
+    ack_scheduler_.on_data(readable, taken, receive_window() + static_cast<std::uint32_t>(readable), now);
     emit_event(EventKind::readable);
     // Linux's tcp_grow_window(): each segment of data lets the offered window
     // grow by two segments, up to the buffer.
