@@ -148,7 +148,8 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
       case abi::tcp_maxseg: value = std::int64_t{1460}; break;
       case abi::tcp_congestion:
         value = std::string(tcp::to_string(o.congestion.value_or(
-            t.profile() == Profile::rfc793 ? tcp::CongestionAlgorithm::reno : tcp::CongestionAlgorithm::cubic)));
+            t.get(TunableId::tcp_congestion_control) == k_congestion_reno ? tcp::CongestionAlgorithm::reno
+                                                                         : tcp::CongestionAlgorithm::cubic)));
         break;
       default: return CallResult::failed(Errno::enoprotoopt);
     }

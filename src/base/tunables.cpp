@@ -95,6 +95,9 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
      "duplicate ACKs or SACKed segments before fast retransmit (RFC 5681 3.2's three)"},
     {TunableId::tcp_recovery, "tcp_recovery", "tcp_recovery", U::count, U::count, 1, 1, 0, 0, 7, true,
      "loss detection: 1 = RACK (RFC 8985) as Linux, 0 = duplicate-ACK counting only (RFC 6675)"},
+    {TunableId::tcp_congestion_control, "tcp_congestion_control", "tcp_congestion_control", U::count, U::count,
+     k_congestion_cubic, k_congestion_cubic, k_congestion_reno, 0, 1, false,
+     "congestion control of new connections: 0 or reno (RFC 5681), 1 or cubic (RFC 9438)"},
 }};
 static_assert([] {
   for (std::size_t i = 0; i < k_definitions.size(); ++i) {
@@ -250,6 +253,11 @@ Result<std::int64_t, std::string> Tunables::set(std::string_view name, std::stri
                               to_string(given_unit), to_string(d->unit), d->name));
     }
     return set(d->id, ns / per);
+  }
+  if (d->id == TunableId::tcp_congestion_control) {
+    if (text == "reno") return set(d->id, k_congestion_reno);
+    if (text == "cubic") return set(d->id, k_congestion_cubic);
+    return fail(fmt::format("{}: '{}' is not an algorithm finwait has (reno, cubic)", name, quote_for_message(text)));
   }
   if (d->unit == U::boolean) {
     for (auto [word, value] :

@@ -71,9 +71,14 @@ enum class TunableId : std::uint8_t {
   tcp_dsack,
   tcp_reordering,
   tcp_recovery,
+  tcp_congestion_control,
 };
 
-inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_recovery) + 1;
+inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_congestion_control) + 1;
+
+// tcp_congestion_control's values (it also takes the names).
+inline constexpr std::int64_t k_congestion_reno = 0;
+inline constexpr std::int64_t k_congestion_cubic = 1;
 
 struct TunableDefinition {
   TunableId id;

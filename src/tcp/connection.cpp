@@ -26,7 +26,8 @@ Connection::Connection(const ConnectionConfig& config)
            config.tunables->duration(TunableId::tcp_rto_max)) {
   FINWAIT_CHECK(tunables_ != nullptr);
   congestion_ = CongestionControl(options_.congestion.value_or(
-      tunables().profile() == Profile::rfc793 ? CongestionAlgorithm::reno : CongestionAlgorithm::cubic));
+      tunables().get(TunableId::tcp_congestion_control) == k_congestion_reno ? CongestionAlgorithm::reno
+                                                                              : CongestionAlgorithm::cubic));
   send_queue_.set_capacity(
       options_.send_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
   receive_queue_.set_capacity(

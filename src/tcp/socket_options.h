@@ -28,7 +28,7 @@ struct SocketOptions {
   bool nodelay = false;                         // TCP_NODELAY: no Nagle
   std::optional<std::uint32_t> send_buffer;     // SO_SNDBUF
   std::optional<std::uint32_t> receive_buffer;  // SO_RCVBUF
-  std::optional<CongestionAlgorithm> congestion;  // TCP_CONGESTION, else the profile's (cubic; reno under rfc793)
+  std::optional<CongestionAlgorithm> congestion;  // TCP_CONGESTION, else tcp_congestion_control
 };
 
 }  // namespace finwait::tcp

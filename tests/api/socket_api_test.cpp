@@ -107,6 +107,10 @@ TEST(SocketApi, OptionsAreValidatedAsLinuxDoes) {
   EXPECT_EQ(set(abi::ipproto_tcp, abi::tcp_keepcnt, std::int64_t{128}).error, Errno::einval);
   EXPECT_EQ(set(abi::ipproto_tcp, abi::tcp_user_timeout, std::int64_t{-1}).error, Errno::einval);
   EXPECT_EQ(set(abi::ipproto_tcp, abi::tcp_congestion, std::string("vegas")).error, Errno::enoent);
+  // TCP_CONGESTION: tcp_congestion_control's choice until set, then the socket's own.
+  EXPECT_EQ(std::get<std::string>(get(abi::ipproto_tcp, abi::tcp_congestion)), "cubic");
+  EXPECT_TRUE(set(abi::ipproto_tcp, abi::tcp_congestion, std::string("reno")).ok());
+  EXPECT_EQ(std::get<std::string>(get(abi::ipproto_tcp, abi::tcp_congestion)), "reno");
   EXPECT_EQ(set(abi::sol_socket, abi::so_linger, std::int64_t{1}).error, Errno::einval);
   EXPECT_EQ(set(abi::sol_socket, abi::so_error, std::int64_t{1}).error, Errno::enoprotoopt);
   EXPECT_EQ(set(42, 1, std::int64_t{1}).error, Errno::enoprotoopt);
