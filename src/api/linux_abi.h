@@ -24,6 +24,7 @@ inline constexpr int so_keepalive = 9;
 inline constexpr int so_linger = 13;
 inline constexpr int tcp_nodelay = 1;
 inline constexpr int tcp_maxseg = 2;
+inline constexpr int tcp_cork = 3;
 inline constexpr int tcp_keepidle = 4;
 inline constexpr int tcp_keepintvl = 5;
 inline constexpr int tcp_keepcnt = 6;

@@ -1,7 +1,7 @@
 // setsockopt() and getsockopt() as Linux validates and answers them: the
 // options finwait has (SOL_SOCKET: SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER,
 // SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_TYPE; IPPROTO_TCP: TCP_NODELAY,
-// TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
+// TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
 // TCP_LINGER2, TCP_USER_TIMEOUT, TCP_CONGESTION), ENOPROTOOPT for the rest.
 // A value a socket has not set reads as the stack's tunable.
 #include <algorithm>
@@ -84,7 +84,18 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
         if (n < 0) return CallResult::failed(Errno::einval);
         o.user_timeout = milliseconds(n);
         break;
-      case abi::tcp_maxseg: break;  // taken, not yet honoured: the MSS follows the device
+      case abi::tcp_maxseg:
+        // Linux's do_tcp_setsockopt(): 0, or TCP_MIN_MSS (88) to
+        // MAX_TCP_WINDOW (32767); it applies to connections not yet open,
+        // and larger than the path it has no effect.
+        if (n != 0 && !in_range(88, 32767)) return CallResult::failed(Errno::einval);
+        o.max_segment = static_cast<std::uint16_t>(n);
+        break;
+      case abi::tcp_cork: {
+        // Linux's __tcp_sock_set_cork(): uncorking sends what was held.
+        o.cork = n != 0;
+        break;
+      }
       case abi::tcp_congestion: {
         const std::string* name = std::get_if<std::string>(&value);
         if (name == nullptr) return CallResult::failed(Errno::einval);
@@ -145,7 +156,12 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
                                    : whole_seconds(o.linger2.value_or(t.duration(TunableId::tcp_finwait2)));
         break;
       case abi::tcp_user_timeout: value = o.user_timeout.milliseconds(); break;
-      case abi::tcp_maxseg: value = std::int64_t{1460}; break;
+      case abi::tcp_maxseg:
+        // Linux's do_tcp_getsockopt(): the MSS in use; before the connection
+        // opens (or on a listener) the one asked for, else TCP_MSS_DEFAULT (536).
+        value = std::int64_t{stack_.send_mss(sfd).value_or(o.max_segment != 0 ? o.max_segment : 536)};
+        break;
+      case abi::tcp_cork: value = std::int64_t{o.cork ? 1 : 0}; break;
       case abi::tcp_congestion:
         value = std::string(tcp::to_string(o.congestion.value_or(
             t.get(TunableId::tcp_congestion_control) == k_congestion_reno ? tcp::CongestionAlgorithm::reno

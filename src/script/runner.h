@@ -76,6 +76,8 @@ class Runner {
 
   // Commands (script_commands.cpp).
   void command(const std::string& text, int line);
+  // `nstat ... | grep ...`: false when the pipeline's status is not 0.
+  bool nstat_pipeline(const std::vector<std::vector<std::string>>& stages, int line);
 
   [[noreturn]] void failure(int line, std::string message) const {
     throw ScriptFailure{line, std::move(message)};
@@ -90,6 +92,8 @@ class Runner {
   std::int64_t tolerance_us_ = 4000;
   double tolerance_percent_ = 12.5;
   std::optional<std::int64_t> ts_tick_us_;
+  std::map<std::string, std::uint64_t> nstat_history_;  // what the last nstat saw
+  std::uint32_t segment_size_ = 0;  // --mss: the segments packetdrill's tun coalesced
   stack::ParkingMode parking_ = stack::ParkingMode::capped;
 
   std::unique_ptr<stack::Stack> stack_;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "script/runner.h"
+#include "script/shell_arithmetic.h"
 
 namespace finwait::script {
 namespace {
@@ -52,6 +53,24 @@ std::vector<std::string> words(const std::string& text) {
   return out;
 }
 
+// "a | b | c" into its stages, a quoted '|' left alone.
+std::vector<std::string> split_pipeline(const std::string& text) {
+  std::vector<std::string> stages(1);
+  char quote = 0;
+  for (char c : text) {
+    if (quote == 0 && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (c == quote) {
+      quote = 0;
+    } else if (quote == 0 && c == '|') {
+      stages.emplace_back();
+      continue;
+    }
+    stages.back() += c;
+  }
+  return stages;
+}
+
 }  // namespace
 
 void Runner::command(const std::string& text, int line) {
@@ -68,8 +87,16 @@ void Runner::command(const std::string& text, int line) {
   commands.push_back(piece);
   Tunables& tunables = stack_->tunables();
   for (const std::string& raw : commands) {
-    const std::vector<std::string> w = words(raw);
+    const auto expanded = expand_arithmetic(raw);
+    if (!expanded) failure(line, expanded.error());
+    const std::vector<std::string> w = words(*expanded);
     if (w.empty()) continue;
+    if (w[0] == "nstat") {
+      std::vector<std::vector<std::string>> stages;
+      for (const std::string& stage : split_pipeline(*expanded)) stages.push_back(words(stage));
+      if (!nstat_pipeline(stages, line)) failure(line, fmt::format("command failed (status 1): {}", raw));
+      continue;
+    }
     if (w.size() == 1 && w[0].ends_with("defaults.sh")) {
       // packetdrill's defaults.sh sets Linux's production baseline: the linux profile.
       tunables = Tunables(Profile::linux);

@@ -51,9 +51,12 @@ void Runner::apply_option(const std::string& name, const std::string& value, int
     lenient_ = value.empty() || value == "1" || value == "true";
   } else if (name == "tcp_ts_tick_usecs") {
     ts_tick_us_ = *parse_decimal_integer(value);
+  } else if (name == "mss") {
+    segment_size_ = static_cast<std::uint32_t>(*parse_decimal_integer(value));
   }
-  // --mss sizes packetdrill's tun device segments; the stack here uses its
-  // own MTU. --define is applied by the parser's caller. --bind_port and
+  // --mss is the segment size packetdrill's tun device marks a large packet
+  // it writes with (so Linux counts it as that many segments); the stack's
+  // own MSS follows its MTU. --define is applied by the parser's caller. --bind_port and
   // --connect_port name the script's ports, 8080 here. Accepted as no-ops.
 }
 
@@ -72,6 +75,7 @@ void Runner::configure() {
   // gso_max_size is 64 KiB): Linux hands it segments of many MSS, and the
   // scripts expect them (`P. 1:10001(10000)`).
   config.max_segmented_packet = k_script_gso_max_size;
+  config.received_segment_size = segment_size_;
   stack_ = std::make_unique<stack::Stack>(config);
   sockets_ = std::make_unique<api::SocketApi>(*stack_);
 }

@@ -5,9 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "ip/ip_counters.h"
+#include "tcp/transfer_counters.h"
 #include "wire/parse_error.h"
 
 namespace finwait::stack {
@@ -34,6 +36,7 @@ struct Counters : ip::IpCounters {
   std::uint64_t time_wait_expired = 0;             // TimeWaitExpired
   std::uint64_t parked = 0;                        // Parked: moved to the compact table
   std::uint64_t parked_refused = 0;                // ParkedRefused: the cap was reached
+  tcp::TransferCounters transfer;                  // retransmission, recovery, reassembly, PAWS
   // InSegs, OutSegs, InErrs, OutRsts, ICMP and the drops before TCP: ip::IpCounters.
   struct Row {
     std::string_view name;
@@ -62,6 +65,7 @@ struct Counters : ip::IpCounters {
     f(Row{"UserTimeouts", user_timeouts});
     f(Row{"KeepinitTimeouts", keepinit_timeouts});
     f(Row{"TimeWaitExpired", time_wait_expired});
+    transfer.for_each([&](std::string_view name, std::uint64_t value) { f(Row{name, value}); });
     f(Row{"Parked", parked});
     f(Row{"ParkedRefused", parked_refused});
     f(Row{"IcmpOutEchoReps", icmp_echo_replies});
@@ -73,5 +77,10 @@ struct Counters : ip::IpCounters {
     }
   }
 };
+
+// The name nstat shows a counter under: Tcp or TcpExt for Linux's, as is for
+// ICMP, Finwait before finwait's own: TcpActiveOpens, TcpExtTCPAbortOnTimeout,
+// IcmpInDestUnreachs, FinwaitFinWait2Timeouts.
+std::string nstat_name(std::string_view counter);
 
 }  // namespace finwait::stack

@@ -177,11 +177,16 @@ tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::S
   c.tunables = &tunables_;
   c.local_port = flow.local_port;
   c.remote_port = flow.remote_port;
+  // RFC 9293 3.7.1: the MSS we offer is the path's, or less if the
+  // application asked for less (TCP_MAXSEG, Linux's tcp_mss_clamp).
   c.local_mss = static_cast<std::uint16_t>(config_.mtu - 40);
+  if (options.max_segment != 0) c.local_mss = std::min(c.local_mss, options.max_segment);
   c.max_segmented_packet = config_.max_segmented_packet;
+  c.received_segment_size = config_.received_segment_size;
   c.timestamp_offset = isn_.timestamp_offset(flow);
   c.options = options;
   c.challenge_acks = &challenge_acks_;
+  c.counters = &counters_.transfer;
   return c;
 }
 
@@ -707,6 +712,12 @@ std::optional<State> Stack::state_of(int fd) const {
 std::size_t Stack::readable_bytes(int fd) const {
   const tcp::Connection* c = connection_of(fd);
   return c == nullptr ? 0 : c->readable_bytes();
+}
+
+std::optional<std::uint32_t> Stack::send_mss(int fd) const {
+  const tcp::Connection* c = connection_of(fd);
+  if (c == nullptr || c->state() == State::closed || c->state() == State::listen) return std::nullopt;
+  return c->effective_mss();
 }
 
 bool Stack::connected_once(int fd) const {

@@ -54,6 +54,9 @@ struct StackConfig {
   // The device cuts TCP packets up to this size into MTU-sized segments
   // (TSO; netdev::Offloads): the sender may hand it segments this large.
   std::uint32_t max_segmented_packet = 0;
+  // Received packets larger than the MTU were coalesced from segments of
+  // this size (GRO; packetdrill's tun with --mss). 0: not said.
+  std::uint32_t received_segment_size = 0;
   ParkingMode parking = ParkingMode::capped;
 };
 
@@ -133,6 +136,8 @@ class Stack : private ip::Transport {
   std::optional<FlowKey> flow_of(int fd) const;
   std::optional<tcp::State> state_of(int fd) const;
   std::size_t readable_bytes(int fd) const;
+  // The MSS a connection sends with (TCP_MAXSEG); none before it opens.
+  std::optional<std::uint32_t> send_mss(int fd) const;
   bool connected_once(int fd) const;
 
   // --- what there is to see ----------------------------------------------

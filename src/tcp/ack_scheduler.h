@@ -10,6 +10,7 @@
 //    ACKs off; a delayed ACK that had to fire on its own turns it back on.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -21,6 +22,9 @@ class AckScheduler {
  public:
   static constexpr int k_max_quick_acks = 16;
   static constexpr std::size_t k_default_rcv_mss = 536;  // RFC 9293 3.7.1
+  // The peer's segment size as seen so far (Linux's icsk_ack.rcv_mss).
+  std::size_t rcv_mss() const { return rcv_mss_; }
+  void observe_segment(std::size_t size) { rcv_mss_ = std::max(rcv_mss_, size); }
 
   void configure(Duration delayed_ack_timeout, bool ack_every_segment) {
     delayed_ack_timeout_ = delayed_ack_timeout;

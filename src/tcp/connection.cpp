@@ -10,14 +10,26 @@ namespace finwait::tcp {
 using wire::SeqNum;
 using wire::TcpFlags;
 
+namespace {
+
+// Where a connection outside any stack (a unit test's) counts.
+TransferCounters& uncounted() {
+  static TransferCounters sink;
+  return sink;
+}
+
+}  // namespace
+
 Connection::Connection(const ConnectionConfig& config)
     : tunables_(config.tunables),
       challenge_acks_(config.challenge_acks),
+      counters_(config.counters != nullptr ? config.counters : &uncounted()),
       options_(config.options),
       local_port_(config.local_port),
       remote_port_(config.remote_port),
       local_mss_(config.local_mss),
       max_segmented_packet_(config.max_segmented_packet),
+      received_segment_size_(config.received_segment_size),
       timestamp_offset_(config.timestamp_offset),
       rtt_(config.tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
                                                          : RttEstimator::Flavor::linux,
@@ -30,8 +42,15 @@ Connection::Connection(const ConnectionConfig& config)
                                                                               : CongestionAlgorithm::cubic));
   send_queue_.set_capacity(
       options_.send_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
-  receive_queue_.set_capacity(
-      options_.receive_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace))));
+  const bool linux_window = tunables().profile() == Profile::linux;
+  ReceiveWindow::Setup window;
+  window.flavor = linux_window ? ReceiveWindow::Flavor::linux : ReceiveWindow::Flavor::bytes;
+  window.buffer =
+      options_.receive_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace)));
+  window.locked = options_.receive_buffer.has_value();
+  window.max_buffer = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_rmem_max));
+  rwin_ = ReceiveWindow(window);
+  receive_queue_.set_capacity(receive_capacity());
   ack_scheduler_.configure(tunables().duration(TunableId::tcp_delack_min),
                            tunables().enabled(TunableId::tcp_nodelayack));
 }
@@ -43,10 +62,11 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.last_small_end_ = iss;
   c.snd_nxt_ = iss;
   c.send_base_ = iss + 1;
+  // Linux's tcp_connect_init(): the window for segments of our own MSS.
+  c.rwin_.choose_initial(c.local_mss_, c.tunables().enabled(TunableId::tcp_window_scaling));
   c.offer_ = c.our_offer(now);
   c.last_received_ = now;
   c.set_state(State::syn_sent, Cause::app_connect);
-  c.window_clamp_ = c.initial_window();
   c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
@@ -73,6 +93,11 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
     c.ts_recent_ = ts->value;
     c.ts_recent_at_ = now;
   }
+  // Linux's tcp_openreq_init_rwin(): segments of our MSS less the
+  // timestamps both will carry.
+  const bool timestamps = c.tunables().enabled(TunableId::tcp_timestamps) && syn.options.timestamps();
+  c.rwin_.choose_initial(c.local_mss_ - (timestamps ? 12 : 0),
+                         c.tunables().enabled(TunableId::tcp_window_scaling) && syn.options.window_scale());
   c.offer_ = answer_offer(c.our_offer(now), syn.options);
   c.apply_negotiated(
       negotiate(c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));
@@ -83,7 +108,6 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.snd_wl2_ = iss;
   c.last_received_ = now;
   c.set_state(State::syn_received, Cause::syn_received);
-  c.window_clamp_ = c.initial_window();
   c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
@@ -93,14 +117,7 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
 OptionOffer Connection::our_offer(Instant now) const {
   OptionOffer offer;
   offer.mss = local_mss_;
-  if (tunables().enabled(TunableId::tcp_window_scaling)) {
-    // Linux's tcp_select_initial_window: the shift that lets the largest
-    // receive buffer be advertised, log2(space) - 15, at most 14.
-    const auto space = static_cast<std::uint64_t>(tunables().get(TunableId::tcp_rmem_max));
-    int shift = 0;
-    while (shift < 14 && (space >> shift) > 0xffff) ++shift;
-    offer.window_scale = static_cast<std::uint8_t>(shift);
-  }
+  if (tunables().enabled(TunableId::tcp_window_scaling)) offer.window_scale = rwin_.offered_scale();
   offer.sack_permitted = tunables().enabled(TunableId::sack);
   if (tunables().enabled(TunableId::tcp_timestamps)) {
     offer.timestamps = wire::TcpTimestamps{timestamp_value(now), ts_recent_};
@@ -176,6 +193,7 @@ void Connection::set_state(State next, Cause cause) {
   state_ = next;
   if (next == State::established && (previous == State::syn_sent || previous == State::syn_received)) {
     keepinit_at_ = Instant::never();
+    rwin_.established(negotiated_.rcv_wscale, local_mss_);
     emit_event(EventKind::connected);
   }
 }
@@ -247,13 +265,17 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
 Result<std::size_t, Errno> Connection::receive(std::span<std::uint8_t> out, Instant now) {
   if (!receive_queue_.empty()) {
     const std::size_t n = receive_queue_.read(out);
+    rwin_.release(n, receive_queue_.size() + held_out_of_order());
     // Linux's tcp_cleanup_rbuf(): reading sends a window update only when it
     // at least doubles the window the peer knows of (RFC 9293 3.8.6.2.2's
     // receiver-side silly window avoidance in Linux's form).
     const std::int32_t known = wire::seq_diff(rcv_adv_, rcv_nxt_);
     const std::uint32_t now_open = receive_window();
+    const auto known_open = static_cast<std::uint32_t>(std::max(known, 0));
+    // Linux looks only once the known window is at most half the clamp.
+    const bool worth_looking = tunables().profile() != Profile::linux || 2 * known_open <= rwin_.clamp();
     if ((state_ == State::established || state_ == State::fin_wait_1 || state_ == State::fin_wait_2) &&
-        !fin_received_ && now_open > 0 && now_open >= 2 * static_cast<std::uint32_t>(std::max(known, 0))) {
+        !fin_received_ && worth_looking && now_open > 0 && now_open >= 2 * known_open) {
       send_ack(now);
     }
     return n;
@@ -367,13 +389,19 @@ void Connection::set_options(const SocketOptions& options, Instant now) {
   const bool linger2_changed =
       options.linger2 != options_.linger2 || options.linger2_negative != options_.linger2_negative;
   const bool keepalive_turned_on = options.keepalive && !options_.keepalive;
+  // Uncorking, or turning Nagle off, sends what they held (Linux's
+  // tcp_push_pending_frames from __tcp_sock_set_cork and __tcp_sock_set_nodelay).
+  const bool push = (options_.cork && !options.cork) || (options.nodelay && !options_.nodelay);
   const bool congestion_changed = options.congestion && options.congestion != options_.congestion &&
                                   *options.congestion != congestion_.algorithm();
   options_ = options;
   // Linux's tcp_set_congestion_control(): the new algorithm starts fresh, the window stays.
   if (congestion_changed) congestion_ = CongestionControl(*options_.congestion);
   if (options_.send_buffer) send_queue_.set_capacity(*options_.send_buffer);
-  if (options_.receive_buffer) receive_queue_.set_capacity(*options_.receive_buffer);
+  if (options_.receive_buffer) {
+    rwin_.resize(*options_.receive_buffer, true);
+    receive_queue_.set_capacity(receive_capacity());
+  }
   if (keepalive_turned_on) {
     // Linux's tcp_set_keepalive(): the idle time counts from now.
     last_received_ = std::max(last_received_, now);
@@ -384,6 +412,7 @@ void Connection::set_options(const SocketOptions& options, Instant now) {
     arm_keepalive(now);
   }
   if (linger2_changed && state_ == State::fin_wait_2 && orphaned_) arm_finwait2(now);
+  if (push && is_synchronized(state_)) output(now);
 }
 
 }  // namespace finwait::tcp

@@ -29,11 +29,13 @@
 #include "tcp/event.h"
 #include "tcp/handshake_options.h"
 #include "tcp/reassembly.h"
+#include "tcp/receive_window.h"
 #include "tcp/receiver_sacks.h"
 #include "tcp/retransmit_queue.h"
 #include "tcp/rtt_estimator.h"
 #include "tcp/socket_options.h"
 #include "tcp/state.h"
+#include "tcp/transfer_counters.h"
 #include "tcp/wait_state.h"
 #include "time/instant.h"
 #include "wire/tcp_header.h"
@@ -57,11 +59,15 @@ struct ConnectionConfig {
   // A device that segments (TSO) takes TCP packets up to this size; the
   // sender then builds segments of several MSS at once. 0: one MSS each.
   std::uint32_t max_segmented_packet = 0;
+  // A device that hands up coalesced packets (GRO, or packetdrill's tun with
+  // --mss) built them from segments of this size. 0: each is one segment.
+  std::uint32_t received_segment_size = 0;
   // RFC 7323 5.4: a per-connection offset hides the clock in TSval (injected
   // like the ISN, so tests are repeatable).
   std::uint32_t timestamp_offset = 0;
   SocketOptions options;
   ChallengeAckLimiter* challenge_acks = nullptr;
+  TransferCounters* counters = nullptr;  // the stack's; none: counted nowhere
 };
 
 enum class Shutdown : std::uint8_t { read, write, both };
@@ -195,7 +201,7 @@ class Connection {
   void on_segment_syn_sent(const wire::TcpSegment& segment, Instant now);
   void on_segment_synchronized(const wire::TcpSegment& segment, Instant now);
   void on_segment_waiting(const wire::TcpSegment& segment, Instant now);
-  bool is_acceptable(const wire::TcpSegment& segment) const;
+  bool is_acceptable(const wire::TcpSegment& segment);  // counts what Linux drops as beyond the window
   void on_reset(const wire::TcpSegment& segment, Instant now);
   bool process_ack(const wire::TcpSegment& segment, Instant now);
   // SACK blocks and the cumulative ACK through the scoreboard.
@@ -224,11 +230,17 @@ class Connection {
   void send_reset_reply(const wire::TcpSegment& to, Instant now);  // RFC 9293 3.10.7.1 form
   void send_window_probe(Instant now);                             // <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data
   void output(Instant now);                                        // send what the windows allow
-  bool send_data_segment(wire::SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now);
+  // `push`: set PSH even if the segment does not reach the end of the data.
+  bool send_data_segment(wire::SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now,
+                         bool push = false);
   void retransmit_first(Instant now);
   void schedule_ack(Instant now);
   std::uint32_t receive_window() const;
-  std::uint32_t initial_window() const;
+  // Bytes the receive buffer may hold: Linux takes one segment past its
+  // buffer while nothing is queued, so room for one more on top.
+  std::size_t receive_capacity() const;
+  std::size_t received_segment(const wire::TcpSegment& segment) const;
+  std::uint64_t held_out_of_order() const;
   std::uint16_t window_field(bool syn) const;
   std::uint32_t flight_size() const { return snd_nxt_.raw() - snd_una_.raw(); }
   // How many more packets the congestion window lets out now (RFC 6675 pipe < cwnd).
@@ -269,11 +281,13 @@ class Connection {
 
   const Tunables* tunables_;
   ChallengeAckLimiter* challenge_acks_;
+  TransferCounters* counters_;
   SocketOptions options_;
   std::uint16_t local_port_;
   std::uint16_t remote_port_;
   std::uint16_t local_mss_;
   std::uint32_t max_segmented_packet_;
+  std::uint32_t received_segment_size_;
   std::uint32_t timestamp_offset_;
 
   State state_ = State::closed;
@@ -291,9 +305,7 @@ class Connection {
   wire::SeqNum irs_;
   wire::SeqNum rcv_nxt_;
   wire::SeqNum rcv_adv_;  // right edge of the window we last advertised
-  // The most we offer: the SYN's window at first, growing as data arrives
-  // (Linux's rcv_ssthresh), never beyond the receive buffer.
-  std::uint32_t window_clamp_ = 0xffffffff;
+  ReceiveWindow rwin_;  // what we offer, from the receive buffer
 
   Negotiated negotiated_;
   OptionOffer offer_;
@@ -338,10 +350,6 @@ class Connection {
   Reassembly reassembly_;    // where the out-of-order bytes lie
   ReceiverSacks sacks_;      // what the next segments report of them
   std::optional<wire::SeqNum> fin_held_at_;  // a FIN that came with out-of-order data
-  std::uint64_t out_of_order_queued_ = 0;     // TcpExtTCPOFOQueue
-  std::uint64_t dropped_out_of_order_ = 0;    // TcpExtTCPOFODrop: no room for another hole
-  std::uint64_t dropped_beyond_buffer_ = 0;   // past the receive buffer
-  std::uint64_t paws_rejected_ = 0;           // TcpExtPAWSEstab
   bool fin_received_ = false;
   bool read_shut_ = false;
   AckScheduler ack_scheduler_;

@@ -117,9 +117,34 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   send_handshake(now);
 }
 
-bool Connection::is_acceptable(const TcpSegment& segment) const {
-  // RFC 9293 3.10.7.4 first: the four cases of the acceptability test.
+std::size_t Connection::received_segment(const TcpSegment& segment) const {
+  // Linux's tcp_measure_rcv_mss(): a coalesced packet counts as segments of
+  // the size the device reports, and none is larger than our MSS.
+  std::size_t size = segment.payload.size();
+  if (received_segment_size_ != 0) size = std::min<std::size_t>(size, received_segment_size_);
+  return std::min<std::size_t>(size, local_mss_);
+}
+
+bool Connection::is_acceptable(const TcpSegment& segment) {
   const std::uint32_t length = segment.sequence_length();
+  if (tunables().profile() == Profile::linux) {
+    // Linux 6.x's tcp_sequence() in place of the RFC's four cases: nothing
+    // ending before the last window announcement, nothing ending past the
+    // window announced (a FIN may stand just past it), except a segment
+    // that starts inside while nothing waits to be read (a peer that
+    // ignores a small window still makes progress).
+    const SeqNum end = segment.seq + length;
+    if (seq_lt(end, last_ack_sent_)) return false;
+    const SeqNum limit = rcv_nxt_ + static_cast<std::uint32_t>(std::max(wire::seq_diff(rcv_adv_, rcv_nxt_), 0));
+    if (!seq_gt(end, limit)) return true;
+    if (segment.flags.fin_set() && !seq_gt(end - 1, limit)) return true;
+    if (seq_gt(segment.seq, limit) || !receive_queue_.empty()) {
+      ++counters_->beyond_window;
+      return false;
+    }
+    return true;
+  }
+  // RFC 9293 3.10.7.4 first: the four cases of the acceptability test.
   std::uint32_t window = receive_window();
   const std::int32_t promised = wire::seq_diff(rcv_adv_, rcv_nxt_);
   if (promised > 0) window = std::max(window, static_cast<std::uint32_t>(promised));
@@ -149,7 +174,7 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
       send_challenge_ack(now);
       return;
     }
-    ++paws_rejected_;
+    ++counters_->paws_estab;
     // Linux's tcp_send_dupack(), rate-limited: the duplicate's old data as a D-SACK.
     const SeqNum end = segment.seq + static_cast<std::uint32_t>(segment.payload.size());
     if (!segment.payload.empty() && seq_lt(segment.seq, rcv_nxt_))
@@ -472,12 +497,15 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   // Deviation: Linux keeps a segment that starts inside the window whole,
   // past the right edge too, while its memory allows; so does finwait, up
   // to the buffer. What lies beyond it is counted and dropped, never stored.
+  // Linux counts memory: past its buffer (Linux's tcp_try_rmem_schedule
+  // failing), a segment is dropped whole.
   const SeqNum limit = rcv_nxt_ + static_cast<std::uint32_t>(receive_queue_.free_space());
-  if (!seq_lt(segment.seq, limit)) {
-    ++dropped_beyond_buffer_;
+  if (!seq_lt(segment.seq, limit) || rwin_.charged() > rwin_.buffer()) {
+    ++counters_->rcvq_drop;
     send_ack(now);
     return;
   }
+  const auto packet_bytes = static_cast<std::uint32_t>(40 + segment.options.size() + segment.payload.size());
   if (seq_gt(segment.seq, rcv_nxt_)) {
     receive_out_of_order(segment, seq_lt(limit, end) ? limit : end, now);
     return;
@@ -486,6 +514,7 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   if (skip > 0) note_duplicate(SeqRange{segment.seq, rcv_nxt_});  // partly old: Linux's tcp_data_queue
   auto fresh = segment.payload.subspan(skip);
   const std::size_t taken = receive_queue_.append(fresh);
+  rwin_.charge(static_cast<std::uint32_t>(taken), packet_bytes);
   const SeqNum delivered_to = rcv_nxt_ + static_cast<std::uint32_t>(taken);
   rcv_nxt_ = delivered_to;
   bool gap_filled = false;
@@ -500,12 +529,10 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   }
   const auto readable = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, delivered_to)) + taken;
   if (readable > 0) {
-    ack_scheduler_.on_data(readable, taken, receive_window() + static_cast<std::uint32_t>(readable), now);
+    ack_scheduler_.on_data(readable, received_segment(segment), receive_window() + static_cast<std::uint32_t>(readable),
+                           now);
     emit_event(EventKind::readable);
-    // Linux's tcp_grow_window(): each segment of data lets the offered window
-    // grow by two segments, up to the buffer.
-    const auto capacity = static_cast<std::uint32_t>(receive_queue_.capacity());
-    if (window_clamp_ < capacity) window_clamp_ = std::min(capacity, window_clamp_ + 2 * effective_mss());
+    rwin_.grow(static_cast<std::uint32_t>(taken), packet_bytes, static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()));
   }
   if (taken < fresh.size()) {
     send_ack(now);  // beyond the buffer: tell the peer where we are
@@ -524,13 +551,21 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
   const SeqRange range{segment.seq, end};
   const Reassembly::Added added = reassembly_.add(range);
   if (!added.stored) {
-    ++dropped_out_of_order_;
+    ++counters_->ofo_drop;
   } else {
     receive_queue_.write_ahead(offset, segment.payload.first(length));
+    const auto packet_bytes = static_cast<std::uint32_t>(40 + segment.options.size() + segment.payload.size());
+    rwin_.charge(static_cast<std::uint32_t>(length), packet_bytes);
+    // Linux 6.x measures the peer's segment size from out-of-order data too,
+    // and (with SACK only, so that duplicate ACKs still come) lets the window grow.
+    ack_scheduler_.observe_segment(received_segment(segment));
+    if (negotiated_.sack) {
+      rwin_.grow(static_cast<std::uint32_t>(length), packet_bytes, static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()));
+    }
     if (added.duplicate) {
       note_duplicate(*added.duplicate);
     } else {
-      ++out_of_order_queued_;
+      ++counters_->ofo_queue;
     }
     const bool with_fin =
         segment.flags.fin_set() && end == segment.seq + static_cast<std::uint32_t>(segment.payload.size());
@@ -544,12 +579,18 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
 }
 
 void Connection::note_duplicate(SeqRange range) {
-  if (negotiated_.sack && tunables().enabled(TunableId::tcp_dsack)) sacks_.on_duplicate(range);
+  if (negotiated_.sack && tunables().enabled(TunableId::tcp_dsack)) {
+    sacks_.on_duplicate(range);
+    ++counters_->dsack_sent;
+  }
 }
 
 void Connection::process_fin(Instant now) {
   // RFC 9293 3.10.7.4 eighth: "advance RCV.NXT over the FIN, and send an
   // acknowledgment for the FIN ... signal the user 'connection closing'".
+  // A FIN that came to a closed window is acknowledged at once, as Linux
+  // does (the kernel's tcp_rcv_zero_wnd_fin test): the peer learns it got in.
+  const bool to_closed_window = wire::seq_diff(rcv_adv_, rcv_nxt_) <= 0;
   rcv_nxt_ += 1;
   fin_received_ = true;
   // Linux's tcp_fin(): nothing after the FIN can be data; the SACK state,
@@ -564,7 +605,11 @@ void Connection::process_fin(Instant now) {
       // Linux's tcp_fin(): the ACK may be delayed (ping-pong mode), since the
       // application is likely to answer with its own FIN.
       ack_scheduler_.on_fin_in_established();
-      schedule_ack(now);
+      if (to_closed_window) {
+        send_ack(now);
+      } else {
+        schedule_ack(now);
+      }
       return;
     case State::fin_wait_1:
       // Our FIN is not yet acknowledged (else we would be in FIN-WAIT-2):

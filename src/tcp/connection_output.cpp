@@ -50,28 +50,29 @@ void Connection::transmit(TcpSegment segment, Instant now) {
     const std::uint32_t advertised = static_cast<std::uint32_t>(segment.window)
                                      << (segment.flags.syn_set() ? 0 : negotiated_.rcv_wscale);
     const SeqNum right_edge = rcv_nxt_ + advertised;
+    if (!segment.flags.syn_set()) rwin_.announced(advertised);
     if (wire::seq_gt(right_edge, rcv_adv_)) rcv_adv_ = right_edge;
   }
   outgoing_.push_back(segment);
 }
 
 std::uint32_t Connection::receive_window() const {
-  const auto free = static_cast<std::uint32_t>(receive_queue_.free_space());
-  return std::min({free, window_clamp_, 0xffffu << negotiated_.rcv_wscale});
+  return rwin_.select(static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()));
 }
 
-std::uint32_t Connection::initial_window() const {
-  // Linux's tcp_select_initial_window: at most 64 KiB, in whole segments of
-  // the size the peer will send (less 12 bytes of timestamps once agreed).
-  std::uint32_t mss = local_mss_;
-  if (state_ != State::syn_sent && negotiated_.timestamps) mss -= 12;
-  const std::uint32_t window =
-      std::min<std::uint32_t>(0xffff, static_cast<std::uint32_t>(receive_queue_.free_space()));
-  return window / mss * mss;
+std::size_t Connection::receive_capacity() const {
+  constexpr std::size_t k_largest_segment = 65536;
+  return rwin_.buffer() + (tunables().profile() == Profile::linux ? k_largest_segment : 0);
+}
+
+std::uint64_t Connection::held_out_of_order() const {
+  std::uint64_t held = 0;
+  for (const SeqRange& range : reassembly_.ranges()) held += static_cast<std::uint32_t>(wire::seq_diff(range.right, range.left));
+  return held;
 }
 
 std::uint16_t Connection::window_field(bool syn) const {
-  if (syn) return static_cast<std::uint16_t>(initial_window());  // RFC 7323 2.2: never scaled
+  if (syn) return rwin_.syn_window();  // RFC 7323 2.2: never scaled
   // RFC 9293 3.8.6.2.2: never move the right edge back.
   std::uint32_t window = receive_window();
   const std::int32_t promised = wire::seq_diff(rcv_adv_, rcv_nxt_);
@@ -151,7 +152,8 @@ void Connection::schedule_ack(Instant now) {
   if (ack_scheduler_.need_ack(now)) send_ack(now);
 }
 
-bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now) {
+bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool retransmission, Instant now,
+                                   bool push) {
   const SeqNum data_end = send_base_ + static_cast<std::uint32_t>(send_queue_.size());
   const std::uint32_t offset = static_cast<std::uint32_t>(wire::seq_diff(seq, send_base_));
   const std::uint32_t available =
@@ -160,8 +162,9 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   // The FIN rides on the segment that carries the last byte, if it is queued.
   const bool with_fin = fin_queued_ && seq + length == data_end && (!fin_sent_ || fin_seq_ == data_end);
   if (length == 0 && !with_fin) return false;
+  if (retransmission) ++counters_->retrans_segs;
   std::uint8_t flags = k_ack;
-  if (length > 0 && seq + length == data_end) flags |= TcpFlags::psh;
+  if (length > 0 && (push || seq + length == data_end)) flags |= TcpFlags::psh;
   if (with_fin) flags |= TcpFlags::fin;
   TcpSegment segment = make_segment(flags, seq, now);
   segment.payload = send_queue_.peek(offset, length);
@@ -213,23 +216,31 @@ void Connection::output(Instant now) {
     if (cwnd_bytes < peer_room && cwnd_bytes < unsent) cwnd_blocked = true;
     std::uint32_t length = std::min({unsent, largest, usable});
     if (length > mss && length < unsent) length = length / mss * mss;  // only the tail is short
+    // Nagle (RFC 1122 4.2.3.4) with Minshall's refinement, as Linux: hold a
+    // small final piece while an earlier small segment is unacknowledged,
+    // unless TCP_NODELAY or a FIN is waiting to go with it. TCP_CORK holds
+    // it whatever is in flight (Linux's tcp_nagle_check, TCP_NAGLE_CORK).
+    const bool nagle_holds = wire::seq_gt(last_small_end_, snd_una_) && !options_.nodelay;
+    const bool hold_small = (options_.cork || nagle_holds) && !fin_queued_;
+    // A large segment leaves its short tail behind when that would be held
+    // (Linux's tcp_mss_split_point).
+    if (hold_small && length > mss && length == unsent && length % mss != 0) length = length / mss * mss;
     if (unsent > 0 && length == 0) {
       start_persist(now);  // zero window, nothing in flight: probe it (RFC 9293 3.8.6.1)
       break;
     }
     if (unsent > 0 && length < mss && length < unsent && flight > 0) break;  // sender SWS avoidance
-    // Nagle (RFC 1122 4.2.3.4) with Minshall's refinement, as Linux: hold a
-    // small final piece while an earlier small segment is unacknowledged,
-    // unless TCP_NODELAY or a FIN is waiting to go with it.
-    if (unsent > 0 && length < mss && length == unsent && wire::seq_gt(last_small_end_, snd_una_) &&
-        !options_.nodelay && !fin_queued_) {
-      break;
-    }
+    if (unsent > 0 && length < mss && length == unsent && hold_small) break;
     if (unsent == 0 && usable == 0 && snd_wnd_ <= flight) {
       start_persist(now);  // the FIN needs one unit of window too (Linux's tcp_snd_wnd_test)
       break;
     }
-    if (!send_data_segment(snd_nxt_, length, false, now)) break;
+    // Linux sets PSH on a large segment the windows cut short of the data
+    // written, as on the last (seen with packetdrill: a 12000-byte write
+    // under a 10-segment window leaves as `P. 1:11001(11000)`).
+    const bool cut_by_window = length < std::min(unsent, largest) && length > mss &&
+                               tunables().profile() == Profile::linux;
+    if (!send_data_segment(snd_nxt_, length, false, now, cut_by_window)) break;
     if (length < mss) last_small_end_ = snd_nxt_;
     sent = true;
   }
@@ -249,6 +260,7 @@ void Connection::retransmit_first(Instant now) {
   if (rtx_.empty()) return;
   if (rtx_.front().syn) {
     rtx_.front().retransmitted = true;
+    ++counters_->retrans_segs;
     send_handshake(now);
     return;
   }

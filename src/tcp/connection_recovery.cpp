@@ -122,6 +122,7 @@ void Connection::enter_recovery(Instant now) {
   cwnd_.ssthresh = congestion_.ssthresh(cwnd_);
   ca_state_ = CaState::recovery;
   loss_probe_at_ = Instant::never();
+  ++(negotiated_.sack ? counters_->sack_recovery : counters_->reno_recovery);
 }
 
 void Connection::enter_loss(Instant now) {

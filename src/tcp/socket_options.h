@@ -26,6 +26,9 @@ struct SocketOptions {
   Duration user_timeout;                        // TCP_USER_TIMEOUT; zero = off
   std::optional<int> syn_count;                 // TCP_SYNCNT, else tcp_syn_retries
   bool nodelay = false;                         // TCP_NODELAY: no Nagle
+  bool cork = false;                            // TCP_CORK: only full segments until uncorked
+  // TCP_MAXSEG: the MSS we advertise and the most we send (0: the path's).
+  std::uint16_t max_segment = 0;
   std::optional<std::uint32_t> send_buffer;     // SO_SNDBUF
   std::optional<std::uint32_t> receive_buffer;  // SO_RCVBUF
   std::optional<CongestionAlgorithm> congestion;  // TCP_CONGESTION, else tcp_congestion_control

@@ -29,25 +29,11 @@ std::string ss_time(Duration d) {
   return out.empty() ? "0ms" : out;
 }
 
-// Linux's Tcp MIB and the TcpExt counters finwait keeps under their names.
-constexpr std::array<std::string_view, 8> k_tcp = {"ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets",
-                                                   "InSegs",      "OutSegs",      "InErrs",       "OutRsts"};
-constexpr std::array<std::string_view, 6> k_tcp_ext = {"TCPChallengeACK",   "ListenDrops",    "TCPAbortOnTimeout",
-                                                       "TCPAbortOnLinger", "TCPAbortOnData", "TCPAbortOnClose"};
-
 std::string address_text(wire::Ipv4Address address, std::uint16_t port) {
   return port == 0 ? fmt::format("{}:*", address) : fmt::format("{}:{}", address, port);
 }
 
 }  // namespace
-
-std::string nstat_name(std::string_view counter) {
-  if (std::find(k_tcp.begin(), k_tcp.end(), counter) != k_tcp.end()) return fmt::format("Tcp{}", counter);
-  if (std::find(k_tcp_ext.begin(), k_tcp_ext.end(), counter) != k_tcp_ext.end())
-    return fmt::format("TcpExt{}", counter);
-  if (counter.starts_with("Icmp")) return std::string(counter);
-  return fmt::format("Finwait{}", counter);  // finwait's own, alongside
-}
 
 std::string timer_text(const stack::Stack::ConnectionInfo& info) {
   if (info.timer.empty() || info.timer == "off") return "";
@@ -83,7 +69,7 @@ std::string netstat_table(const stack::Stack& stack, Instant now, const NetstatO
 
 std::string netstat_counters(const stack::Counters& counters) {
   std::string out;
-  counters.for_each([&](const stack::Counters::Row& row) { out += fmt::format("{:<40} {}\n", nstat_name(row.name), row.value); });
+  counters.for_each([&](const stack::Counters::Row& row) { out += fmt::format("{:<40} {}\n", stack::nstat_name(row.name), row.value); });
   return out;
 }
 
@@ -112,7 +98,7 @@ nlohmann::json netstat_json(const stack::Stack& stack, Instant now, const Netsta
     }
   }
   nlohmann::json counters = nlohmann::json::object();
-  stack.counters().for_each([&](const stack::Counters::Row& row) { counters[nstat_name(row.name)] = row.value; });
+  stack.counters().for_each([&](const stack::Counters::Row& row) { counters[stack::nstat_name(row.name)] = row.value; });
   return {{"connections", connections}, {"listeners", listeners}, {"counters", counters}};
 }
 

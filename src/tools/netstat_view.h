@@ -26,8 +26,5 @@ std::string timer_text(const stack::Stack::ConnectionInfo& info);
 std::string netstat_counters(const stack::Counters& counters);
 // --json: {"connections": [...], "listeners": [...], "counters": {...}}.
 nlohmann::json netstat_json(const stack::Stack& stack, Instant now, const NetstatOptions& options);
-// A counter's name as nstat spells it: TcpActiveOpens, TcpExtTCPAbortOnTimeout,
-// IcmpInDestUnreachs, and finwait's own as FinwaitFinWait2Timeouts.
-std::string nstat_name(std::string_view counter);
 
 }  // namespace finwait::tools

@@ -94,7 +94,7 @@ std::string netstat_of(sim::World& world, bool json) {
     }
     out += netstat_table(*s, world.now(), NetstatOptions{true, true});
     s->counters().for_each([&](const stack::Counters::Row& row) {
-      if (row.value != 0) out += fmt::format("  {:<38} {}\n", nstat_name(row.name), row.value);
+      if (row.value != 0) out += fmt::format("  {:<38} {}\n", stack::nstat_name(row.name), row.value);
     });
   }
   return out;

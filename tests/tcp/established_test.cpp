@@ -214,20 +214,43 @@ TEST(Established, WindowUpdateFollowsWl1AndWl2) {
 }
 
 TEST(Established, WindowsAsLinuxAnnouncesThem) {
-  // Linux: the SYN-ACK offers 44 segments (65535 rounded down to the MSS;
-  // 45 of 1448 with timestamps), and later windows round up to the scale.
+  // Linux with packetdrill's defaults (tcp_rmem 540000, max 15 MiB): the
+  // SYN-ACK offers half the buffer, at most 65535; the scale is the one for
+  // 15 MiB (8); later windows round up to the scale.
   ConnectionHarness h;
   h.open_passive("S 0:0(0) win 65535 <mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>");
-  h.expect("S. 0:0(0) ack 1 win 65160 <mss 1460,sackOK,TS val 0 ecr 1,nop,wscale 8>");
+  h.expect("S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 0 ecr 1,nop,wscale 8>");
   h.inject(". 1:1(0) ack 1 win 257 <nop,nop,TS val 2 ecr 1>");
   h.inject("P. 1:1001(1000) ack 1 win 257 <nop,nop,TS val 3 ecr 1>");
-  // The data let the offer grow by two segments (Linux's tcp_grow_window):
-  // 65160 + 2 x 1448 = 68056 bytes, rounded up to 256: 266.
-  h.expect(". 1:1(0) ack 1001 win 266 <nop,nop,TS val 0 ecr 3>");
+  // The data let the offer grow by two of the peer's segments (Linux's
+  // tcp_grow_window: its 2304-byte truesize costs more than its 1000 bytes):
+  // 65535 + 2 x 1000 = 67535 bytes, rounded up to 256: 264.
+  h.expect(". 1:1(0) ack 1001 win 264 <nop,nop,TS val 0 ecr 3>");
+}
+
+TEST(Established, LinuxCountsTheBufferInMemoryNotBytes) {
+  // SO_RCVBUF 10000 (a 20000-byte buffer, locked): the window is clamped to
+  // half of it and the scale to 0. A 4000-byte packet costs 8448 bytes of
+  // memory (a page of head, a page for the rest, the sk_buff), so the
+  // window left is (20000 - 8448) / 2 = 5776, in whole segments of the
+  // largest the peer sent (the 4000 bytes count as one of our MSS, 1460):
+  // 4380. Packetdrill marks such a packet as built of --mss segments, and
+  // the kernel's tcp_rcv_big_endseq test sees 5000.
+  ConnectionHarness h;
+  h.options().receive_buffer = 20000;
+  h.open_passive("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
+  h.expect("S. 0:0(0) ack 1 win 8760 <mss 1460,nop,wscale 0>");
+  h.inject(". 1:1(0) ack 1 win 257");
+  h.inject("P. 1:1001(1000) ack 1 win 257");
+  h.expect(". 1:1(0) ack 1001 win 8000");
+  h.drain(1000);
+  h.inject("P. 1001:5001(4000) ack 1 win 257");
+  h.expect(". 1:1(0) ack 5001 win 4380");
 }
 
 TEST(Established, ReceiveWindowShrinksAsDataWaitsUnread) {
-  ConnectionHarness h;
+  // The classic receiver (AIX's profile): the window is the free bytes.
+  ConnectionHarness h(Profile::aix);
   h.tune(TunableId::tcp_recvspace, 4096);
   h.establish_passive("S 0:0(0) win 65535 <mss 1000>");
   h.inject("P. 1:1001(1000) ack 1 win 65535");

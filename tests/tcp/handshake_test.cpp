@@ -63,7 +63,7 @@ TEST(Handshake, ActiveOpenSendsLinuxSynAndCompletes) {
   ConnectionHarness h;
   h.open_active();
   EXPECT_EQ(h.connection().state(), State::syn_sent);
-  h.expect("S 0:0(0) win 64240 <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 8>");
+  h.expect("S 0:0(0) win 65535 <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 8>");
   h.run_for(milliseconds(10));
   h.inject("S. 0:0(0) ack 1 win 32768 <mss 1000,nop,wscale 6,nop,nop,sackOK>");
   EXPECT_EQ(h.connection().state(), State::established);

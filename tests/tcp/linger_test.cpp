@@ -57,7 +57,7 @@ TEST(Linger, GivesUpAfterNSecondsAndTheOrphanLivesOn) {
   // The FIN is still retransmitted.
   auto again = h.next_sent(seconds(10));
   ASSERT_TRUE(again);
-  EXPECT_EQ(h.describe(*again), "F. 1:1(0) ack 1 win 64240");
+  EXPECT_EQ(h.describe(*again), "F. 1:1(0) ack 1 win 65535");
 }
 
 }  // namespace
