@@ -14,7 +14,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.run_type != Run::RT_Iteration) continue;
+      // Single runs, and the median of repeated ones (named NAME_median).
+      if (run.run_type != Run::RT_Iteration && run.aggregate_name != "median") continue;
       auto bytes = run.counters.find("bytes_per_second");
       if (bytes != run.counters.end()) bytes_per_second_[run.benchmark_name()] = bytes->second.value;
       auto items = run.counters.find("items_per_second");

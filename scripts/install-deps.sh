@@ -12,6 +12,8 @@ packages=(
   # tests and benchmarks; pkg-config builds the installed example
   pkgconf
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # bench/bulk's baseline: Debian's lwIP (a benchmark dependency only)
+  liblwip-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   # packet tools: tshark checks what we write, tcpdump captures fixtures

@@ -98,6 +98,12 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
     {TunableId::tcp_congestion_control, "tcp_congestion_control", "tcp_congestion_control", U::count, U::count,
      k_congestion_cubic, k_congestion_cubic, k_congestion_reno, 0, 1, false,
      "congestion control of new connections: 0 or reno (RFC 5681), 1 or cubic (RFC 9438)"},
+    // RFC 5681 4.1 restarts from the initial window after an idle RTO; the
+    // linux profile follows packetdrill's defaults.sh (0), Linux's own
+    // default is 1.
+    {TunableId::tcp_slow_start_after_idle, "tcp_slow_start_after_idle", "tcp_slow_start_after_idle",
+     U::boolean, U::boolean, 1, 0, 1, 0, 1, true,
+     "after an idle RTO, start again from the initial window (RFC 5681 4.1)"},
 }};
 static_assert([] {
   for (std::size_t i = 0; i < k_definitions.size(); ++i) {

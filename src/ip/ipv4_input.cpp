@@ -71,9 +71,14 @@ void Ipv4Layer::on_icmp(std::span<const std::uint8_t> bytes, const wire::Ipv4Hea
     const auto quoted = icmp->body;
     if (quoted.size() < 20 || (quoted[0] >> 4) != 4) return;
     const std::size_t header = std::size_t{quoted[0] & 0x0fu} * 4;
-    if (header < 20 || quoted.size() < header + 4 || quoted[9] != wire::k_ip_protocol_tcp) return;
+    if (header < 20 || quoted.size() < header + 8 || quoted[9] != wire::k_ip_protocol_tcp) return;
+    // RFC 1191 4: a "fragmentation needed" carries the next-hop MTU in the
+    // low 16 bits of the unused field.
+    const std::uint16_t mtu =
+        icmp->code == wire::k_icmp_fragmentation_needed ? static_cast<std::uint16_t>(icmp->rest) : 0;
     const QuotedTcp flow{wire::Ipv4Address(load_be32(&quoted[12])), wire::Ipv4Address(load_be32(&quoted[16])),
-                         load_be16(&quoted[header]), load_be16(&quoted[header + 2])};
+                         load_be16(&quoted[header]), load_be16(&quoted[header + 2]),
+                         wire::SeqNum(load_be32(&quoted[header + 4])), mtu};
     transport_.on_tcp_unreachable(flow, icmp->code, now);
   }
 }

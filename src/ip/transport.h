@@ -7,6 +7,7 @@
 
 #include "time/instant.h"
 #include "wire/ipv4_tcp_packet.h"
+#include "wire/seq_num.h"
 
 namespace finwait::ip {
 
@@ -16,6 +17,8 @@ struct QuotedTcp {
   wire::Ipv4Address remote;
   std::uint16_t local_port = 0;
   std::uint16_t remote_port = 0;
+  wire::SeqNum seq;                  // the quoted segment's sequence number
+  std::uint16_t next_hop_mtu = 0;    // code 4, fragmentation needed (RFC 1191 4)
 };
 
 class Transport {

@@ -14,10 +14,9 @@ namespace {
 
 // Linux sysctls that packetdrill scripts set and that have no counterpart in
 // finwait (congestion control, recovery and pacing details): accepted, no effect.
-constexpr std::array<std::string_view, 13> k_inert_sysctls = {
+constexpr std::array<std::string_view, 12> k_inert_sysctls = {
     "tcp_frto",
     "tcp_fack",
-    "tcp_slow_start_after_idle",
     "tcp_tso_win_divisor",
     "tcp_ecn",
     "tcp_pacing_ss_ratio",

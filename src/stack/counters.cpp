@@ -11,11 +11,11 @@ namespace {
 constexpr std::array<std::string_view, 9> k_tcp = {"ActiveOpens", "PassiveOpens", "AttemptFails",
                                                    "EstabResets", "InSegs",       "OutSegs",
                                                    "InErrs",      "OutRsts",      "RetransSegs"};
-constexpr std::array<std::string_view, 16> k_tcp_ext = {
+constexpr std::array<std::string_view, 17> k_tcp_ext = {
     "TCPChallengeACK", "ListenDrops",     "TCPAbortOnTimeout", "TCPAbortOnLinger", "TCPAbortOnData",
     "TCPAbortOnClose", "TCPTimeouts",     "TCPLossProbes",     "TCPSackRecovery",  "TCPRenoRecovery",
     "TCPDSACKOldSent", "TCPOFOQueue",     "TCPOFODrop",        "TCPRcvQDrop",      "BeyondWindow",
-    "PAWSEstab"};
+    "PAWSEstab",       "OutOfWindowIcmps"};
 
 }  // namespace
 

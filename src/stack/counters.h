@@ -36,6 +36,7 @@ struct Counters : ip::IpCounters {
   std::uint64_t time_wait_expired = 0;             // TimeWaitExpired
   std::uint64_t parked = 0;                        // Parked: moved to the compact table
   std::uint64_t parked_refused = 0;                // ParkedRefused: the cap was reached
+  std::uint64_t out_of_window_icmps = 0;           // OutOfWindowIcmps: quoting nothing in flight
   tcp::TransferCounters transfer;                  // retransmission, recovery, reassembly, PAWS
   // InSegs, OutSegs, InErrs, OutRsts, ICMP and the drops before TCP: ip::IpCounters.
   struct Row {
@@ -66,6 +67,7 @@ struct Counters : ip::IpCounters {
     f(Row{"KeepinitTimeouts", keepinit_timeouts});
     f(Row{"TimeWaitExpired", time_wait_expired});
     transfer.for_each([&](std::string_view name, std::uint64_t value) { f(Row{name, value}); });
+    f(Row{"OutOfWindowIcmps", out_of_window_icmps});
     f(Row{"Parked", parked});
     f(Row{"ParkedRefused", parked_refused});
     f(Row{"IcmpOutEchoReps", icmp_echo_replies});

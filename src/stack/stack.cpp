@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/check.h"
+#include "wire/icmp.h"
 
 namespace finwait::stack {
 
@@ -53,10 +54,19 @@ void Stack::on_packet_seen(bool outbound, std::span<const std::uint8_t> packet, 
 }
 
 void Stack::on_tcp_unreachable(const ip::QuotedTcp& quoted, std::uint8_t code, Instant now) {
-  (void)now;
+  const FlowKey flow{quoted.local, quoted.remote, quoted.local_port, quoted.remote_port};
+  if (code == wire::k_icmp_fragmentation_needed) {
+    // RFC 1191: not an error; the path's MTU is smaller than we thought.
+    if (auto slot = flow_table_.find(flow)) {
+      if (!slots_[*slot].connection->on_path_mtu(quoted.next_hop_mtu, quoted.seq, now)) ++counters_.out_of_window_icmps;
+      sync(*slot, now);
+    } else {
+      ++counters_.out_of_window_icmps;
+    }
+    return;
+  }
   // RFC 1122 4.2.3.9: a soft error for TCP; the connection carries on (its
   // retransmission timer decides), the error is remembered for SO_ERROR.
-  const FlowKey flow{quoted.local, quoted.remote, quoted.local_port, quoted.remote_port};
   if (auto slot = flow_table_.find(flow); slot && slots_[*slot].fd >= 0) {
     Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
     if (s.error == Errno::ok) s.error = code <= 1 ? Errno::ehostunreach : Errno::econnrefused;

@@ -23,6 +23,7 @@ std::size_t ByteQueue::append(std::span<const std::uint8_t> bytes) {
   std::memcpy(storage_.data() + head_ + size_, bytes.data(), n);
   size_ += n;
   ahead_ = ahead_ > n ? ahead_ - n : 0;
+  peak_ = std::max(peak_, size_ + ahead_);
   return n;
 }
 
@@ -34,6 +35,7 @@ std::size_t ByteQueue::write_ahead(std::size_t offset, std::span<const std::uint
   reserve_from_head(size_ + std::max(offset + n, ahead_));
   std::memcpy(storage_.data() + head_ + size_ + offset, bytes.data(), n);
   ahead_ = std::max(ahead_, offset + n);
+  peak_ = std::max(peak_, size_ + ahead_);
   return n;
 }
 
@@ -61,10 +63,14 @@ void ByteQueue::consume(std::size_t count) {
   size_ -= count;
   if (size_ == 0 && ahead_ == 0) {
     head_ = 0;
-    if (storage_.size() > k_keep_when_empty) {
+    // An idle connection keeps little, but one that fills and drains its
+    // queue again and again keeps its storage: freeing and growing it each
+    // time would cost an allocation, zeroing and page faults per window.
+    if (storage_.size() > k_keep_when_empty && storage_.size() > 4 * peak_) {
       storage_.clear();
       storage_.shrink_to_fit();
     }
+    peak_ = 0;
   }
 }
 

@@ -22,6 +22,7 @@ class ByteQueue {
   bool empty() const { return size_ == 0; }
   std::size_t capacity() const { return capacity_; }
   std::size_t free_space() const { return capacity_ > size_ ? capacity_ - size_ : 0; }
+  std::size_t allocated() const { return storage_.size(); }  // bytes of storage held
   // A smaller capacity keeps what is queued; it only refuses more.
   void set_capacity(std::size_t capacity) { capacity_ = capacity; }
 
@@ -56,6 +57,9 @@ class ByteQueue {
   std::size_t size_ = 0;
   std::size_t ahead_ = 0;  // extent of the bytes written past the end, gaps included
   std::size_t capacity_;
+  // The most held at once since the queue was last empty: storage much
+  // larger than that is given back when it empties again.
+  std::size_t peak_ = 0;
 };
 
 }  // namespace finwait::tcp

@@ -30,6 +30,7 @@ Connection::Connection(const ConnectionConfig& config)
       local_mss_(config.local_mss),
       max_segmented_packet_(config.max_segmented_packet),
       received_segment_size_(config.received_segment_size),
+      path_mss_(config.local_mss),
       timestamp_offset_(config.timestamp_offset),
       rtt_(config.tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
                                                          : RttEstimator::Flavor::linux,
@@ -139,7 +140,7 @@ std::uint32_t Connection::effective_mss() const {
   // stream into a flood of minute segments.
   constexpr std::uint32_t k_min_mss = 48;
   const std::uint32_t options = negotiated_.timestamps ? 12 : 0;
-  const std::uint32_t mss = std::min<std::uint32_t>(negotiated_.peer_mss, local_mss_);
+  const std::uint32_t mss = std::min<std::uint32_t>({negotiated_.peer_mss, local_mss_, path_mss_});
   return std::max(mss, k_min_mss + options) - options;
 }
 
@@ -152,7 +153,7 @@ std::uint32_t Connection::current_mss() const {
 }
 
 std::uint16_t Connection::segment_size_of(const wire::TcpSegment& segment) const {
-  const std::uint32_t mss = std::min<std::uint32_t>(negotiated_.peer_mss, local_mss_);
+  const std::uint32_t mss = std::min<std::uint32_t>({negotiated_.peer_mss, local_mss_, path_mss_});
   const auto options = static_cast<std::uint32_t>(segment.options.size());
   return static_cast<std::uint16_t>(mss > options + 48 ? mss - options : 48);
 }
@@ -248,6 +249,7 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
     default: return fail(Errno::epipe);
   }
   if (data.empty()) return std::size_t{0};
+  restart_after_idle(now);
   const std::size_t accepted = send_queue_.append(data);
   // A full buffer, even after a partial write, asks for a writable event
   // once room frees (Linux's SOCK_NOSPACE): a caller that wrote what fit

@@ -92,6 +92,10 @@ class Connection {
 
   // --- inputs -----------------------------------------------------------
   void on_segment(const wire::TcpSegment& segment, Instant now);
+  // ICMP "fragmentation needed" (RFC 1191) quoting a segment that began at
+  // `quoted_seq`: the path takes packets of at most `mtu` bytes. False if
+  // the quote names nothing in flight (ignored, as Linux's tcp_v4_err).
+  bool on_path_mtu(std::uint32_t mtu, wire::SeqNum quoted_seq, Instant now);
   void on_timer(Instant now);
 
   // --- user calls (RFC 9293 3.10.2-3.10.6) ---------------------------------
@@ -245,6 +249,7 @@ class Connection {
   std::uint32_t flight_size() const { return snd_nxt_.raw() - snd_una_.raw(); }
   // How many more packets the congestion window lets out now (RFC 6675 pipe < cwnd).
   std::uint32_t cwnd_room() const;
+  void restart_after_idle(Instant now);
 
   // connection_recovery.cpp: loss detection and the congestion response.
   void on_ack_congestion(const AckOutcome& ack, Instant now);
@@ -288,6 +293,7 @@ class Connection {
   std::uint16_t local_mss_;
   std::uint32_t max_segmented_packet_;
   std::uint32_t received_segment_size_;
+  std::uint16_t path_mss_;  // what the path takes (RFC 1191), at most local_mss_
   std::uint32_t timestamp_offset_;
 
   State state_ = State::closed;
@@ -344,6 +350,7 @@ class Connection {
   } rack_;
   Duration min_rtt_ = Duration::from_nanoseconds(-1);  // none yet
   Instant reorder_at_ = Instant::never();
+  Instant last_data_sent_ = Instant::never();  // Linux's lsndtime
 
   // Receiving.
   ByteQueue receive_queue_;  // readable bytes, then the out-of-order ones

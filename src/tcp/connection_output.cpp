@@ -163,6 +163,7 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   const bool with_fin = fin_queued_ && seq + length == data_end && (!fin_sent_ || fin_seq_ == data_end);
   if (length == 0 && !with_fin) return false;
   if (retransmission) ++counters_->retrans_segs;
+  last_data_sent_ = now;
   std::uint8_t flags = k_ack;
   if (length > 0 && (push || seq + length == data_end)) flags |= TcpFlags::psh;
   if (with_fin) flags |= TcpFlags::fin;
@@ -249,6 +250,28 @@ void Connection::output(Instant now) {
     arm_loss_probe(now);
   }
   if (sent || cwnd_blocked) note_cwnd_use(cwnd_blocked || packets_in_flight() >= cwnd_.cwnd);
+}
+
+void Connection::restart_after_idle(Instant now) {
+  // RFC 5681 4.1, as Linux's tcp_cwnd_restart(): after more than an RTO
+  // with nothing sent, the window halves per RTO idle, down to the
+  // initial window, and ssthresh keeps three quarters of what it was.
+  if (!tunables().enabled(TunableId::tcp_slow_start_after_idle) || packets_in_flight() > 0 ||
+      last_data_sent_ == Instant::never()) {
+    return;
+  }
+  Duration idle = now - last_data_sent_;
+  const Duration rto_now = rto();
+  if (idle <= rto_now) return;
+  constexpr std::uint32_t k_initial_window = 10;
+  if (ca_state_ == CaState::open || ca_state_ == CaState::disorder) {
+    cwnd_.ssthresh = std::max(cwnd_.ssthresh, (cwnd_.cwnd >> 1) + (cwnd_.cwnd >> 2));
+  }
+  const std::uint32_t restart = std::min(k_initial_window, cwnd_.cwnd);
+  std::uint32_t cwnd = cwnd_.cwnd;
+  while ((idle = idle - rto_now) > Duration() && cwnd > restart) cwnd >>= 1;
+  cwnd_.cwnd = std::max(cwnd, restart);
+  cwnd_.cwnd_count = 0;
 }
 
 std::uint32_t Connection::cwnd_room() const {

@@ -84,10 +84,17 @@ bool Connection::rack_detect_loss(Instant now) {
   const Duration window = rack_reorder_window();
   Duration wait_longest;
   bool marked = false;
+  // With no retransmission in flight the queue is in the order it was sent:
+  // past the first segment sent after RACK's, none can be (Linux walks its
+  // time-sorted queue and stops there too).
+  const bool in_send_order = rtx_.retrans_out() == 0;
   for (std::size_t i = 0; i < rtx_.size(); ++i) {
     const SentSegment& s = rtx_.at(i);
     if (s.sacked || (s.lost && !s.retrans_in_flight)) continue;
-    if (!sent_after(rack_.sent, rack_.end, s.sent, s.end())) continue;
+    if (!sent_after(rack_.sent, rack_.end, s.sent, s.end())) {
+      if (in_send_order) break;
+      continue;
+    }
     const Duration remaining = rack_.rtt + window - (now - s.sent);
     if (remaining.nanoseconds() <= 0) {
       rtx_.mark_lost(i);
@@ -270,6 +277,37 @@ void Connection::on_reorder_timer(Instant now) {
     retransmit_lost(now);
   }
   if (retransmit_at_ == Instant::never() && !rtx_.empty()) arm_retransmit(now);
+}
+
+bool Connection::on_path_mtu(std::uint32_t mtu, SeqNum quoted_seq, Instant now) {
+  // Linux's tcp_v4_err(): only a quote of something in flight counts.
+  if (!is_synchronized(state_) || seq_lt(quoted_seq, snd_una_) || seq_gt(quoted_seq, snd_nxt_)) return false;
+  // RFC 1191 3 with Linux's floor (net.ipv4.route.min_pmtu, 552): a smaller
+  // or missing next-hop MTU is taken as 552; a larger one changes nothing.
+  constexpr std::uint32_t k_min_pmtu = 552;
+  const auto mss = static_cast<std::uint16_t>(std::max(mtu, k_min_pmtu) - 40);
+  if (mss >= path_mss_) return true;
+  path_mss_ = mss;
+  rtx_.set_mss(effective_mss());
+  // Linux's tcp_simple_retransmit(): what was sent larger is lost and goes
+  // again in the new size; the window is not reduced (the data in flight
+  // did not grow, only its units shrank).
+  const std::uint32_t now_mss = current_mss();
+  const std::uint32_t lost_before = rtx_.lost_out();
+  for (std::size_t i = 0; i < rtx_.size(); ++i) {
+    const SentSegment& s = rtx_.at(i);
+    // Per packet: a large segment was cut by the device in its MSS of then.
+    const std::uint32_t packet = (s.length - (s.fin ? 1 : 0) + s.packets - 1) / std::max<std::uint32_t>(s.packets, 1);
+    if (!s.sacked && !s.syn && packet > now_mss) rtx_.mark_lost(i);
+  }
+  if (rtx_.lost_out() == lost_before) return true;
+  if (ca_state_ != CaState::loss) {
+    high_seq_ = snd_nxt_;
+    cwnd_.ssthresh = std::max(cwnd_.ssthresh, (cwnd_.cwnd >> 1) + (cwnd_.cwnd >> 2));
+    ca_state_ = CaState::loss;
+  }
+  retransmit_lost(now);
+  return true;
 }
 
 }  // namespace finwait::tcp

@@ -207,11 +207,11 @@ void RetransmitQueue::clear_sacks() {
 }
 
 std::optional<SeqNum> RetransmitQueue::highest_sacked() const {
-  std::optional<SeqNum> highest;
-  for (std::size_t i = head_; i < entries_.size(); ++i) {
-    if (entries_[i].sacked) highest = entries_[i].end();
+  if (sacked_out_ == 0) return std::nullopt;
+  for (std::size_t i = entries_.size(); i > head_; --i) {
+    if (entries_[i - 1].sacked) return entries_[i - 1].end();
   }
-  return highest;
+  return std::nullopt;
 }
 
 }  // namespace finwait::tcp

@@ -14,6 +14,8 @@ namespace finwait::wire {
 inline constexpr std::uint8_t k_icmp_echo_reply = 0;
 inline constexpr std::uint8_t k_icmp_destination_unreachable = 3;
 inline constexpr std::uint8_t k_icmp_echo_request = 8;
+// Destination unreachable codes (RFC 792, RFC 1191).
+inline constexpr std::uint8_t k_icmp_fragmentation_needed = 4;
 
 struct IcmpMessage {
   std::uint8_t type = 0;

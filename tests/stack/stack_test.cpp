@@ -258,6 +258,46 @@ TEST(Stack, IcmpUnreachableIsASoftErrorForTheConnection) {
   EXPECT_EQ(h.stack->take_error(fd), Errno::ok);
 }
 
+TEST(Stack, FragmentationNeededLowersTheMssAndResendsInTheNewSize) {
+  // RFC 1191: ICMP "fragmentation needed" quoting our first data segment.
+  // The peer's SYN had no MSS option, so segments carry 536 bytes; a
+  // next-hop MTU of 300 is taken as Linux's floor, 552: the segments in
+  // flight larger than 512 bytes are resent at once in 512-byte pieces,
+  // later ones too; it sets no error. A quote of nothing in flight is
+  // counted and ignored.
+  Harness h;
+  const int listener = h.listen();
+  const std::uint32_t iss = h.handshake();
+  const int fd = *h.stack->accept(listener);
+  const std::vector<std::uint8_t> data(2000, 'x');
+  ASSERT_TRUE(h.stack->send(fd, data, h.now).ok());
+  auto out = h.sent();
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].tcp.payload.size(), 536u);
+  std::vector<std::uint8_t> quote(h.frames[0].begin(), h.frames[0].begin() + 28);
+  wire::IcmpMessage too_big;
+  too_big.type = wire::k_icmp_destination_unreachable;
+  too_big.code = wire::k_icmp_fragmentation_needed;
+  too_big.rest = 300;
+  too_big.body = quote;
+  h.stack->on_frame(icmp_packet(too_big, Ipv4Address(198, 18, 0, 254)), h.now);
+  out = h.sent();
+  ASSERT_FALSE(out.empty());
+  for (const auto& p : out) EXPECT_LE(p.tcp.payload.size(), 512u);
+  EXPECT_EQ(out[0].tcp.seq.raw(), iss + 1);
+  EXPECT_EQ(h.stack->counters().transfer.retrans_segs, out.size());
+  EXPECT_EQ(h.stack->take_error(fd), Errno::ok);
+  // Quoting a sequence number long acknowledged: ignored.
+  h.inject(TcpFlags::ack, 1001, iss + 1 + 2000);
+  h.sent();
+  h.stack->on_frame(icmp_packet(too_big, Ipv4Address(198, 18, 0, 254)), h.now);
+  EXPECT_EQ(h.stack->counters().out_of_window_icmps, 1u);
+  ASSERT_TRUE(h.stack->send(fd, data, h.now).ok());
+  out = h.sent();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].tcp.payload.size(), 512u);
+}
+
 TEST(Stack, ChallengeAcksAreLimitedPerStack) {
   Harness h;
   ASSERT_TRUE(h.stack->tunables().set(TunableId::tcp_challenge_ack_limit, 1).ok());

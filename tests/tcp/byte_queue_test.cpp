@@ -8,6 +8,21 @@
 namespace finwait::tcp {
 namespace {
 
+TEST(ByteQueue, KeepsItsStorageWhileBusyAndGivesItBackWhenIdle) {
+  ByteQueue q(1 << 20);
+  const std::vector<std::uint8_t> window(200 * 1024, 'w');
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(q.append(window), window.size());
+    q.consume(window.size());
+    EXPECT_GE(q.allocated(), window.size()) << "a queue filled and drained again keeps its storage";
+  }
+  // Now only a little at a time: the large storage goes when it empties.
+  const std::vector<std::uint8_t> little(1000, 'l');
+  ASSERT_EQ(q.append(little), little.size());
+  q.consume(little.size());
+  EXPECT_EQ(q.allocated(), 0u);
+}
+
 TEST(ByteQueue, AppendsUpToCapacityAndReadsInOrder) {
   ByteQueue q(10);
   std::vector<std::uint8_t> data(15);
