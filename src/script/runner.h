@@ -18,10 +18,7 @@
 
 namespace finwait::script {
 
-// Packetdrill's default addresses: labels inside the simulated world.
-inline const wire::Ipv4Address k_local_address(192, 168, 0, 1);
-inline const wire::Ipv4Address k_remote_address(192, 0, 2, 1);
-inline constexpr std::uint16_t k_script_port = 8080;
+// The port a remote client calls from: packetdrill picks an ephemeral one.
 inline constexpr std::uint16_t k_remote_client_port = 40000;
 
 // A failure: the line and what went wrong. Thrown inside the runner only,
@@ -94,6 +91,13 @@ class Runner {
   std::optional<std::int64_t> ts_tick_us_;
   std::map<std::string, std::uint64_t> nstat_history_;  // what the last nstat saw
   std::uint32_t segment_size_ = 0;  // --mss: the segments packetdrill's tun coalesced
+  // packetdrill's defaults (config.c): labels inside the simulated world.
+  wire::Ipv4Address local_address_{192, 168, 0, 1};   // --local_ip
+  wire::Ipv4Address remote_address_{192, 0, 2, 1};    // --remote_ip
+  std::uint16_t bind_port_ = 8080;                     // --bind_port: bind()'s port
+  std::uint16_t connect_port_ = 8080;                  // --connect_port: connect()'s port
+  std::uint16_t mtu_ = 1500;                           // --mtu: the tun device's
+  bool strict_segments_ = false;                       // one '>' line, one segment
   stack::ParkingMode parking_ = stack::ParkingMode::capped;
 
   std::unique_ptr<stack::Stack> stack_;

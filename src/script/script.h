@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "script/script_defines.h"
 #include "wire/segment_text.h"
 
 namespace finwait::script {
@@ -102,7 +103,9 @@ struct SyntaxError {
 };
 
 // Reads and checks the whole script: a syntax error anywhere runs nothing.
-Result<Script, SyntaxError> parse_script(const std::string& path, std::string text);
+// The definitions (-D) are substituted first, then the header's own.
+Result<Script, SyntaxError> parse_script(const std::string& path, std::string text,
+                                         const Definitions& definitions = {});
 
 class Parser;
 

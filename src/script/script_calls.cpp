@@ -116,7 +116,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     out.returns_descriptor = r.ok();
   } else if (name == "bind") {
     need(1);
-    out = outcome_of(sockets.bind(api_fd_of(a[0]), k_local_address, k_script_port));
+    out = outcome_of(sockets.bind(api_fd_of(a[0]), local_address_, bind_port_));
   } else if (name == "listen") {
     need(2);
     out = outcome_of(sockets.listen(api_fd_of(a[0]), static_cast<int>(number(a[1], line, "the backlog"))));
@@ -134,7 +134,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   } else if (name == "connect") {
     need(1);
     const int fd = api_fd_of(a[0]);
-    const api::CallResult r = sockets.connect(fd, k_remote_address, k_script_port, now_);
+    const api::CallResult r = sockets.connect(fd, remote_address_, connect_port_, now_);
     if (auto f = stack_->flow_of(sockets.stack_fd(fd))) flow_ = *f;
     capture();
     out = outcome_of(r);

@@ -5,6 +5,7 @@
 #include "base/decimal.h"
 #include "base/quote.h"
 #include "base/tunables.h"
+#include "wire/ipv4_address.h"
 
 namespace finwait::script {
 
@@ -37,10 +38,35 @@ std::optional<std::string> check_option(const std::string& name, const std::stri
     if (value == "ipv4") return std::nullopt;
     return fmt::format("--ip_version={}: finwait scripts run over IPv4 only", quote_for_message(value));
   }
-  if (name == "define" || name == "verbose") return std::nullopt;
+  // packetdrill's addresses (config.c): the world's labels, IPv4 here. The
+  // remote may carry a prefix length (192.0.2.1/24), as packetdrill allows.
+  if (name == "local_ip" || name == "remote_ip" || name == "gateway_ip" || name == "netmask_ip") {
+    std::string_view text = value;
+    if (name == "remote_ip") text = text.substr(0, text.find('/'));
+    if (wire::Ipv4Address::parse(text)) return std::nullopt;
+    return fmt::format("--{}: '{}' is not an IPv4 address (finwait scripts run over IPv4 only)", name,
+                       quote_for_message(value));
+  }
+  if (name == "mtu") return integer(576, 65535);
+  if (name == "define") {
+    const std::size_t eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fmt::format("--define: '{}' is not NAME=VALUE", quote_for_message(value));
+    }
+    return std::nullopt;
+  }
+  // Flags: no value. --send_omit_free keeps packetdrill from freeing its
+  // send buffers (a tool's memory matter, nothing the stack sees);
+  // --strict_segments stops one '>' line being matched by several segments.
+  if (name == "verbose" || name == "strict_segments" || name == "send_omit_free") {
+    if (value.empty()) return std::nullopt;
+    return fmt::format("--{} takes no value", name);
+  }
   return fmt::format(
-      "unsupported option --{} (finwait knows --tolerance_usecs, --tolerance_percent, --mss, --ip_version, "
-      "--define, --tcp_ts_tick_usecs, --bind_port, --connect_port, --profile, --lenient, --parking)",
+      "unsupported option --{} (finwait knows --ip_version, --local_ip, --remote_ip, --gateway_ip, "
+      "--netmask_ip, --mtu, --mss, --bind_port, --connect_port, --define, --tolerance_usecs, "
+      "--tolerance_percent, --tcp_ts_tick_usecs, --strict_segments, --send_omit_free, --verbose, --profile, "
+      "--lenient, --parking)",
       quote_for_message(name));
 }
 

@@ -20,12 +20,11 @@ class Parser {
   Parser(const std::string& text, std::size_t offset = 0, Location at = {1, 1})
       : text_(text), pos_(offset), line_(at.line), column_(at.column) {}
 
-  // The header and the init command, then every event once, to check them.
-  Result<bool, SyntaxError> parse(Script& script) {
+  // The header's option lines only. Checked here, so that a wrong one is
+  // reported at its own line and column.
+  Result<bool, SyntaxError> parse_header(Script& script) {
     skip();
     if (auto bad = unterminated()) return fail(*bad);
-    // Header options, one per line, before the first event; checked here, so
-    // that a wrong one is reported at its own line and column.
     while (starts_with("--")) {
       const Location where = location();
       std::string line = rest_of_line();
@@ -40,6 +39,12 @@ class Parser {
       skip();
       if (auto bad = unterminated()) return fail(*bad);
     }
+    return true;
+  }
+
+  // The header and the init command, then every event once, to check them.
+  Result<bool, SyntaxError> parse(Script& script) {
+    if (auto header = parse_header(script); !header) return fail(header.error());
     if (peek() == '`') {
       auto command = backquoted();
       if (!command) return fail(command.error());
@@ -512,10 +517,24 @@ class Parser {
   std::optional<Location> unterminated_at_;
 };
 
-Result<Script, SyntaxError> parse_script(const std::string& path, std::string text) {
+Result<Script, SyntaxError> parse_script(const std::string& path, std::string text,
+                                         const Definitions& definitions) {
+  // The header's --define lines count too (packetdrill reads them before the
+  // events); the command line's come first, so the header's win, as with
+  // every other option.
+  Definitions all = definitions;
+  {
+    Script header_only;
+    Parser scan(text);
+    if (auto header = scan.parse_header(header_only); !header) return fail(header.error());
+    for (const auto& [name, value] : header_only.options) {
+      std::pair<std::string, std::string> d;
+      if (name == "define" && split_definition(value, &d)) all.push_back(std::move(d));
+    }
+  }
   Script script;
   script.path = path;
-  script.source = std::move(text);
+  script.source = substitute_definitions(text, all);
   Parser parser(script.source);
   if (auto parsed = parser.parse(script); !parsed) return fail(parsed.error());
   return script;

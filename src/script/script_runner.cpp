@@ -52,12 +52,27 @@ void Runner::apply_option(const std::string& name, const std::string& value, int
   } else if (name == "tcp_ts_tick_usecs") {
     ts_tick_us_ = *parse_decimal_integer(value);
   } else if (name == "mss") {
+    // The segment size packetdrill's tun device marks a large packet it
+    // writes with (so Linux counts it as that many segments); the stack's
+    // own MSS follows its MTU.
     segment_size_ = static_cast<std::uint32_t>(*parse_decimal_integer(value));
+  } else if (name == "local_ip") {
+    local_address_ = *wire::Ipv4Address::parse(value);
+  } else if (name == "remote_ip") {
+    remote_address_ = *wire::Ipv4Address::parse(std::string_view(value).substr(0, value.find('/')));
+  } else if (name == "bind_port") {
+    bind_port_ = static_cast<std::uint16_t>(*parse_decimal_integer(value));
+  } else if (name == "connect_port") {
+    connect_port_ = static_cast<std::uint16_t>(*parse_decimal_integer(value));
+  } else if (name == "mtu") {
+    mtu_ = static_cast<std::uint16_t>(*parse_decimal_integer(value));
+  } else if (name == "strict_segments") {
+    strict_segments_ = true;
   }
-  // --mss is the segment size packetdrill's tun device marks a large packet
-  // it writes with (so Linux counts it as that many segments); the stack's
-  // own MSS follows its MTU. --define is applied by the parser's caller. --bind_port and
-  // --connect_port name the script's ports, 8080 here. Accepted as no-ops.
+  // --gateway_ip and --netmask_ip shape packetdrill's tun route; in the
+  // simulated world the remote is always one hop away. --define is applied
+  // to the text before it is parsed (script_defines.h); --verbose and
+  // --send_omit_free are the tool's own.
 }
 
 constexpr std::uint32_t k_script_gso_max_size = 65536;
@@ -68,7 +83,8 @@ void Runner::configure() {
   for (const auto& [name, value] : script_.options) apply_option(name, value, 1);
   stack::StackConfig config;
   config.name = "local";
-  config.address = k_local_address;
+  config.address = local_address_;
+  config.mtu = mtu_;
   config.profile = profile_;
   config.parking = parking_;
   // packetdrill's tun device on Linux offers segmentation offload (its
@@ -246,6 +262,32 @@ void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
   auto parsed = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
   if (!parsed)
     failure(line, fmt::format("the stack sent a malformed packet ({})", wire::to_string(parsed.error())));
+  // packetdrill without --strict_segments (run_packet.c): a '>' line with
+  // more payload than the segment sent is matched by consecutive segments
+  // that add up to it, each continuing the one before with the same header.
+  std::vector<std::uint8_t> joined;
+  if (!strict_segments_ && packet.segment.length > parsed->tcp.payload.size() && !parsed->tcp.payload.empty()) {
+    joined.assign(parsed->tcp.payload.begin(), parsed->tcp.payload.end());
+    wire::SeqNum next = parsed->tcp.seq + static_cast<std::uint32_t>(parsed->tcp.payload.size());
+    while (joined.size() < packet.segment.length) {
+      while (captured_.empty()) {
+        const Instant deadline = stack_->next_deadline();
+        if (deadline == Instant::never() || deadline.nanoseconds() / 1000 > high) break;
+        step_timers_once();
+      }
+      if (captured_.empty()) break;
+      auto more = wire::parse_ipv4_tcp(captured_.front().bytes, wire::ChecksumPolicy::ignore);
+      if (!more || more->tcp.seq != next || more->tcp.ack != parsed->tcp.ack || more->tcp.payload.empty() ||
+          more->tcp.flags.syn_set() || more->tcp.flags.rst_set()) {
+        break;
+      }
+      joined.insert(joined.end(), more->tcp.payload.begin(), more->tcp.payload.end());
+      next = next + static_cast<std::uint32_t>(more->tcp.payload.size());
+      parsed->tcp.flags = wire::TcpFlags(parsed->tcp.flags.bits() | more->tcp.flags.bits());
+      captured_.pop_front();
+    }
+    parsed->tcp.payload = joined;
+  }
   const std::string why =
       wire::mismatch(packet.segment, parsed->tcp, local_isn_.value_or(SeqNum(0)), SeqNum(0));
   if (!why.empty()) {
@@ -284,7 +326,7 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   if (s.options_wildcard) failure(line, "<...> is for outbound packets only");
   if (!flow_) {
     // The first packet in: a client at the remote address calls the script's port.
-    flow_ = stack::FlowKey{k_local_address, k_remote_address, k_script_port, k_remote_client_port};
+    flow_ = stack::FlowKey{local_address_, remote_address_, bind_port_, k_remote_client_port};
   }
   wire::Ipv4TcpPacket p;
   p.ip.src = flow_->remote;

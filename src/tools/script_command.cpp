@@ -11,6 +11,7 @@
 
 #include "base/text_file.h"
 #include "script/script.h"
+#include "script/script_defines.h"
 #include "script/script_options.h"
 #include "script/script_runner.h"
 #include "tools/command.h"
@@ -28,6 +29,19 @@ struct ScriptOptions {
   std::string tolerance_percent;
   std::string ts_tick_usecs;
   std::string parking;
+  // packetdrill's command line (its config.c), as run_all.py gives it.
+  std::string ip_version;
+  std::string local_ip;
+  std::string remote_ip;
+  std::string gateway_ip;
+  std::string netmask_ip;
+  std::string mtu;
+  std::string mss;
+  std::string bind_port;
+  std::string connect_port;
+  std::vector<std::string> defines;
+  bool strict_segments = false;
+  bool send_omit_free = false;
 };
 
 int run_scripts(const ScriptOptions& o) {
@@ -63,6 +77,15 @@ int run_scripts(const ScriptOptions& o) {
       files.push_back(path);  // read_text_file() refuses what is not a file
     }
   }
+  script::Definitions definitions;
+  for (const std::string& d : o.defines) {
+    std::pair<std::string, std::string> split;
+    if (!script::split_definition(d, &split)) {
+      fmt::print(stderr, "finwait script: -D '{}': a definition is NAME=VALUE\n", d);
+      return 2;
+    }
+    definitions.push_back(std::move(split));
+  }
   // Parse them all before running any: a syntax error runs nothing.
   std::vector<script::Script> scripts;
   bool syntax_errors = false;
@@ -73,7 +96,7 @@ int run_scripts(const ScriptOptions& o) {
       syntax_errors = true;
       continue;
     }
-    auto parsed = script::parse_script(file, std::move(*text));
+    auto parsed = script::parse_script(file, std::move(*text), definitions);
     if (!parsed) {
       fmt::print(stderr, "{}:{}:{}: {}\n", file, parsed.error().where.line, parsed.error().where.column,
                  parsed.error().message);
@@ -91,9 +114,19 @@ int run_scripts(const ScriptOptions& o) {
   for (const auto& [name, value] : {std::pair{"tolerance_usecs", &o.tolerance_usecs},
                                      {"tolerance_percent", &o.tolerance_percent},
                                      {"tcp_ts_tick_usecs", &o.ts_tick_usecs},
-                                     {"parking", &o.parking}}) {
+                                     {"parking", &o.parking},
+                                     {"ip_version", &o.ip_version},
+                                     {"local_ip", &o.local_ip},
+                                     {"remote_ip", &o.remote_ip},
+                                     {"gateway_ip", &o.gateway_ip},
+                                     {"netmask_ip", &o.netmask_ip},
+                                     {"mtu", &o.mtu},
+                                     {"mss", &o.mss},
+                                     {"bind_port", &o.bind_port},
+                                     {"connect_port", &o.connect_port}}) {
     if (!value->empty()) run_options.options.emplace_back(name, *value);
   }
+  if (o.strict_segments) run_options.options.emplace_back("strict_segments", "");
   // The command line's options are checked before any script runs.
   for (const auto& [name, value] : run_options.options) {
     if (auto bad = script::check_option(name, value)) {
@@ -136,7 +169,7 @@ void add_script_command(CLI::App& app, CommandResult& result) {
       ->check(CLI::IsMember({"linux", "aix", "rfc793"}));
   cmd->add_flag("--lenient", o->lenient,
                 "notice unexpected packets only at the next '>' line, as packetdrill");
-  cmd->add_flag("--verbose", o->verbose, "print every event and segment");
+  cmd->add_flag("-v,--verbose", o->verbose, "print every event and segment");
   cmd->add_flag("--json", o->json, "one JSON object per script");
   cmd->add_option("--tolerance_usecs", o->tolerance_usecs, "timing tolerance in microseconds (default 4000)");
   cmd->add_option("--tolerance_percent", o->tolerance_percent,
@@ -146,6 +179,22 @@ void add_script_command(CLI::App& app, CommandResult& result) {
   cmd->add_option("--parking", o->parking,
                   "park waiting connections: capped (by tcp_max_parked, the default), always, never")
       ->check(CLI::IsMember({"capped", "always", "never"}));
+  // packetdrill's own options, so that a script runs with the command line
+  // packetdrill's run_all.py gives it.
+  cmd->add_option("--ip_version", o->ip_version, "ipv4 (the only one finwait scripts run over)");
+  cmd->add_option("--local_ip", o->local_ip, "the stack's address (default 192.168.0.1)");
+  cmd->add_option("--remote_ip", o->remote_ip, "the script's peer (default 192.0.2.1)");
+  cmd->add_option("--gateway_ip", o->gateway_ip, "checked; the peer is one hop away in the simulated world");
+  cmd->add_option("--netmask_ip", o->netmask_ip, "checked; as --gateway_ip");
+  cmd->add_option("--mtu", o->mtu, "the device's MTU (default 1500)");
+  cmd->add_option("--mss", o->mss, "the segment size inbound coalesced packets are marked with");
+  cmd->add_option("--bind_port", o->bind_port, "the port bind() uses (default 8080)");
+  cmd->add_option("--connect_port", o->connect_port, "the port connect() calls (default 8080)");
+  cmd->add_option("-D,--define", o->defines, "NAME=VALUE: every word NAME in the scripts becomes VALUE")
+      ->allow_extra_args(false);
+  cmd->add_flag("--strict_segments", o->strict_segments,
+                "match each '>' line with one segment (default: consecutive segments may add up to it)");
+  cmd->add_flag("--send_omit_free", o->send_omit_free, "accepted: packetdrill's own memory, nothing the stack sees");
   cmd->callback([o, &result] { result.exit_status = run_scripts(*o); });
 }
 

@@ -35,4 +35,29 @@ set +e
 set -e
 check "an unknown profile exits 2" test "$status" = 2
 
+# packetdrill's command line: -D substitutes words, the addresses are checked,
+# and without --strict_segments consecutive segments may add up to one line.
+set +e
+"$finwait" script --ip_version=ipv4 --local_ip=192.168.0.1 --remote_ip=192.0.2.1/24 --gateway_ip=192.168.0.1 \
+  --netmask_ip=255.255.0.0 -D WINDOW=32792 "$data/joined_segments.pkt" > "$scratch/out" 2>&1; status=$?
+set -e
+check "-D NAME=VALUE is substituted, segments add up" test "$status" = 0
+set +e
+"$finwait" script -D WINDOW=32792 --strict_segments "$data/joined_segments.pkt" > "$scratch/out" 2>&1; status=$?
+set -e
+check "--strict_segments matches one segment per line" test "$status" = 1
+check "--strict_segments says what was sent" grep -q "length 500 instead of 1000" "$scratch/out"
+set +e
+"$finwait" script "$data/joined_segments.pkt" > "$scratch/out" 2>&1; status=$?
+set -e
+check "an undefined word is a syntax error" test "$status" = 2
+for bad in "-D =3" "--local_ip=300.1.1.1" "--remote_ip=example" "--mtu=10" "--bind_port=70000" "--ip_version=ipv6"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$finwait" script -D WINDOW=32792 $bad "$data/joined_segments.pkt" > "$scratch/out" 2>&1; status=$?
+  set -e
+  check "$bad exits 2" test "$status" = 2
+  check "$bad is named" grep -q -- "${bad%%=*}" "$scratch/out"
+done
+
 [[ $failures -eq 0 ]]
