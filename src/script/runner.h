@@ -71,6 +71,10 @@ class Runner {
   void check_pending();
   std::int64_t blocking_end(const Event& event, std::int64_t start_us) const;
 
+  // %{ }% blocks (script_code.cpp): evaluated against TCP_INFO of the
+  // socket under test, as packetdrill's Python sees it.
+  void code_block(const std::string& code, int line);
+
   // Commands (script_commands.cpp).
   void command(const std::string& text, int line);
   // `nstat ... | grep ...`: false when the pipeline's status is not 0.
@@ -112,6 +116,9 @@ class Runner {
   std::uint16_t next_ip_id_ = 1;
   std::unique_ptr<api::SocketApi> sockets_;  // the calls, on stack_
   std::map<int, int> fds_;  // a script's descriptor -> the API's
+  // packetdrill's socket under test: the last one socket() or accept() gave
+  // (an API descriptor), whose TCP_INFO %{ }% blocks read.
+  std::optional<int> socket_under_test_;
   std::optional<Pending> pending_;
 };
 

@@ -71,8 +71,14 @@ struct CommandEvent {
   std::string command;
 };
 
-// A construct packetdrill has and this dialect does not (a %{ python }%
-// block): read so that the rest of the file parses, refused when it runs.
+// A `%{ ... }%` block in the Python subset finwait evaluates (code_block.h).
+struct CodeEvent {
+  std::string code;
+};
+
+// A construct packetdrill has and this dialect does not (a %{ }% block with
+// Python beyond the subset): read so that the rest of the file parses,
+// refused when it runs.
 struct UnsupportedEvent {
   std::string construct;
 };
@@ -80,7 +86,7 @@ struct UnsupportedEvent {
 struct Event {
   Location where;
   TimeSpec time;
-  std::variant<PacketEvent, CallEvent, CommandEvent, UnsupportedEvent> action;
+  std::variant<PacketEvent, CallEvent, CommandEvent, CodeEvent, UnsupportedEvent> action;
 };
 
 // A checked script. Its events are read again from `source` as it runs

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/quote.h"
+#include "script/code_block.h"
 #include "script/script.h"
 #include "script/script_options.h"
 
@@ -292,12 +293,20 @@ class Parser {
       return event;
     }
     if (starts_with("%{")) {
-      // packetdrill's Python blocks: outside this dialect, but well formed.
+      // packetdrill's Python blocks: the assertions the scripts make are
+      // evaluated (code_block.h); other Python fails its script when it runs.
       const Location where = location();
+      advance(2);
+      const std::size_t begin = pos_;
       while (!at_end() && !starts_with("}%")) advance();
       if (at_end()) return error(where, "unterminated %{ ... }% block");
+      std::string code = text_.substr(begin, pos_ - begin);
       advance(2);
-      event.action = UnsupportedEvent{"%{ python }% blocks"};
+      if (auto outside = check_code_block(code)) {
+        event.action = UnsupportedEvent{fmt::format("%{{ }}% blocks beyond assert statements ({})", *outside)};
+      } else {
+        event.action = CodeEvent{std::move(code)};
+      }
       return event;
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {

@@ -128,6 +128,8 @@ ScriptResult Runner::run() {
         call(event, *c, true, &blocked);
       } else if (const auto* cmd = std::get_if<CommandEvent>(&event.action)) {
         command(cmd->command, line);
+      } else if (const auto* code = std::get_if<CodeEvent>(&event.action)) {
+        code_block(code->code, line);
       } else if (const auto* other = std::get_if<UnsupportedEvent>(&event.action)) {
         failure(line, fmt::format("{} are outside finwait's script dialect (SCRIPTS.md)", other->construct));
       }

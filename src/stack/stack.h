@@ -138,6 +138,9 @@ class Stack : private ip::Transport {
   std::size_t readable_bytes(int fd) const;
   // The MSS a connection sends with (TCP_MAXSEG); none before it opens.
   std::optional<std::uint32_t> send_mss(int fd) const;
+  // getsockopt(TCP_INFO): a socket not yet connected reports TCP_CLOSE, a
+  // listener TCP_LISTEN, as Linux does.
+  tcp::TcpInfo tcp_info(int fd) const;
   bool connected_once(int fd) const;
 
   // --- what there is to see ----------------------------------------------

@@ -35,6 +35,7 @@
 #include "tcp/rtt_estimator.h"
 #include "tcp/socket_options.h"
 #include "tcp/state.h"
+#include "tcp/tcp_info.h"
 #include "tcp/transfer_counters.h"
 #include "tcp/wait_state.h"
 #include "time/instant.h"
@@ -164,6 +165,9 @@ class Connection {
   WaitState wait_state() const;
   Instant finwait2_deadline() const { return finwait2_at_; }
   Instant time_wait_deadline() const { return time_wait_at_; }
+
+  // getsockopt(TCP_INFO), as Linux fills it (tcp/tcp_info.h).
+  TcpInfo tcp_info() const;
 
   // The timer that will act next, for netstat's timer:(name,remaining,count).
   struct TimerView {
@@ -351,6 +355,8 @@ class Connection {
   Duration min_rtt_ = Duration::from_nanoseconds(-1);  // none yet
   Instant reorder_at_ = Instant::never();
   Instant last_data_sent_ = Instant::never();  // Linux's lsndtime
+  std::uint32_t delivered_ = 0;      // Linux's tp->delivered: packets acknowledged or SACKed
+  std::uint32_t total_retrans_ = 0;  // retransmissions over the connection's life
 
   // Receiving.
   ByteQueue receive_queue_;  // readable bytes, then the out-of-order ones

@@ -373,6 +373,7 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
   }
   const std::uint32_t window_before = snd_wnd_;
   AckOutcome outcome = take_acknowledgment(segment, now);
+  delivered_ += outcome.delivered;
   if (outcome.snd_una_advanced) {
     retransmits_ = 0;
     retrans_stamp_ = Instant::never();

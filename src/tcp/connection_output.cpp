@@ -162,7 +162,10 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   // The FIN rides on the segment that carries the last byte, if it is queued.
   const bool with_fin = fin_queued_ && seq + length == data_end && (!fin_sent_ || fin_seq_ == data_end);
   if (length == 0 && !with_fin) return false;
-  if (retransmission) ++counters_->retrans_segs;
+  if (retransmission) {
+    ++counters_->retrans_segs;
+    ++total_retrans_;
+  }
   last_data_sent_ = now;
   std::uint8_t flags = k_ack;
   if (length > 0 && (push || seq + length == data_end)) flags |= TcpFlags::psh;
@@ -284,6 +287,7 @@ void Connection::retransmit_first(Instant now) {
   if (rtx_.front().syn) {
     rtx_.front().retransmitted = true;
     ++counters_->retrans_segs;
+    ++total_retrans_;
     send_handshake(now);
     return;
   }

@@ -30,6 +30,8 @@ class RttEstimator {
 
   bool has_sample() const { return srtt_us_ != 0; }
   Duration srtt() const { return microseconds(srtt_us_ >> 3); }
+  // Linux's tcpi_rttvar: the mean deviation.
+  Duration rttvar() const { return microseconds(mdev_us_ >> 2); }
   // The timeout before any backoff.
   Duration rto() const { return rto_; }
 

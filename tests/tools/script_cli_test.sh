@@ -28,7 +28,7 @@ set +e
 "$finwait" script "$data/python_block.pkt" > "$scratch/out" 2>&1; status=$?
 set -e
 check "a python block fails its script, not the run" test "$status" = 1
-check "the failure names the construct" grep -q "python_block.pkt:2: %{ python }% blocks are outside" "$scratch/out"
+check "the failure names the construct" grep -qF "python_block.pkt:2: %{ }% blocks beyond assert statements ('print(\"hello\")' is not an assert statement" "$scratch/out"
 
 set +e
 "$finwait" script --profile bsd "$data/unsupported_call.pkt" > /dev/null 2>&1; status=$?
