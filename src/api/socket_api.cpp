@@ -160,7 +160,8 @@ CallResult SocketApi::write(int fd, std::span<const std::uint8_t> data, int flag
   const Descriptor* d = socket_at(fd);
   if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::einval : Errno::ebadf);
   const bool blocking = !stack_.nonblocking(d->stack_fd) && (flags & abi::msg_dontwait) == 0;
-  auto r = stack_.send(d->stack_fd, data, now);
+  auto r = stack_.send(d->stack_fd, data, now,
+                       {.more = (flags & abi::msg_more) != 0, .end_of_record = (flags & abi::msg_eor) != 0});
   if (r) {
     if (*r < data.size() && blocking) return CallResult::blocked(static_cast<std::int64_t>(*r));
     return CallResult::of(static_cast<std::int64_t>(*r));

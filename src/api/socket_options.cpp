@@ -1,6 +1,6 @@
 // setsockopt() and getsockopt() as Linux validates and answers them: the
 // options finwait has (SOL_SOCKET: SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER,
-// SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_TYPE; IPPROTO_TCP: TCP_NODELAY,
+// SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_TYPE, SO_ZEROCOPY; IPPROTO_TCP: TCP_NODELAY, TCP_INQ,
 // TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
 // TCP_LINGER2, TCP_USER_TIMEOUT, TCP_CONGESTION), ENOPROTOOPT for the rest.
 // A value a socket has not set reads as the stack's tunable.
@@ -35,6 +35,7 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
     switch (option) {
       case abi::so_reuseaddr: stack_.set_reuse_address(sfd, n != 0); break;
       case abi::so_keepalive: o.keepalive = n != 0; break;
+      case abi::so_zerocopy: o.zerocopy = n != 0; break;
       case abi::so_linger: {
         const Linger* l = std::get_if<Linger>(&value);
         if (l == nullptr) return CallResult::failed(Errno::einval);
@@ -56,6 +57,7 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
   } else if (level == abi::ipproto_tcp) {
     switch (option) {
       case abi::tcp_nodelay: o.nodelay = n != 0; break;
+      case abi::tcp_inq: o.inq = n != 0; break;
       case abi::tcp_keepidle:
       case abi::tcp_keepintvl:
         if (!in_range(1, 32767)) return CallResult::failed(Errno::einval);  // 1..MAX_TCP_KEEPIDLE
@@ -124,6 +126,7 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
     switch (option) {
       case abi::so_reuseaddr: value = std::int64_t{stack_.reuse_address(sfd) ? 1 : 0}; break;
       case abi::so_keepalive: value = std::int64_t{o.keepalive ? 1 : 0}; break;
+      case abi::so_zerocopy: value = std::int64_t{o.zerocopy ? 1 : 0}; break;
       case abi::so_linger: value = Linger{o.linger_on ? 1 : 0, o.linger_seconds}; break;
       case abi::so_error: value = std::int64_t{abi::errno_number(stack_.take_error(sfd))}; break;
       case abi::so_sndbuf:
@@ -139,6 +142,7 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
   } else if (level == abi::ipproto_tcp) {
     switch (option) {
       case abi::tcp_nodelay: value = std::int64_t{o.nodelay ? 1 : 0}; break;
+      case abi::tcp_inq: value = std::int64_t{o.inq ? 1 : 0}; break;
       case abi::tcp_keepidle:
         value = whole_seconds(o.keepalive_idle.value_or(t.duration(TunableId::tcp_keepidle)));
         break;

@@ -6,11 +6,14 @@
 namespace finwait::script {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 72> k_symbols{{
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 79> k_symbols{{
     {"AF_INET", 2},
     {"AF_INET6", 10},
     {"PF_INET", 2},
     {"SOCK_STREAM", 1},
+    {"SO_ZEROCOPY", 60},
+    {"TCP_INQ", 36},
+    {"TCP_CM_INQ", 36},
     {"SOCK_DGRAM", 2},
     {"SOCK_NONBLOCK", 04000},
     {"IPPROTO_IP", 0},
@@ -79,6 +82,10 @@ constexpr std::array<std::pair<std::string_view, std::int64_t>, 72> k_symbols{{
     {"POLLRDHUP", 0x2000},
     {"MSG_DONTWAIT", 0x40},
     {"MSG_PEEK", 0x2},
+    {"MSG_EOR", 0x80},
+    {"MSG_MORE", 0x8000},
+    {"MSG_ZEROCOPY", 0x4000000},
+    {"MSG_FASTOPEN", 0x20000000},
 }};
 
 }  // namespace

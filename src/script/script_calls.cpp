@@ -38,6 +38,14 @@ Outcome blocked() {
 
 }  // namespace
 
+[[noreturn]] static void failure_at(int line, std::string message) { throw ScriptFailure{line, std::move(message)}; }
+
+// The bytes a struct msghdr's msg_iov holds: the sum of its iov_len.
+static std::int64_t iovec_total(const Expr& header, int line);
+static std::vector<const Expr*> cmsgs_of(const Expr& control);
+// What of a struct msghdr finwait cannot honour is refused by name.
+static void check_message_header(const Expr& header, bool reading, int line);
+
 // Evaluates an argument to a number: an integer, or symbols joined by '|'.
 static std::int64_t number(const Expr& e, int line, const char* what) {
   if (e.kind == Expr::Kind::integer) return e.integer;
@@ -59,6 +67,63 @@ static std::int64_t number(const Expr& e, int line, const char* what) {
     return v;
   }
   throw ScriptFailure{line, fmt::format("{} must be a number or a symbol", what)};
+}
+
+static const Expr* field_of(const Expr& object, std::string_view name) {
+  for (const Field& f : object.fields) {
+    if (f.name == name) return &f.value;
+  }
+  return nullptr;
+}
+
+static std::int64_t iovec_total(const Expr& header, int line) {
+  if (header.kind != Expr::Kind::object) failure_at(line, "a struct msghdr is written {msg_name(...)=..., msg_iov(N)=[...], msg_flags=0}");
+  const Expr* iov = field_of(header, "msg_iov");
+  if (iov == nullptr) failure_at(line, "the struct msghdr has no msg_iov");
+  std::vector<const Expr*> vectors;
+  if (iov->kind == Expr::Kind::object) {
+    vectors.push_back(iov);
+  } else {
+    for (const Expr& item : iov->items) vectors.push_back(&item);
+  }
+  std::int64_t total = 0;
+  for (const Expr* v : vectors) {
+    // {..., LEN} or {iov_base=..., iov_len=LEN}
+    const Expr* len = field_of(*v, "iov_len");
+    if (len == nullptr && v->kind == Expr::Kind::object && v->fields.size() == 2) len = &v->fields[1].value;
+    if (len == nullptr) failure_at(line, "an iovec is written {..., LEN}");
+    total += number(*len, line, "an iovec's length");
+  }
+  return total;
+}
+
+static void check_message_header(const Expr& header, bool reading, int line) {
+  if (const Expr* flags = field_of(header, "msg_flags"); flags != nullptr && flags->kind != Expr::Kind::ellipsis) {
+    if (number(*flags, line, "msg_flags") != 0 && !reading) failure_at(line, "sendmsg() ignores msg_flags: write 0");
+  }
+  if (const Expr* control = field_of(header, "msg_control"); control != nullptr && control->kind != Expr::Kind::ellipsis) {
+    if (!reading) failure_at(line, "sendmsg() with msg_control: finwait's TCP takes no cmsgs");
+    for (const Expr* cmsg : cmsgs_of(*control)) {
+      const Expr* level = field_of(*cmsg, "cmsg_level");
+      const Expr* type = field_of(*cmsg, "cmsg_type");
+      if (level == nullptr || type == nullptr || field_of(*cmsg, "cmsg_data") == nullptr ||
+          number(*level, line, "cmsg_level") != linux_constant::ipproto_tcp ||
+          number(*type, line, "cmsg_type") != linux_constant::tcp_inq) {
+        failure_at(line, "recvmsg() cmsgs: finwait gives TCP_CM_INQ only ({cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=N})");
+      }
+    }
+  }
+}
+
+// msg_control=[{...}, ...] or one {...}.
+static std::vector<const Expr*> cmsgs_of(const Expr& control) {
+  std::vector<const Expr*> out;
+  if (control.kind == Expr::Kind::object) {
+    out.push_back(&control);
+  } else {
+    for (const Expr& item : control.items) out.push_back(&item);
+  }
+  return out;
 }
 
 static const Expr* field(const Expr& object, std::string_view name) {
@@ -141,17 +206,23 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     capture();
     out = outcome_of(r);
   } else if (name == "read" || name == "recv" || name == "recvfrom" || name == "write" || name == "send" ||
-             name == "sendto") {
+             name == "sendto" || name == "sendmsg" || name == "recvmsg") {
+    // sendmsg/recvmsg carry their buffers in packetdrill's struct msghdr:
+    // {msg_name(...)=..., msg_iov(N)=[{..., LEN}, ...], msg_flags=0}; the
+    // bytes are the iovecs' total, the flags the third argument.
+    const bool message = name == "sendmsg" || name == "recvmsg";
     need(3);
     const int fd = api_fd_of(a[0]);
-    const std::int64_t asked = number(a[2], line, "the length");
+    const std::int64_t asked = message ? iovec_total(a[1], line) : number(a[2], line, "the length");
     const auto length = static_cast<std::size_t>(std::max<std::int64_t>(asked, 0));
-    const bool reading = name == "read" || name == "recv" || name == "recvfrom";
-    const int flags = a.size() >= 4 && a[3].kind != Expr::Kind::ellipsis
-                          ? static_cast<int>(number(a[3], line, "the flags"))
+    const bool reading = name == "read" || name == "recv" || name == "recvfrom" || name == "recvmsg";
+    const std::size_t flags_at = message ? 2 : 3;
+    const int flags = a.size() > flags_at && a[flags_at].kind != Expr::Kind::ellipsis
+                          ? static_cast<int>(number(a[flags_at], line, "the flags"))
                           : 0;
-    const bool null_buffer =
-        a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 && a[1].symbols[0] == "NULL";
+    if (message) check_message_header(a[1], reading, line);
+    const bool null_buffer = !message && a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 &&
+                             a[1].symbols[0] == "NULL";
     if (!sockets.is_socket(fd)) {
       out = error_of(Errno::ebadf);
     } else if (null_buffer || asked < 0) {
@@ -166,6 +237,18 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       const api::CallResult r = sockets.read(fd, buffer, flags, now_);
       capture();
       out = outcome_of(r);
+      // recvmsg()'s TCP_CM_INQ (Linux's tcp_recvmsg with TCP_INQ set): what
+      // is left to read, after this read.
+      if (const Expr* control = message ? field_of(a[1], "msg_control") : nullptr;
+          control != nullptr && control->kind != Expr::Kind::ellipsis && r.ok()) {
+        const tcp::SocketOptions* o = stack_->options(sfd);
+        if (o == nullptr || !o->inq) failure(line, "recvmsg() expects TCP_CM_INQ, but TCP_INQ is not set on the socket");
+        for (const Expr* cmsg : cmsgs_of(*control)) {
+          const std::int64_t expected = number(*field_of(*cmsg, "cmsg_data"), line, "cmsg_data");
+          const auto inq = static_cast<std::int64_t>(stack_->inq_hint(sfd));
+          if (expected != inq) failure(line, fmt::format("TCP_CM_INQ is {}, the script expects {}", inq, expected));
+        }
+      }
     } else {
       // A blocking write returns once every byte is queued, writing what
       // fits as space frees up; a nonblocking one takes what fits now.

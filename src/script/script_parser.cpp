@@ -220,6 +220,13 @@ class Parser {
     return std::pair{relative, whole * 1'000'000 + fraction_us};
   }
 
+  // "..." after a time, with or without blanks before it.
+  bool blocking_ellipsis_ahead() const {
+    std::size_t ahead = 0;
+    while (peek(ahead) == ' ' || peek(ahead) == '\t') ++ahead;
+    return peek(ahead) == '.' && peek(ahead + 1) == '.' && peek(ahead + 2) == '.';
+  }
+
   Result<TimeSpec, SyntaxError> time_spec() {
     TimeSpec t;
     if (peek() == '*') {
@@ -238,8 +245,11 @@ class Parser {
       t.is_range = true;
       t.end_kind = end->first ? TimeSpec::Kind::relative : TimeSpec::Kind::absolute;
       t.end_us = end->second;
-    } else if (starts_with("...")) {
+    } else if (blocking_ellipsis_ahead()) {
+      // packetdrill writes it with spaces too: +.002 ... 0.052 connect(...).
+      while (peek() == ' ' || peek() == '\t') advance();
       advance(3);
+      while (peek() == ' ' || peek() == '\t') advance();
       auto end = time_number();
       if (!end) return fail(end.error());
       t.is_blocking = true;
@@ -375,6 +385,14 @@ class Parser {
           advance();
         } while (!at_end() && depth > 0 && peek() != '\n');
       }
+    } else if (peek() == '(') {
+      // A note after the result: = 0x2 (flags O_RDWR).
+      int depth = 0;
+      do {
+        if (peek() == '(') ++depth;
+        if (peek() == ')') --depth;
+        advance();
+      } while (!at_end() && depth > 0 && peek() != '\n');
     } else {
       pos_ = save;
       line_ = save_line;
@@ -441,9 +459,31 @@ class Parser {
       skip();
       e.kind = Expr::Kind::object;
       while (peek() != '}') {
+        // packetdrill's iovec {..., 40} has its members by position.
+        if (!(std::isalpha(static_cast<unsigned char>(peek())) || peek() == '_')) {
+          auto value = expr();
+          if (!value) return fail(value.error());
+          e.fields.push_back(Field{"", std::move(*value)});
+          skip();
+          if (peek() == ',') {
+            advance();
+            skip();
+          } else if (peek() != '}') {
+            return error(location(), "expected ',' or '}'");
+          }
+          continue;
+        }
         const std::string name = identifier();
         if (name.empty()) return error(location(), "expected a field name in {name=value}");
         skip();
+        // packetdrill's msg_name(...)=..., msg_iov(1)=[...]: the length in
+        // parentheses is the count of what follows; the value says it again.
+        if (peek() == '(') {
+          while (!at_end() && peek() != ')' && peek() != '\n') advance();
+          if (peek() != ')') return error(location(), fmt::format("expected ')' after {}(", quote_for_message(name)));
+          advance();
+          skip();
+        }
         if (peek() != '=') return error(location(), fmt::format("expected '=' after {}", quote_for_message(name)));
         advance();
         auto value = expr();

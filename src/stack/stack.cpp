@@ -537,7 +537,8 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
   return Errno::einprogress;
 }
 
-Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> data, Instant now) {
+Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> data, Instant now,
+                                       tcp::SendFlags flags) {
   Socket* s = socket_at(fd);
   if (s == nullptr) return fail(Errno::ebadf);
   if (s->error != Errno::ok) {
@@ -547,7 +548,7 @@ Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> dat
   }
   if (!s->slot) return fail(Errno::enotconn);
   Slot& slot = slots_[*s->slot];
-  auto result = slot.connection->send(data, now);
+  auto result = slot.connection->send(data, now, flags);
   sync(*s->slot, now);
   return result;
 }
@@ -722,6 +723,12 @@ std::optional<State> Stack::state_of(int fd) const {
 std::size_t Stack::readable_bytes(int fd) const {
   const tcp::Connection* c = connection_of(fd);
   return c == nullptr ? 0 : c->readable_bytes();
+}
+
+std::size_t Stack::inq_hint(int fd) const {
+  const tcp::Connection* c = connection_of(fd);
+  if (c == nullptr) return 0;
+  return c->readable_bytes() == 0 && c->end_of_stream() ? 1 : c->readable_bytes();
 }
 
 std::optional<std::uint32_t> Stack::send_mss(int fd) const {

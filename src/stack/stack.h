@@ -101,7 +101,8 @@ class Stack : private ip::Transport {
   // Starts the handshake: EINPROGRESS on success (the caller waits for
   // writable, or an error); EALREADY while it runs, EISCONN after.
   Errno connect(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now);
-  Result<std::size_t, Errno> send(int fd, std::span<const std::uint8_t> data, Instant now);
+  Result<std::size_t, Errno> send(int fd, std::span<const std::uint8_t> data, Instant now,
+                                  tcp::SendFlags flags = {});
   Result<std::size_t, Errno> receive(int fd, std::span<std::uint8_t> out, Instant now);
   Errno shutdown(int fd, tcp::Shutdown how, Instant now);
   // Releases the descriptor. With SO_LINGER {1, N} the descriptor stays
@@ -136,6 +137,9 @@ class Stack : private ip::Transport {
   std::optional<FlowKey> flow_of(int fd) const;
   std::optional<tcp::State> state_of(int fd) const;
   std::size_t readable_bytes(int fd) const;
+  // Linux's tcp_inq_hint(): bytes to read, or 1 once only the end of the
+  // stream is left (what TCP_CM_INQ reports).
+  std::size_t inq_hint(int fd) const;
   // The MSS a connection sends with (TCP_MAXSEG); none before it opens.
   std::optional<std::uint32_t> send_mss(int fd) const;
   // getsockopt(TCP_INFO): a socket not yet connected reports TCP_CLOSE, a

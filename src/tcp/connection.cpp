@@ -231,7 +231,7 @@ void Connection::enter_closed(Cause cause, Errno error) {
   reorder_at_ = Instant::never();
 }
 
-Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, Instant now) {
+Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, Instant now, SendFlags flags) {
   if (error_ != Errno::ok) {
     // Reported once, as Linux reports sk_err; later writes see EPIPE.
     const Errno error = error_;
@@ -260,7 +260,23 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
   // DESIGN.md "The story": data sent resets the keepalive idle clock.
   last_received_ = std::max(last_received_, now);
   arm_keepalive(now);
+  // MSG_EOR: only when the whole write was taken does the record end here
+  // (Linux marks the skb that holds the write's last byte).
+  if (flags.end_of_record && accepted == data.size()) {
+    record_ends_.push_back(send_base_ + static_cast<std::uint32_t>(send_queue_.size()));
+  }
+  // MSG_MORE: Linux's tcp_push() with TCP_NAGLE_CORK for this call. What it
+  // holds with nothing in flight leaves when the probe timer fires
+  // (tcp_check_probe_timer, then tcp_write_wakeup), one RTO on.
+  cork_once_ = flags.more;
+  last_write_more_ = flags.more;
   output(now);
+  cork_once_ = false;
+  if (flags.more && unsent_bytes() > 0 && flight_size() == 0 && persist_at_ == Instant::never()) {
+    persist_since_ = now;
+    persist_probes_ = 0;
+    persist_at_ = now + rtt_.rto();
+  }
   return accepted;
 }
 

@@ -80,6 +80,14 @@ enum class CloseOutcome : std::uint8_t {
   lingering,  // SO_LINGER {1, N}: a linger_done event follows
 };
 
+// send()'s flags as TCP sees them: MSG_MORE holds a short tail as TCP_CORK
+// would, for this write only; MSG_EOR ends a record no later segment
+// carries bytes across (Linux's TCP_SKB_CB(skb)->eor).
+struct SendFlags {
+  bool more = false;
+  bool end_of_record = false;
+};
+
 class Connection {
  public:
   // RFC 9293 3.10.1 OPEN, active: sends <SEQ=ISS><CTL=SYN>, enters SYN-SENT.
@@ -101,7 +109,7 @@ class Connection {
 
   // --- user calls (RFC 9293 3.10.2-3.10.6) ---------------------------------
   // Queues data; returns how much fit, or EAGAIN, EPIPE, ENOTCONN, ECONNRESET...
-  Result<std::size_t, Errno> send(std::span<const std::uint8_t> data, Instant now);
+  Result<std::size_t, Errno> send(std::span<const std::uint8_t> data, Instant now, SendFlags flags = {});
   // Reads queued data; 0 means end of stream. EAGAIN when nothing is there yet.
   Result<std::size_t, Errno> receive(std::span<std::uint8_t> out, Instant now);
   Errno shutdown(Shutdown how, Instant now);
@@ -254,6 +262,9 @@ class Connection {
   // How many more packets the congestion window lets out now (RFC 6675 pipe < cwnd).
   std::uint32_t cwnd_room() const;
   void restart_after_idle(Instant now);
+  // The most a segment starting at `seq` may carry without crossing the
+  // end of a record (MSG_EOR); `wanted` when no record ends before it.
+  std::uint32_t within_record(wire::SeqNum seq, std::uint32_t wanted) const;
 
   // connection_recovery.cpp: loss detection and the congestion response.
   void on_ack_congestion(const AckOutcome& ack, Instant now);
@@ -355,6 +366,10 @@ class Connection {
   Duration min_rtt_ = Duration::from_nanoseconds(-1);  // none yet
   Instant reorder_at_ = Instant::never();
   Instant last_data_sent_ = Instant::never();  // Linux's lsndtime
+  std::vector<wire::SeqNum> record_ends_;  // MSG_EOR boundaries past SND.UNA, in order
+  bool cork_once_ = false;                 // MSG_MORE: this write's output holds as TCP_CORK
+  bool last_write_more_ = false;           // the last write said MSG_MORE: no PSH at its end
+  bool wakeup_push_ = false;               // the probe timer sends: PSH (tcp_write_wakeup)
   std::uint32_t delivered_ = 0;      // Linux's tp->delivered: packets acknowledged or SACKed
   std::uint32_t total_retrans_ = 0;  // retransmissions over the connection's life
 

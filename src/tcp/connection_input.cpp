@@ -332,6 +332,9 @@ Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment
     const auto n = static_cast<std::size_t>(wire::seq_diff(acked_data_end, send_base_));
     send_queue_.consume(n);
     send_base_ = acked_data_end;
+    while (!record_ends_.empty() && !wire::seq_gt(record_ends_.front(), send_base_)) {
+      record_ends_.erase(record_ends_.begin());
+    }
     outcome.data_acked = true;
   }
   snd_una_ = ack;

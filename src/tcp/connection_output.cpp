@@ -158,7 +158,7 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   const std::uint32_t offset = static_cast<std::uint32_t>(wire::seq_diff(seq, send_base_));
   const std::uint32_t available =
       wire::seq_lt(seq, data_end) ? static_cast<std::uint32_t>(wire::seq_diff(data_end, seq)) : 0;
-  const std::uint32_t length = std::min(max_length, available);
+  const std::uint32_t length = within_record(seq, std::min(max_length, available));
   // The FIN rides on the segment that carries the last byte, if it is queued.
   const bool with_fin = fin_queued_ && seq + length == data_end && (!fin_sent_ || fin_seq_ == data_end);
   if (length == 0 && !with_fin) return false;
@@ -168,7 +168,14 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   }
   last_data_sent_ = now;
   std::uint8_t flags = k_ack;
-  if (length > 0 && (push || seq + length == data_end)) flags |= TcpFlags::psh;
+  // PSH where a write ended that no later write extends: the end of the
+  // data, and the end of a record (Linux marks the skb at each write's end).
+  const bool record_end =
+      std::find(record_ends_.begin(), record_ends_.end(), seq + length) != record_ends_.end();
+  // MSG_MORE leaves its end unmarked (Linux's tcp_push skips tcp_mark_push);
+  // what the probe timer sends is marked (tcp_write_wakeup).
+  const bool write_end = seq + length == data_end && !last_write_more_;
+  if (length > 0 && (push || write_end || record_end || wakeup_push_)) flags |= TcpFlags::psh;
   if (with_fin) flags |= TcpFlags::fin;
   TcpSegment segment = make_segment(flags, seq, now);
   segment.payload = send_queue_.peek(offset, length);
@@ -225,15 +232,22 @@ void Connection::output(Instant now) {
     // unless TCP_NODELAY or a FIN is waiting to go with it. TCP_CORK holds
     // it whatever is in flight (Linux's tcp_nagle_check, TCP_NAGLE_CORK).
     const bool nagle_holds = wire::seq_gt(last_small_end_, snd_una_) && !options_.nodelay;
-    const bool hold_small = (options_.cork || nagle_holds) && !fin_queued_;
+    const bool hold_small = (options_.cork || cork_once_ || nagle_holds) && !fin_queued_;
     // A large segment leaves its short tail behind when that would be held
     // (Linux's tcp_mss_split_point).
-    if (hold_small && length > mss && length == unsent && length % mss != 0) length = length / mss * mss;
+    const bool split_for_hold = hold_small && length > mss && length == unsent && length % mss != 0;
+    if (split_for_hold) length = length / mss * mss;
     if (unsent > 0 && length == 0) {
       start_persist(now);  // zero window, nothing in flight: probe it (RFC 9293 3.8.6.1)
       break;
     }
-    if (unsent > 0 && length < mss && length < unsent && flight > 0) break;  // sender SWS avoidance
+    // A record's end (MSG_EOR) cuts the segment; Linux never holds a segment
+    // that is not the last in its queue (tcp_nagle_test's TCP_NAGLE_PUSH).
+    const std::uint32_t in_record = within_record(snd_nxt_, length);
+    const bool record_ends = in_record < length || (in_record == length && length < unsent &&
+                                                    within_record(snd_nxt_, length + 1) == length);
+    length = in_record;
+    if (unsent > 0 && length < mss && length < unsent && flight > 0 && !record_ends) break;  // sender SWS avoidance
     if (unsent > 0 && length < mss && length == unsent && hold_small) break;
     if (unsent == 0 && usable == 0 && snd_wnd_ <= flight) {
       start_persist(now);  // the FIN needs one unit of window too (Linux's tcp_snd_wnd_test)
@@ -242,7 +256,7 @@ void Connection::output(Instant now) {
     // Linux sets PSH on a large segment the windows cut short of the data
     // written, as on the last (seen with packetdrill: a 12000-byte write
     // under a 10-segment window leaves as `P. 1:11001(11000)`).
-    const bool cut_by_window = length < std::min(unsent, largest) && length > mss &&
+    const bool cut_by_window = length < std::min(unsent, largest) && length > mss && !split_for_hold &&
                                tunables().profile() == Profile::linux;
     if (!send_data_segment(snd_nxt_, length, false, now, cut_by_window)) break;
     if (length < mss) last_small_end_ = snd_nxt_;
@@ -253,6 +267,13 @@ void Connection::output(Instant now) {
     arm_loss_probe(now);
   }
   if (sent || cwnd_blocked) note_cwnd_use(cwnd_blocked || packets_in_flight() >= cwnd_.cwnd);
+}
+
+std::uint32_t Connection::within_record(SeqNum seq, std::uint32_t wanted) const {
+  for (const SeqNum end : record_ends_) {
+    if (wire::seq_gt(end, seq)) return std::min(wanted, static_cast<std::uint32_t>(wire::seq_diff(end, seq)));
+  }
+  return wanted;
 }
 
 void Connection::restart_after_idle(Instant now) {

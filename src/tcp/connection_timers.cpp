@@ -219,7 +219,11 @@ void Connection::on_persist_timer(Instant now) {
   persist_at_ = Instant::never();
   if (snd_wnd_ > 0 || unsent_bytes() == 0 || flight_size() > 0) {
     persist_since_ = Instant::never();
+    // Linux's tcp_write_wakeup: what was held (MSG_MORE) leaves, pushed.
+    wakeup_push_ = last_write_more_;
+    cork_once_ = false;
     output(now);
+    wakeup_push_ = false;
     return;
   }
   // RFC 5482 and Linux's tcp_probe_timer(): the user timeout bounds zero-window probing too.

@@ -27,6 +27,10 @@ struct SocketOptions {
   std::optional<int> syn_count;                 // TCP_SYNCNT, else tcp_syn_retries
   bool nodelay = false;                         // TCP_NODELAY: no Nagle
   bool cork = false;                            // TCP_CORK: only full segments until uncorked
+  bool inq = false;                             // TCP_INQ: recvmsg() reports TCP_CM_INQ
+  // SO_ZEROCOPY: accepted; finwait always copies a write, so MSG_ZEROCOPY
+  // sends as a plain write and no completion reaches the error queue.
+  bool zerocopy = false;
   // TCP_MAXSEG: the MSS we advertise and the most we send (0: the path's).
   std::uint16_t max_segment = 0;
   std::optional<std::uint32_t> send_buffer;     // SO_SNDBUF
