@@ -2,7 +2,8 @@
 // options finwait has (SOL_SOCKET: SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER,
 // SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_TYPE, SO_ZEROCOPY; IPPROTO_TCP: TCP_NODELAY, TCP_INQ,
 // TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT,
-// TCP_LINGER2, TCP_USER_TIMEOUT, TCP_CONGESTION), ENOPROTOOPT for the rest.
+// TCP_LINGER2, TCP_USER_TIMEOUT, TCP_CONGESTION, TCP_FASTOPEN, TCP_FASTOPEN_CONNECT,
+// TCP_FASTOPEN_NO_COOKIE), ENOPROTOOPT for the rest.
 // A value a socket has not set reads as the stack's tunable.
 #include <algorithm>
 
@@ -58,6 +59,29 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
     switch (option) {
       case abi::tcp_nodelay: o.nodelay = n != 0; break;
       case abi::tcp_inq: o.inq = n != 0; break;
+      case abi::tcp_fastopen: {
+        // Linux: on a socket not yet connected or listening; the queue length.
+        const std::uint8_t state = stack_.tcp_info(sfd).state;
+        if (state != 7 && state != 10) return CallResult::failed(Errno::einval);
+        if (!is_int || n < 0) return CallResult::failed(Errno::einval);
+        o.fastopen_queue = static_cast<int>(n);
+        break;
+      }
+      case abi::tcp_fastopen_no_cookie:
+        if (!in_range(0, 1)) return CallResult::failed(Errno::einval);
+        o.fastopen_no_cookie = n != 0;
+        break;
+      case abi::tcp_fastopen_connect: {
+        // Linux: 0 or 1; EOPNOTSUPP while the client side is off in
+        // tcp_fastopen; only before connect().
+        if (!in_range(0, 1)) return CallResult::failed(Errno::einval);
+        if ((t.get(TunableId::tcp_fastopen) & tcp::fast_open_bits::client) == 0) {
+          return CallResult::failed(Errno::eopnotsupp);
+        }
+        if (stack_.tcp_info(sfd).state != 7) return CallResult::failed(Errno::einval);
+        o.fastopen_connect = n != 0;
+        break;
+      }
       case abi::tcp_keepidle:
       case abi::tcp_keepintvl:
         if (!in_range(1, 32767)) return CallResult::failed(Errno::einval);  // 1..MAX_TCP_KEEPIDLE
@@ -143,6 +167,9 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
     switch (option) {
       case abi::tcp_nodelay: value = std::int64_t{o.nodelay ? 1 : 0}; break;
       case abi::tcp_inq: value = std::int64_t{o.inq ? 1 : 0}; break;
+      case abi::tcp_fastopen: value = std::int64_t{o.fastopen_queue}; break;
+      case abi::tcp_fastopen_no_cookie: value = std::int64_t{o.fastopen_no_cookie ? 1 : 0}; break;
+      case abi::tcp_fastopen_connect: value = std::int64_t{o.fastopen_connect ? 1 : 0}; break;
       case abi::tcp_keepidle:
         value = whole_seconds(o.keepalive_idle.value_or(t.duration(TunableId::tcp_keepidle)));
         break;

@@ -104,6 +104,10 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
     {TunableId::tcp_slow_start_after_idle, "tcp_slow_start_after_idle", "tcp_slow_start_after_idle",
      U::boolean, U::boolean, 1, 0, 1, 0, 1, true,
      "after an idle RTO, start again from the initial window (RFC 5681 4.1)"},
+    {TunableId::tcp_fastopen, "tcp_fastopen", "tcp_fastopen", U::count, U::count, 0, 1, 0, 0, 0x7fffffff,
+     true,
+     "TCP Fast Open (RFC 7413) as Linux's bits: 1 client, 2 server, 4 client without cookie, "
+     "0x200 server without cookie, 0x400 every listener without TCP_FASTOPEN"},
 }};
 static_assert([] {
   for (std::size_t i = 0; i < k_definitions.size(); ++i) {

@@ -73,9 +73,10 @@ enum class TunableId : std::uint8_t {
   tcp_recovery,
   tcp_congestion_control,
   tcp_slow_start_after_idle,
+  tcp_fastopen,
 };
 
-inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_slow_start_after_idle) + 1;
+inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_fastopen) + 1;
 
 // tcp_congestion_control's values (it also takes the names).
 inline constexpr std::int64_t k_congestion_reno = 0;

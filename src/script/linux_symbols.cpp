@@ -6,13 +6,17 @@
 namespace finwait::script {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 79> k_symbols{{
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 83> k_symbols{{
     {"AF_INET", 2},
     {"AF_INET6", 10},
     {"PF_INET", 2},
     {"SOCK_STREAM", 1},
     {"SO_ZEROCOPY", 60},
     {"TCP_INQ", 36},
+    {"TCP_FASTOPEN", 23},
+    {"TCP_FASTOPEN_CONNECT", 30},
+    {"TCP_FASTOPEN_KEY", 33},
+    {"TCP_FASTOPEN_NO_COOKIE", 34},
     {"TCP_CM_INQ", 36},
     {"SOCK_DGRAM", 2},
     {"SOCK_NONBLOCK", 04000},

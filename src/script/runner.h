@@ -119,6 +119,8 @@ class Runner {
   // packetdrill's socket under test: the last one socket() or accept() gave
   // (an API descriptor), whose TCP_INFO %{ }% blocks read.
   std::optional<int> socket_under_test_;
+  bool defaults_file_ = false;                // running defaults.sh's own lines
+  std::optional<std::uint64_t> queue_limit_;  // `tc qdisc ... pfifo limit N`: 0 drops all we send
   std::optional<Pending> pending_;
 };
 

@@ -2,10 +2,12 @@
 // recognised and carried out on the stack's tunables.
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "base/text_file.h"
 #include "script/runner.h"
 #include "script/shell_arithmetic.h"
 
@@ -14,7 +16,7 @@ namespace {
 
 // Linux sysctls that packetdrill scripts set and that have no counterpart in
 // finwait (congestion control, recovery and pacing details): accepted, no effect.
-constexpr std::array<std::string_view, 12> k_inert_sysctls = {
+constexpr std::array<std::string_view, 11> k_inert_sysctls = {
     "tcp_frto",
     "tcp_fack",
     "tcp_tso_win_divisor",
@@ -23,7 +25,6 @@ constexpr std::array<std::string_view, 12> k_inert_sysctls = {
     "tcp_pacing_ca_ratio",
     "tcp_notsent_lowat",
     "tcp_min_tso_segs",
-    "tcp_fastopen",
     "tcp_autocorking",
     "tcp_mtu_probing",
     "tcp_no_metrics_save",
@@ -88,7 +89,12 @@ void Runner::command(const std::string& text, int line) {
   for (const std::string& raw : commands) {
     const auto expanded = expand_arithmetic(raw);
     if (!expanded) failure(line, expanded.error());
-    const std::vector<std::string> w = words(*expanded);
+    std::vector<std::string> w = words(*expanded);
+    // Redirections change nothing here: no command writes anywhere.
+    std::erase_if(w, [](const std::string& word) {
+      return word == ">" || word == "2>&1" || word.starts_with(">/") || word.starts_with("2>/") ||
+             word.starts_with("&>") || word == "/dev/null";
+    });
     if (w.empty()) continue;
     if (w[0] == "nstat") {
       std::vector<std::vector<std::string>> stages;
@@ -97,10 +103,52 @@ void Runner::command(const std::string& text, int line) {
       continue;
     }
     if (w.size() == 1 && w[0].ends_with("defaults.sh")) {
-      // packetdrill's defaults.sh sets Linux's production baseline: the linux profile.
+      // packetdrill's defaults.sh sets Linux's production baseline: the linux
+      // profile; then its sysctl lines, read from the file where it is (the
+      // two corpora's differ: tcp_fastopen 0x70403 or 0x3), with names
+      // finwait lacks passed over.
       tunables = Tunables(Profile::linux);
       trace(fmt::format("{}: the linux profile's baseline (defaults.sh)", line));
+      if (auto file = read_text_file(w[0])) {
+        std::istringstream lines(*file);
+        std::string text_line;
+        while (std::getline(lines, text_line)) {
+          const std::vector<std::string> l = words(text_line);
+          if (!l.empty() && (l[0] == "sysctl" || l[0] == "ip" || l[0] == "tc")) {
+            defaults_file_ = true;
+            command(text_line, line);
+            defaults_file_ = false;
+          }
+        }
+      }
       continue;
+    }
+    if (w[0] == "ip" && w.size() >= 3 && w[1] == "tcp_metrics" && w[2] == "flush") {
+      // The kernel's TCP metrics cache holds the Fast Open cookies a client
+      // learned; a fresh stack per script starts with none.
+      stack_->flush_fast_open_cookies();
+      continue;
+    }
+    if (w[0] == "tc" && w.size() >= 6 && w[1] == "qdisc" && w[3] == "dev" && w[5] == "root") {
+      // The tun device's queue (SCRIPTS.md extension): pfifo [limit N];
+      // limit 0 drops every packet the stack sends. del/delete removes it.
+      if (w[2] == "del" || w[2] == "delete") {
+        queue_limit_.reset();
+        continue;
+      }
+      if ((w[2] == "add" || w[2] == "replace" || w[2] == "change") && w.size() >= 7 &&
+          (w[6] == "pfifo" || w[6] == "bfifo" || w[6] == "pfifo_fast" || w[6] == "fq" || w[6] == "fq_codel")) {
+        queue_limit_.reset();
+        if (w.size() == 9 && w[7] == "limit" && w[6] == "pfifo") {
+          std::uint64_t n = 0;
+          auto [end, ec] = std::from_chars(w[8].data(), w[8].data() + w[8].size(), n);
+          if (ec != std::errc{} || end != w[8].data() + w[8].size()) failure(line, fmt::format("tc: limit '{}' is not a number", w[8]));
+          queue_limit_ = n;
+        } else if (w.size() != 7) {
+          failure(line, fmt::format("unsupported command: {} (finwait's tc takes pfifo [limit N])", raw));
+        }
+        continue;
+      }
     }
     // The kernel selftests' form of sysctl: set_sysctls.py /proc/sys/net/ipv4/NAME=VALUE,
     // and the restore script it leaves behind (a fresh stack per script needs none).
@@ -114,6 +162,13 @@ void Runner::command(const std::string& text, int line) {
         for (std::string_view prefix :
              {"/proc/sys/net/ipv4/", "/proc/sys/net/core/", "net.ipv4.", "net/ipv4/", "net.core."}) {
           if (name.starts_with(prefix)) name = name.substr(prefix.size());
+        }
+        if (name == "tcp_fastopen_key") {
+          // Linux's proc_tcp_fastopen_key: "%x-%x-%x-%x" (a backup key after a comma).
+          if (!stack_->set_fastopen_keys(value)) {
+            failure(line, fmt::format("sysctl tcp_fastopen_key: '{}' is not xxxxxxxx-xxxxxxxx-xxxxxxxx-xxxxxxxx", value));
+          }
+          continue;
         }
         if (name == "tcp_rmem" || name == "tcp_wmem") {
           // "min default max": the default sizes the buffer; the maximum of
@@ -136,9 +191,23 @@ void Runner::command(const std::string& text, int line) {
           continue;
         }
         if (Tunables::find(name) == nullptr) {
+          if (defaults_file_) {
+            trace(fmt::format("{}: defaults.sh: sysctl {} has no counterpart in finwait", line, name));
+            continue;
+          }
           failure(line, fmt::format("unsupported command: sysctl {} (no such tunable in finwait)", name));
         }
-        auto r = tunables.set(name, value);
+        // sysctl takes hexadecimal too (Linux's proc_dointvec: 0x70403).
+        std::string number = value;
+        if (value.starts_with("0x") || value.starts_with("0X")) {
+          std::uint64_t n = 0;
+          auto [end, ec] = std::from_chars(value.data() + 2, value.data() + value.size(), n, 16);
+          if (ec != std::errc{} || end != value.data() + value.size()) {
+            failure(line, fmt::format("sysctl {}: '{}' is not a number", name, value));
+          }
+          number = std::to_string(n);
+        }
+        auto r = tunables.set(name, number);
         if (!r) failure(line, r.error());
       }
       continue;

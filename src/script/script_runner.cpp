@@ -193,6 +193,11 @@ void Runner::capture() {
   for (std::size_t i = 0; i < stack_->outgoing_count(); ++i) {
     const auto frame = stack_->outgoing(i);
     Captured c{now_, {frame.begin(), frame.end()}};
+    if (queue_limit_ && *queue_limit_ == 0) {
+      // `tc qdisc ... pfifo limit 0`: the device's queue takes nothing.
+      trace(fmt::format("{} dropped by the device's queue (limit 0): {}", seconds_text(now_us()), describe(c)));
+      continue;
+    }
     auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
     if (packet) {
       // The stack's ISN, from its first SYN or SYN-ACK (SCRIPTS.md 3).

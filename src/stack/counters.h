@@ -37,6 +37,11 @@ struct Counters : ip::IpCounters {
   std::uint64_t parked = 0;                        // Parked: moved to the compact table
   std::uint64_t parked_refused = 0;                // ParkedRefused: the cap was reached
   std::uint64_t out_of_window_icmps = 0;           // OutOfWindowIcmps: quoting nothing in flight
+  std::uint64_t fastopen_passive = 0;              // TCPFastOpenPassive: SYN data taken (RFC 7413)
+  std::uint64_t fastopen_passive_fail = 0;         // TCPFastOpenPassiveFail: a cookie that did not check
+  std::uint64_t fastopen_passive_alt_key = 0;      // TCPFastOpenPassiveAltKey: checked by the backup key
+  std::uint64_t fastopen_cookie_reqd = 0;          // TCPFastOpenCookieReqd: a SYN asked for a cookie
+  std::uint64_t fastopen_listen_overflow = 0;      // TCPFastOpenListenOverflow: the Fast Open queue was full
   tcp::TransferCounters transfer;                  // retransmission, recovery, reassembly, PAWS
   // InSegs, OutSegs, InErrs, OutRsts, ICMP and the drops before TCP: ip::IpCounters.
   struct Row {
@@ -68,6 +73,11 @@ struct Counters : ip::IpCounters {
     f(Row{"TimeWaitExpired", time_wait_expired});
     transfer.for_each([&](std::string_view name, std::uint64_t value) { f(Row{name, value}); });
     f(Row{"OutOfWindowIcmps", out_of_window_icmps});
+    f(Row{"TCPFastOpenPassive", fastopen_passive});
+    f(Row{"TCPFastOpenPassiveFail", fastopen_passive_fail});
+    f(Row{"TCPFastOpenPassiveAltKey", fastopen_passive_alt_key});
+    f(Row{"TCPFastOpenCookieReqd", fastopen_cookie_reqd});
+    f(Row{"TCPFastOpenListenOverflow", fastopen_listen_overflow});
     f(Row{"Parked", parked});
     f(Row{"ParkedRefused", parked_refused});
     f(Row{"IcmpOutEchoReps", icmp_echo_replies});

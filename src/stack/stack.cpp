@@ -41,7 +41,16 @@ Stack::Stack(const StackConfig& config)
       isn_(config.secret),
       ports_(SipKey{config.secret.k0 ^ 0x5a5a5a5a5a5a5a5aULL, config.secret.k1}),
       flow_table_(SipKey{config.secret.k1, config.secret.k0 ^ 0xa5a5a5a5a5a5a5a5ULL}),
-      parked_(SipKey{config.secret.k1 ^ 0x3c3c3c3c3c3c3c3cULL, config.secret.k0}) {}
+      parked_(SipKey{config.secret.k1 ^ 0x3c3c3c3c3c3c3c3cULL, config.secret.k0}),
+      fast_open_keys_{SipKey{config.secret.k0 ^ 0xc3c3c3c3c3c3c3c3ULL, config.secret.k1 ^ 0x3c3c3c3c3c3c3c3cULL},
+                      std::nullopt} {}
+
+bool Stack::set_fastopen_keys(std::string_view text) {
+  auto keys = tcp::parse_fast_open_keys(text);
+  if (!keys) return false;
+  fast_open_keys_ = *keys;
+  return true;
+}
 
 // --- the device side: IPv4 input and output are in src/ip/ --------------------
 
@@ -151,14 +160,35 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
     return;
   }
   const FlowKey flow{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port};
+  // RFC 7413: data in the SYN is taken now, or a cookie goes back, or neither.
+  const tcp::FastOpenListener fast_open_listener{listener.options.fastopen_queue, listener.fast_open_pending,
+                                                 listener.options.fastopen_no_cookie};
+  const tcp::FastOpenDecision fast_open =
+      tcp::decide_fast_open(tunables_.get(TunableId::tcp_fastopen), fast_open_listener, packet.tcp, fast_open_keys_,
+                            packet.ip.src, packet.ip.dst);
+  if (fast_open.cookie_requested) ++counters_.fastopen_cookie_reqd;
+  if (fast_open.passive) ++counters_.fastopen_passive;
+  if (fast_open.passive_fail) ++counters_.fastopen_passive_fail;
+  if (fast_open.queue_full) ++counters_.fastopen_listen_overflow;
+  if (fast_open.backup_key) ++counters_.fastopen_passive_alt_key;
   const std::uint32_t index = new_slot();
   Slot& slot = slots_[index];
   slot.flow = flow;
   slot.listener = listener_fd;
   slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener.options), packet.tcp,
-                                                        isn.value_or(isn_.next(flow, now)), now));
+                                                        isn.value_or(isn_.next(flow, now)), now, fast_open.answer));
   flow_table_.insert(flow, index);
-  ++listener.syn_queue;
+  if (fast_open.answer.accept_data) {
+    // Linux's tcp_conn_request: a Fast Open child is accepted at once, still
+    // in SYN-RECEIVED (RFC 7413 4.2.2).
+    listener.accept_queue.push_back(index);
+    slot.in_accept_queue = true;
+    slot.fast_open_pending = true;
+    ++listener.fast_open_pending;
+    mark_ready(listener_fd);
+  } else {
+    ++listener.syn_queue;
+  }
   sync(index, now);
 }
 
@@ -250,6 +280,14 @@ void Stack::note_transition(const FlowKey& flow, State from, State to, Cause cau
   for (StackObserver* o : observers_) o->on_state_change(flow, from, to, cause, now);
 }
 
+void Stack::end_fast_open_pending(Slot& slot) {
+  slot.fast_open_pending = false;
+  if (slot.listener >= 0) {
+    Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
+    if (listener.fast_open_pending > 0) --listener.fast_open_pending;
+  }
+}
+
 void Stack::sync(std::uint32_t index, Instant now) {
   Slot& slot = slots_[index];
   tcp::Connection& c = *slot.connection;
@@ -258,6 +296,7 @@ void Stack::sync(std::uint32_t index, Instant now) {
   for (const tcp::Event& event : c.events()) {
     if (event.kind == tcp::EventKind::state_changed) {
       note_transition(slot.flow, event.from, event.to, event.cause, now);
+      if (slot.fast_open_pending && event.from == State::syn_received) end_fast_open_pending(slot);
     } else if (event.kind == tcp::EventKind::connected && slot.listener >= 0 && !slot.in_accept_queue) {
       Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
       --listener.syn_queue;
@@ -273,6 +312,7 @@ void Stack::sync(std::uint32_t index, Instant now) {
     }
   }
   c.clear_output();
+  if (slot.fast_open_pending && c.state() != State::syn_received) end_fast_open_pending(slot);
   if (c.is_closed()) {
     flow_table_.erase(slot.flow);
     if (slot.listener >= 0) {
@@ -453,6 +493,13 @@ Errno Stack::listen(int fd, int backlog) {
   }
   s->listening = true;
   s->backlog = std::clamp(backlog, 1, k_max_backlog);
+  // Linux's inet_listen: TFO_SERVER_WO_SOCKOPT1 turns Fast Open on for a
+  // listener that did not ask, with the backlog as its queue.
+  const std::int64_t fast_open = tunables_.get(TunableId::tcp_fastopen);
+  if ((fast_open & tcp::fast_open_bits::server_without_sockopt) != 0 &&
+      (fast_open & tcp::fast_open_bits::server) != 0 && s->options.fastopen_queue == 0) {
+    s->options.fastopen_queue = s->backlog;
+  }
   return Errno::ok;
 }
 

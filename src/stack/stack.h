@@ -29,6 +29,7 @@
 #include "stack/parked_table.h"
 #include "stack/port_allocator.h"
 #include "tcp/connection.h"
+#include "tcp/fast_open.h"
 #include "time/timing_wheel.h"
 #include "wire/ipv4_tcp_packet.h"
 
@@ -145,6 +146,10 @@ class Stack : private ip::Transport {
   // getsockopt(TCP_INFO): a socket not yet connected reports TCP_CLOSE, a
   // listener TCP_LISTEN, as Linux does.
   tcp::TcpInfo tcp_info(int fd) const;
+  // The tcp_fastopen_key sysctl (RFC 7413 cookies); false if the text is not one.
+  bool set_fastopen_keys(std::string_view text);
+  // `ip tcp_metrics flush`: the Fast Open cookies learned from servers.
+  void flush_fast_open_cookies() {}
   bool connected_once(int fd) const;
 
   // --- what there is to see ----------------------------------------------
@@ -183,6 +188,7 @@ class Stack : private ip::Transport {
     int fd = -1;        // the socket holding it; -1 for orphans and the not yet accepted
     int listener = -1;  // the listening socket while in its queues
     bool in_accept_queue = false;
+    bool fast_open_pending = false;  // a Fast Open child not yet past SYN-RECEIVED
   };
   struct Socket {
     bool open = false;
@@ -199,6 +205,7 @@ class Stack : private ip::Transport {
     std::optional<std::uint32_t> slot;
     int backlog = 0;
     std::size_t syn_queue = 0;
+    int fast_open_pending = 0;  // its Fast Open children still in SYN-RECEIVED
     std::vector<std::uint32_t> accept_queue;  // short: a vector costs nothing while empty
     Errno error = Errno::ok;
     bool in_ready = false;
@@ -219,6 +226,7 @@ class Stack : private ip::Transport {
   std::uint32_t new_slot();
   void free_slot(std::uint32_t index);
   void sync(std::uint32_t index, Instant now);
+  void end_fast_open_pending(Slot& slot);
   void maybe_park(std::uint32_t index, Instant now);
   void note_transition(const FlowKey& flow, tcp::State from, tcp::State to, tcp::Cause cause, Instant now);
   // ip::Transport: what the IPv4 layer hands up.
@@ -250,6 +258,9 @@ class Stack : private ip::Transport {
   IsnGenerator isn_;
   PortAllocator ports_;
   ChallengeAckBudget challenge_acks_{*this};
+  // RFC 7413 cookies: keyed per stack, as Linux keys them per network
+  // namespace, until the tcp_fastopen_key sysctl sets them.
+  tcp::FastOpenKeys fast_open_keys_;
   TimingWheel wheel_;
   FlowTable flow_table_;
   ParkedTable parked_;

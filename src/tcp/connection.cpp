@@ -75,7 +75,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
 }
 
 Connection Connection::open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn, SeqNum iss,
-                                    Instant now) {
+                                    Instant now, const FastOpenAnswer& fast_open) {
   Connection c(config);
   c.passive_ = true;
   c.state_ = State::listen;
@@ -109,6 +109,19 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.snd_wl2_ = iss;
   c.last_received_ = now;
   c.set_state(State::syn_received, Cause::syn_received);
+  c.offer_.fast_open = fast_open.cookie;
+  if (fast_open.accept_data) {
+    // RFC 7413 4.2.2: the SYN's data is taken before the handshake ends and
+    // the SYN-ACK acknowledges it (Linux's tcp_fastopen_add_skb).
+    c.fast_open_child_ = true;
+    const std::size_t taken = c.receive_queue_.append(syn.payload);
+    c.rwin_.charge(static_cast<std::uint32_t>(taken), static_cast<std::uint32_t>(40 + syn.options.size() + taken));
+    c.rcv_nxt_ = c.rcv_nxt_ + static_cast<std::uint32_t>(taken);
+    c.rcv_adv_ = c.rcv_nxt_;
+    c.last_ack_sent_ = c.rcv_nxt_;
+    c.syn_data_acked_ = taken > 0;
+    if (taken > 0) c.emit_event(EventKind::readable);
+  }
   c.send_handshake(now);
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
@@ -240,8 +253,11 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
   }
   if (write_shut_ || fin_queued_) return fail(Errno::epipe);
   switch (state_) {
-    case State::syn_sent:
-    case State::syn_received: return fail(Errno::eagain);  // the socket layer waits for ESTABLISHED
+    case State::syn_received:
+      // RFC 7413 4.2.2: a Fast Open server may send before the handshake ends.
+      if (fast_open_child_) break;
+      return fail(Errno::eagain);
+    case State::syn_sent: return fail(Errno::eagain);  // the socket layer waits for ESTABLISHED
     case State::established:
     case State::close_wait: break;
     case State::closed:

@@ -83,6 +83,14 @@ enum class CloseOutcome : std::uint8_t {
 // send()'s flags as TCP sees them: MSG_MORE holds a short tail as TCP_CORK
 // would, for this write only; MSG_EOR ends a record no later segment
 // carries bytes across (Linux's TCP_SKB_CB(skb)->eor).
+// RFC 7413 as the stack's listener decided it for one SYN (Linux's
+// tcp_try_fastopen): take the SYN's data at once (a valid cookie, or none
+// needed), and the cookie to put in the SYN-ACK, if any.
+struct FastOpenAnswer {
+  bool accept_data = false;
+  std::optional<wire::FastOpenCookie> cookie;
+};
+
 struct SendFlags {
   bool more = false;
   bool end_of_record = false;
@@ -94,7 +102,8 @@ class Connection {
   static Connection open_active(const ConnectionConfig& config, wire::SeqNum iss, Instant now);
   // A SYN reached a listener: sends the SYN-ACK, enters SYN-RECEIVED.
   static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn,
-                                 wire::SeqNum iss, Instant now);
+                                 wire::SeqNum iss, Instant now,
+                                 const FastOpenAnswer& fast_open = {});
 
   Connection(Connection&&) = default;
   Connection& operator=(Connection&&) = default;
@@ -368,6 +377,8 @@ class Connection {
   Instant last_data_sent_ = Instant::never();  // Linux's lsndtime
   std::vector<wire::SeqNum> record_ends_;  // MSG_EOR boundaries past SND.UNA, in order
   bool cork_once_ = false;                 // MSG_MORE: this write's output holds as TCP_CORK
+  bool fast_open_child_ = false;   // RFC 7413: accepted in SYN-RECEIVED, may send before the ACK
+  bool syn_data_acked_ = false;    // data in the SYN was taken (TCPI_OPT_SYN_DATA)
   bool last_write_more_ = false;           // the last write said MSG_MORE: no PSH at its end
   bool wakeup_push_ = false;               // the probe timer sends: PSH (tcp_write_wakeup)
   std::uint32_t delivered_ = 0;      // Linux's tp->delivered: packets acknowledged or SACKed

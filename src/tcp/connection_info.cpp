@@ -44,6 +44,7 @@ TcpInfo Connection::tcp_info() const {
   info.backoff = static_cast<std::uint8_t>(std::min(retransmits_ + persist_probes_, 255));
   if (negotiated_.timestamps) info.options |= 1;
   if (negotiated_.sack) info.options |= 2;
+  if (syn_data_acked_) info.options |= 32;  // TCPI_OPT_SYN_DATA
   if (negotiated_.window_scaling) {
     info.options |= 4;
     info.snd_wscale = negotiated_.snd_wscale;

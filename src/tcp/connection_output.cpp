@@ -201,6 +201,9 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
 
 void Connection::output(Instant now) {
   switch (state_) {
+    case State::syn_received:
+      if (!fast_open_child_) return;
+      break;
     case State::established:
     case State::close_wait:
     case State::fin_wait_1:

@@ -16,6 +16,7 @@ wire::TcpOptions build_handshake_options(const OptionOffer& offer) {
     options.add_nop().add_nop().add_sack_permitted();
   }
   if (offer.window_scale) options.add_nop().add_window_scale(*offer.window_scale);
+  if (offer.fast_open) options.try_add_fast_open(*offer.fast_open);
   return options;
 }
 

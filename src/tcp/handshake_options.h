@@ -19,6 +19,9 @@ struct OptionOffer {
   std::optional<std::uint8_t> window_scale;  // nullopt: not offered
   bool sack_permitted = false;
   std::optional<wire::TcpTimestamps> timestamps;
+  // RFC 7413 4.1.2: a cookie the SYN-ACK hands the client (it asked for one,
+  // or sent a wrong one); last, as Linux's tcp_options_write places it.
+  std::optional<wire::FastOpenCookie> fast_open;
 };
 
 wire::TcpOptions build_handshake_options(const OptionOffer& offer);

@@ -28,6 +28,13 @@ struct SocketOptions {
   bool nodelay = false;                         // TCP_NODELAY: no Nagle
   bool cork = false;                            // TCP_CORK: only full segments until uncorked
   bool inq = false;                             // TCP_INQ: recvmsg() reports TCP_CM_INQ
+  // RFC 7413: TCP_FASTOPEN on a listener, the length of its queue of Fast
+  // Open children still in SYN-RECEIVED (0: off); TCP_FASTOPEN_NO_COOKIE
+  // takes SYN data without a cookie; TCP_FASTOPEN_CONNECT (client) defers
+  // the SYN to the first write, to carry it.
+  int fastopen_queue = 0;
+  bool fastopen_no_cookie = false;
+  bool fastopen_connect = false;
   // SO_ZEROCOPY: accepted; finwait always copies a write, so MSG_ZEROCOPY
   // sends as a plain write and no completion reaches the error queue.
   bool zerocopy = false;

@@ -1,6 +1,9 @@
 #include "wire/segment_text.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
+#include <string>
 #include <charconv>
 #include <vector>
 
@@ -56,6 +59,8 @@ class Reader {
     return value;
   }
   std::size_t offset() const { return at_; }
+  std::string_view rest() const { return text_.substr(at_); }
+  void skip(std::size_t n) { at_ = std::min(at_ + n, text_.size()); }
   std::string error(std::string_view what) const { return fmt::format("at column {}: {}", at_ + 1, what); }
   // An error about the next word, placed at its start.
   std::string error_about_word(std::string_view what_format) {
@@ -135,7 +140,40 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
                ? Result<bool, std::string>(true)
                : full();
   }
-  return fail(r.error_about_word("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS)"));
+  // RFC 7413: FO [COOKIE] and the experimental FOEXP [COOKIE], the cookie
+  // in hex; without one, a cookie request.
+  const bool experimental = r.accept_word("FOEXP");
+  if (experimental || r.accept_word("FO")) {
+    FastOpenCookie cookie;
+    cookie.experimental = experimental;
+    r.skip_spaces();
+    const std::string_view rest = r.rest();
+    std::size_t n = 0;
+    while (n < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[n]))) ++n;
+    if (n > 0) {
+      if (n % 2 != 0 || n > 32) return fail(r.error("a Fast Open cookie is 2 to 32 hex digits, an even count"));
+      for (std::size_t i = 0; i < n; i += 2) {
+        cookie.bytes[i / 2] = static_cast<std::uint8_t>(std::stoi(std::string(rest.substr(i, 2)), nullptr, 16));
+      }
+      cookie.size = static_cast<std::uint8_t>(n / 2);
+      r.skip(n);
+    }
+    // Written as it goes on the wire: the option alone, the script says its padding.
+    std::array<std::uint8_t, 18> data{};
+    std::size_t size = 0;
+    if (experimental) {
+      data[0] = 0xF9;
+      data[1] = 0x89;
+      size = 2;
+    }
+    std::copy(cookie.value().begin(), cookie.value().end(), data.begin() + static_cast<std::ptrdiff_t>(size));
+    size += cookie.size;
+    return options.try_add_raw(experimental ? tcp_option_kind::experimental : tcp_option_kind::fast_open,
+                               std::span(data.data(), size))
+               ? Result<bool, std::string>(true)
+               : full();
+  }
+  return fail(r.error_about_word("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS, FO, FOEXP)"));
 }
 
 }  // namespace

@@ -207,6 +207,49 @@ SackBlocks TcpOptions::sack_blocks() const {
   return result;
 }
 
+bool TcpOptions::try_add_fast_open(const FastOpenCookie& cookie) {
+  std::array<std::uint8_t, 18> data{};
+  std::size_t n = 0;
+  if (cookie.experimental) {
+    store_be16(data.data(), FastOpenCookie::k_experimental_magic);
+    n = 2;
+  }
+  std::copy(cookie.value().begin(), cookie.value().end(), data.begin() + static_cast<std::ptrdiff_t>(n));
+  n += cookie.size;
+  const std::uint8_t kind = cookie.experimental ? tcp_option_kind::experimental : tcp_option_kind::fast_open;
+  const bool pad = (n + 2) % 4 == 2;
+  if (size_ + n + 2 + (pad ? 2 : 0) > k_max_size) return false;
+  try_add_raw(kind, std::span(data.data(), n));
+  if (pad) {
+    try_add_byte(tcp_option_kind::nop);
+    try_add_byte(tcp_option_kind::nop);
+  }
+  return true;
+}
+
+std::optional<FastOpenCookie> TcpOptions::fast_open() const {
+  for (TcpOption option : *this) {
+    if (option.trailing_garbage) continue;
+    std::span<const std::uint8_t> value;
+    FastOpenCookie cookie;
+    if (option.kind == tcp_option_kind::fast_open) {
+      value = option.data;
+    } else if (option.kind == tcp_option_kind::experimental && option.data.size() >= 2 &&
+               load_be16(option.data.data()) == FastOpenCookie::k_experimental_magic) {
+      value = option.data.subspan(2);
+      cookie.experimental = true;
+    } else {
+      continue;
+    }
+    // RFC 7413 4.1.1: 4 to 16 bytes, even; Linux ignores other lengths.
+    if (!value.empty() && (value.size() < 4 || value.size() > 16 || value.size() % 2 != 0)) return std::nullopt;
+    std::copy(value.begin(), value.end(), cookie.bytes.begin());
+    cookie.size = static_cast<std::uint8_t>(value.size());
+    return cookie;
+  }
+  return std::nullopt;
+}
+
 std::string TcpOptions::to_string(SeqNum sack_base) const {
   std::string out;
   for (TcpOption option : *this) {
@@ -251,6 +294,19 @@ std::string TcpOptions::to_string(SeqNum sack_base) const {
             out += fmt::format(" {}:{}", load_be32(&d[i]) - sack_base.raw(),
                                load_be32(&d[i + 4]) - sack_base.raw());
           }
+          continue;
+        }
+        break;
+      case tcp_option_kind::fast_open:
+        out += "FO";
+        if (!d.empty()) out += " ";
+        for (std::uint8_t b : d) out += fmt::format("{:02x}", b);
+        continue;
+      case tcp_option_kind::experimental:
+        if (d.size() >= 2 && load_be16(d.data()) == FastOpenCookie::k_experimental_magic) {
+          out += "FOEXP";
+          if (d.size() > 2) out += " ";
+          for (std::uint8_t b : d.subspan(2)) out += fmt::format("{:02x}", b);
           continue;
         }
         break;

@@ -31,6 +31,9 @@ enum Kind : std::uint8_t {
   sack_permitted = 4,  // RFC 2018 2
   sack = 5,            // RFC 2018 3
   timestamps = 8,      // RFC 7323 3
+  md5 = 19,            // RFC 2385
+  fast_open = 34,      // RFC 7413 4.1.1
+  experimental = 254,  // RFC 6994; with magic 0xF989 the pre-RFC form of Fast Open
 };
 }  // namespace tcp_option_kind
 
@@ -38,6 +41,18 @@ struct SackBlock {
   SeqNum left;
   SeqNum right;
   constexpr bool operator==(const SackBlock&) const = default;
+};
+
+// RFC 7413 4.1.1: a Fast Open cookie of 4 to 16 bytes, or none (a request).
+// `experimental`: carried in kind 254 with magic 0xF989 (RFC 6994), the form
+// Linux sends back to a client that used it.
+struct FastOpenCookie {
+  static constexpr std::uint16_t k_experimental_magic = 0xF989;
+  std::array<std::uint8_t, 16> bytes{};
+  std::uint8_t size = 0;
+  bool experimental = false;
+  std::span<const std::uint8_t> value() const { return {bytes.data(), size}; }
+  constexpr bool operator==(const FastOpenCookie&) const = default;
 };
 
 struct TcpTimestamps {
@@ -89,6 +104,9 @@ class TcpOptions {
   TcpOptions& add_sack(std::initializer_list<SackBlock> blocks);
   TcpOptions& add_sack(std::span<const SackBlock> blocks);
   TcpOptions& add_timestamps(std::uint32_t value, std::uint32_t echo_reply);
+  // The option and, for the kind-34 form, the two NOPs Linux pads it with to
+  // a 4-byte boundary (tcp_options_write). False when it does not fit.
+  bool try_add_fast_open(const FastOpenCookie& cookie);
 
   std::span<const std::uint8_t> bytes() const { return {bytes_.data(), size_}; }
   std::size_t size() const { return size_; }
@@ -101,6 +119,8 @@ class TcpOptions {
   bool sack_permitted() const;
   std::optional<TcpTimestamps> timestamps() const;
   SackBlocks sack_blocks() const;
+  // RFC 7413: kind 34, else the experimental kind 254 with Fast Open's magic.
+  std::optional<FastOpenCookie> fast_open() const;
 
   class Iterator {
    public:
