@@ -111,6 +111,17 @@ class Runner {
   std::deque<Captured> captured_;
   std::optional<stack::FlowKey> flow_;  // the script's connection, seen from the stack
   std::optional<wire::SeqNum> local_isn_;
+  std::optional<stack::FlowKey> isn_flow_;  // the connection whose ISN a '>' SYN line named
+  std::uint32_t script_local_isn_ = 0;  // the ISN the script wrote for the stack (S. 1234:1234(0))
+  wire::SeqNum remote_isn_;             // the peer's, as its SYN gave it (the script's numbers are the wire's)
+  // packetdrill's numbering (run_packet.c): in a SYN or SYN-ACK, sequence
+  // numbers are absolute in the script's space (the stack's ISN shown as the
+  // script wrote it); in every other segment, relative to the ISNs.
+  wire::SeqNum local_base(bool syn) const {
+    const wire::SeqNum isn = local_isn_.value_or(wire::SeqNum(0));
+    return syn ? isn - script_local_isn_ : isn;
+  }
+  wire::SeqNum remote_base(bool syn) const { return syn ? wire::SeqNum(0) : remote_isn_; }
   std::optional<std::int64_t> ts_offset_;  // actual TSval - scripted TSval
   std::uint32_t last_ts_val_ = 0;
   std::uint16_t next_ip_id_ = 1;

@@ -216,7 +216,8 @@ void Runner::capture() {
 std::string Runner::describe(const Captured& c) const {
   auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
   if (!packet) return fmt::format("[{}] {} bytes", wire::to_string(packet.error()), c.bytes.size());
-  return wire::format_segment(packet->tcp, {local_isn_.value_or(SeqNum(0)), SeqNum(0)});
+  const bool syn = packet->tcp.flags.syn_set();
+  return wire::format_segment(packet->tcp, {local_base(syn), remote_base(syn)});
 }
 
 void Runner::strictness_check(const Event& event) {
@@ -295,8 +296,21 @@ void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
     }
     parsed->tcp.payload = joined;
   }
-  const std::string why =
-      wire::mismatch(packet.segment, parsed->tcp, local_isn_.value_or(SeqNum(0)), SeqNum(0));
+  // packetdrill's ISN mapping (run_packet.c): the SYN or SYN-ACK a '>' line
+  // expects names the script's ISN; the stack's own, whatever it is, maps
+  // to it, for this connection and each new one.
+  // A SYN on the connection the script already follows (a retransmission,
+  // a TIME-WAIT reused) keeps the mapping it has.
+  const stack::FlowKey sent_on{parsed->ip.src, parsed->ip.dst, parsed->tcp.src_port, parsed->tcp.dst_port};
+  if (packet.segment.flags.syn_set() && parsed->tcp.flags.syn_set() &&
+      (!isn_flow_ || !(*isn_flow_ == sent_on))) {
+    local_isn_ = parsed->tcp.seq;
+    script_local_isn_ = packet.segment.start;
+    isn_flow_ = sent_on;
+    flow_ = sent_on;
+  }
+  const bool syn = parsed->tcp.flags.syn_set();
+  const std::string why = wire::mismatch(packet.segment, parsed->tcp, local_base(syn), remote_base(syn));
   if (!why.empty()) {
     failure(line, fmt::format("expected {}\n    sent {} at {} s\n    ({})", packet.text, describe(c),
                               seconds_text(at), why));
@@ -334,6 +348,12 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   if (!flow_) {
     // The first packet in: a client at the remote address calls the script's port.
     flow_ = stack::FlowKey{local_address_, remote_address_, bind_port_, k_remote_client_port};
+  } else if (s.flags.syn_set() && !s.flags.ack_set() && socket_under_test_ &&
+             stack_->is_listener(sockets_->stack_fd(*socket_under_test_)) && stack_->state_of(*flow_)) {
+    // packetdrill's handle_listen_for_script_packet: a SYN while the socket
+    // under test is a listener is a new client, from the next port; the
+    // last connection, if it lives on, keeps its own.
+    flow_->remote_port = static_cast<std::uint16_t>(flow_->remote_port + 1);
   }
   wire::Ipv4TcpPacket p;
   p.ip.src = flow_->remote;
@@ -343,11 +363,13 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   p.tcp.src_port = flow_->remote_port;
   p.tcp.dst_port = flow_->local_port;
   p.tcp.flags = s.flags;
-  // The peer's numbers are taken literally: its ISN is its SYN's seq.
-  p.tcp.seq = SeqNum(s.start);
-  // The ack is relative to the stack's ISN; before the stack has sent a SYN
-  // there is none, and the number is taken literally.
-  if (s.ack) p.tcp.ack = local_isn_.value_or(SeqNum(0)) + *s.ack;
+  // The peer's ISN is its SYN's seq; later segments count from it. The ack
+  // counts from the stack's ISN (in a SYN-ACK, as the script wrote that ISN);
+  // before the stack has sent a SYN there is none, and numbers are literal.
+  const bool syn = s.flags.syn_set();
+  if (syn) remote_isn_ = SeqNum(s.start);
+  p.tcp.seq = remote_base(syn) + s.start;
+  if (s.ack) p.tcp.ack = local_base(syn) + *s.ack;
   p.tcp.window = *s.window;
   p.tcp.urgent_pointer = s.urgent.value_or(0);
   // Options as written, with the stack's numbers mapped: SACK blocks from the
@@ -356,8 +378,8 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
     if (option.kind == wire::tcp_option_kind::sack && !option.trailing_garbage) {
       wire::SackBlocks blocks = s.options.sack_blocks();
       for (int i = 0; i < blocks.count; ++i) {
-        blocks.blocks[i].left = blocks.blocks[i].left + local_isn_.value_or(SeqNum(0)).raw();
-        blocks.blocks[i].right = blocks.blocks[i].right + local_isn_.value_or(SeqNum(0)).raw();
+        blocks.blocks[i].left = blocks.blocks[i].left + local_base(syn).raw();
+        blocks.blocks[i].right = blocks.blocks[i].right + local_base(syn).raw();
       }
       p.tcp.options.add_sack(std::span(blocks.blocks.data(), blocks.count));
     } else if (option.kind == wire::tcp_option_kind::timestamps && option.data.size() == 8) {
