@@ -318,8 +318,13 @@ void Stack::sync(std::uint32_t index, Instant now) {
     if (slot.listener >= 0) {
       Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
       if (slot.in_accept_queue) {
-        std::erase(listener.accept_queue, index);
-      } else if (listener.syn_queue > 0) {
+        // Linux: a connection reset while it waits to be accepted stays in
+        // the queue; accept() hands out the dead socket, whose reads then
+        // say what happened (ECONNRESET).
+        wheel_.cancel(slot.timer);
+        return;
+      }
+      if (listener.syn_queue > 0) {
         --listener.syn_queue;
       }
       slot.listener = -1;
@@ -630,11 +635,16 @@ Errno Stack::close(int fd, Instant now) {
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       if (slots_[i].connection && slots_[i].listener == fd) children.push_back(static_cast<std::uint32_t>(i));
     }
+    s->accept_queue.clear();
     for (std::uint32_t index : children) {
       tcp::Connection& child = *slots_[index].connection;
-      if (child.state() == State::syn_received) {
+      const bool queued = slots_[index].in_accept_queue;
+      slots_[index].in_accept_queue = false;
+      if (child.state() == State::syn_received && !queued) {
         child.drop(now, Cause::listener_closed);  // half-open: Linux forgets it silently
       } else {
+        // Established, or a Fast Open child already queued in SYN-RECEIVED
+        // (a full socket in Linux, reset by tcp_disconnect).
         child.abort(now, Cause::listener_closed);
       }
       sync(index, now);

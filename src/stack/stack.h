@@ -258,12 +258,12 @@ class Stack : private ip::Transport {
   IsnGenerator isn_;
   PortAllocator ports_;
   ChallengeAckBudget challenge_acks_{*this};
-  // RFC 7413 cookies: keyed per stack, as Linux keys them per network
-  // namespace, until the tcp_fastopen_key sysctl sets them.
-  tcp::FastOpenKeys fast_open_keys_;
   TimingWheel wheel_;
   FlowTable flow_table_;
   ParkedTable parked_;
+  // RFC 7413 cookies: keyed per stack, as Linux keys them per network
+  // namespace, until the tcp_fastopen_key sysctl sets them.
+  tcp::FastOpenKeys fast_open_keys_;
   std::deque<Slot> slots_;  // a deque: slots never move, their timer nodes stay linked
   std::vector<std::uint32_t> free_slots_;
   std::vector<Socket> sockets_;

@@ -268,7 +268,10 @@ void Connection::on_reset(const TcpSegment& segment, Instant now) {
     case State::syn_received:
       // Passive: "return this connection to LISTEN" (the listener lives on; this
       // half-open connection goes). Active: "connection refused".
-      enter_closed(Cause::rst_received, passive_ ? Errno::ok : Errno::econnrefused);
+      // Linux's tcp_reset(): a Fast Open child, already a socket the
+      // application may hold, learns ECONNRESET.
+      enter_closed(Cause::rst_received,
+                   fast_open_child_ ? Errno::econnreset : passive_ ? Errno::ok : Errno::econnrefused);
       return;
     case State::close_wait:
       // Deviation: Linux's tcp_reset() reports EPIPE once the peer had closed.
