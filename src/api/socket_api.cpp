@@ -170,6 +170,23 @@ CallResult SocketApi::write(int fd, std::span<const std::uint8_t> data, int flag
   return CallResult::failed(r.error());
 }
 
+CallResult SocketApi::sendto(int fd, std::span<const std::uint8_t> data, int flags, wire::Ipv4Address address,
+                             std::uint16_t port, Instant now) {
+  const Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  if ((flags & abi::msg_fastopen) == 0 || stack_.flow_of(d->stack_fd)) return write(fd, data, flags, now);
+  const bool blocking = !stack_.nonblocking(d->stack_fd) && (flags & abi::msg_dontwait) == 0;
+  auto r = stack_.connect_with_data(d->stack_fd, address, port, data, now);
+  if (r) {
+    // Linux's __inet_stream_connect from sendmsg: a blocking caller waits for
+    // the handshake and then writes the rest.
+    if (blocking && *r < data.size()) return CallResult::blocked(static_cast<std::int64_t>(*r));
+    return CallResult::of(static_cast<std::int64_t>(*r));
+  }
+  if (r.error() == Errno::einprogress && blocking) return CallResult::blocked(0);
+  return CallResult::failed(r.error());
+}
+
 CallResult SocketApi::close(int fd, Instant now) {
   Descriptor* found = find(fd);
   if (found == nullptr) return CallResult::failed(Errno::ebadf);

@@ -78,6 +78,10 @@ class SocketApi {
   // write/send: takes what fits. A blocking socket that took less than all
   // would block, with `value` the bytes taken.
   CallResult write(int fd, std::span<const std::uint8_t> data, int flags, Instant now);
+  // sendto(): MSG_FASTOPEN on a socket not yet connected opens the
+  // connection with the data in the SYN (RFC 7413); otherwise a write.
+  CallResult sendto(int fd, std::span<const std::uint8_t> data, int flags, wire::Ipv4Address address,
+                    std::uint16_t port, Instant now);
   // SO_LINGER {1, N} on a blocking socket: would block until the FIN is
   // acknowledged or N seconds pass; call again to learn it is done.
   CallResult close(int fd, Instant now);

@@ -6,7 +6,7 @@
 namespace finwait::script {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 83> k_symbols{{
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 84> k_symbols{{
     {"AF_INET", 2},
     {"AF_INET6", 10},
     {"PF_INET", 2},
@@ -88,6 +88,7 @@ constexpr std::array<std::pair<std::string_view, std::int64_t>, 83> k_symbols{{
     {"MSG_PEEK", 0x2},
     {"MSG_EOR", 0x80},
     {"MSG_MORE", 0x8000},
+    {"MSG_NOSIGNAL", 0x4000},
     {"MSG_ZEROCOPY", 0x4000000},
     {"MSG_FASTOPEN", 0x20000000},
 }};

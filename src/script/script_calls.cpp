@@ -260,13 +260,18 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       api::CallResult r;
       do {  // at least once: a write of 0 bytes still learns ENOTCONN, EPIPE, ...
         const std::size_t n = std::min(length - total, k_slice.size());
-        r = sockets.write(fd, std::span(k_slice).first(n), flags, now_);
+        // sendto/sendmsg with MSG_FASTOPEN: the first slice may open the connection.
+        r = (name == "sendto" || name == "sendmsg") && total == 0 && (flags & linux_constant::msg_fastopen) != 0
+                ? sockets.sendto(fd, std::span(k_slice).first(n), flags, remote_address_, connect_port_, now_)
+                : sockets.write(fd, std::span(k_slice).first(n), flags & ~linux_constant::msg_fastopen, now_);
         if (r.error != Errno::ok) break;
         total += static_cast<std::size_t>(std::max<std::int64_t>(r.value, 0));
         if (r.would_block || static_cast<std::size_t>(r.value) < n) break;
       } while (total < length);
       capture();
-      if (total == length) {
+      if (r.error != Errno::ok && total == 0) {
+        out = error_of(r.error);  // a write of 0 bytes learns its error too (EINPROGRESS, EPIPE, ...)
+      } else if (total == length && !(length == 0 && r.would_block)) {
         out = value_of(static_cast<std::int64_t>(length));
       } else if (r.would_block) {
         out = blocked();

@@ -73,7 +73,17 @@ std::vector<std::string> split_pipeline(const std::string& text) {
 
 }  // namespace
 
-void Runner::command(const std::string& text, int line) {
+void Runner::command(const std::string& raw_text, int line) {
+  // A '\' at a line's end continues it, as in the shell.
+  std::string text;
+  for (std::size_t i = 0; i < raw_text.size(); ++i) {
+    if (raw_text[i] == '\\' && i + 1 < raw_text.size() && raw_text[i + 1] == '\n') {
+      text += ' ';
+      ++i;
+    } else {
+      text += raw_text[i];
+    }
+  }
   std::string piece;
   std::vector<std::string> commands;
   for (char c : text) {

@@ -313,6 +313,7 @@ void Stack::sync(std::uint32_t index, Instant now) {
   }
   c.clear_output();
   if (slot.fast_open_pending && c.state() != State::syn_received) end_fast_open_pending(slot);
+  if (const auto& cookie = c.learned_cookie()) fast_open_cookies_[slot.flow.remote] = *cookie;
   if (c.is_closed()) {
     flow_table_.erase(slot.flow);
     if (slot.listener >= 0) {
@@ -559,6 +560,41 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
     }
     return Errno::eisconn;
   }
+  // TCP_FASTOPEN_CONNECT (Linux's tcp_fastopen_defer_connect): with a cookie
+  // for this server, connect() succeeds at once and the first write sends
+  // the SYN with its data; without one, the SYN asks for a cookie.
+  if (s->options.fastopen_connect) {
+    if (fast_open_cookies_.count(address) != 0) {
+      s->deferred_connect = std::pair{address, port};
+      return Errno::ok;
+    }
+    return open_connection(fd, address, port, now, tcp::FastOpenRequest{});
+  }
+  return open_connection(fd, address, port, now, std::nullopt);
+}
+
+Result<std::size_t, Errno> Stack::connect_with_data(int fd, Ipv4Address address, std::uint16_t port,
+                                                    std::span<const std::uint8_t> data, Instant now) {
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return fail(Errno::ebadf);
+  // Linux's tcp_sendmsg_fastopen.
+  if ((tunables_.get(TunableId::tcp_fastopen) & tcp::fast_open_bits::client) == 0) return fail(Errno::eopnotsupp);
+  if (s->listening || s->slot) return fail(Errno::eisconn);
+  tcp::FastOpenRequest request;
+  if (auto found = fast_open_cookies_.find(address); found != fast_open_cookies_.end()) request.cookie = found->second;
+  request.data = data;
+  s->deferred_connect.reset();
+  const Errno e = open_connection(fd, address, port, now, request);
+  if (e != Errno::einprogress) return fail(e);
+  const tcp::Connection* c = connection_of(fd);
+  const std::uint32_t sent = c == nullptr ? 0 : c->syn_data_length();
+  if (sent == 0) return fail(Errno::einprogress);
+  return std::size_t{sent};
+}
+
+Errno Stack::open_connection(int fd, Ipv4Address address, std::uint16_t port, Instant now,
+                             const std::optional<tcp::FastOpenRequest>& fast_open) {
+  Socket* s = socket_at(fd);
   const Ipv4Address local = config_.address;
   FlowKey flow{local, address, s->local_port, port};
   if (!s->bound || s->local_port == 0) {
@@ -583,7 +619,7 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
   slot.fd = fd;
   s->slot = index;
   slot.connection.emplace(
-      tcp::Connection::open_active(connection_config(flow, s->options), isn_.next(flow, now), now));
+      tcp::Connection::open_active(connection_config(flow, s->options), isn_.next(flow, now), now, fast_open));
   flow_table_.insert(flow, index);
   sync(index, now);
   return Errno::einprogress;
@@ -597,6 +633,12 @@ Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> dat
     const Errno error = s->error;
     s->error = Errno::ok;
     return fail(error);
+  }
+  if (!s->slot && s->deferred_connect) {
+    const auto [address, port] = *s->deferred_connect;
+    auto sent = connect_with_data(fd, address, port, data, now);
+    if (!sent && sent.error() == Errno::einprogress) return fail(Errno::eagain);
+    return sent;
   }
   if (!s->slot) return fail(Errno::enotconn);
   Slot& slot = slots_[*s->slot];

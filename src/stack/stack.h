@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -102,6 +103,12 @@ class Stack : private ip::Transport {
   // Starts the handshake: EINPROGRESS on success (the caller waits for
   // writable, or an error); EALREADY while it runs, EISCONN after.
   Errno connect(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now);
+  // sendto(MSG_FASTOPEN) on a socket not yet connected (RFC 7413 4.2.1): the
+  // SYN carries the cookie held for that server and as much of `data` as
+  // fits, or asks for a cookie. The bytes sent in the SYN; EINPROGRESS when
+  // none went; EOPNOTSUPP while tcp_fastopen's client bit is off.
+  Result<std::size_t, Errno> connect_with_data(int fd, wire::Ipv4Address address, std::uint16_t port,
+                                               std::span<const std::uint8_t> data, Instant now);
   Result<std::size_t, Errno> send(int fd, std::span<const std::uint8_t> data, Instant now,
                                   tcp::SendFlags flags = {});
   Result<std::size_t, Errno> receive(int fd, std::span<std::uint8_t> out, Instant now);
@@ -149,7 +156,7 @@ class Stack : private ip::Transport {
   // The tcp_fastopen_key sysctl (RFC 7413 cookies); false if the text is not one.
   bool set_fastopen_keys(std::string_view text);
   // `ip tcp_metrics flush`: the Fast Open cookies learned from servers.
-  void flush_fast_open_cookies() {}
+  void flush_fast_open_cookies() { fast_open_cookies_.clear(); }
   bool connected_once(int fd) const;
 
   // --- what there is to see ----------------------------------------------
@@ -206,6 +213,9 @@ class Stack : private ip::Transport {
     int backlog = 0;
     std::size_t syn_queue = 0;
     int fast_open_pending = 0;  // its Fast Open children still in SYN-RECEIVED
+    // TCP_FASTOPEN_CONNECT with a cookie held: connect() returned 0 and the
+    // SYN waits for the first write, to carry it (Linux's defer_connect).
+    std::optional<std::pair<wire::Ipv4Address, std::uint16_t>> deferred_connect;
     std::vector<std::uint32_t> accept_queue;  // short: a vector costs nothing while empty
     Errno error = Errno::ok;
     bool in_ready = false;
@@ -264,6 +274,10 @@ class Stack : private ip::Transport {
   // RFC 7413 cookies: keyed per stack, as Linux keys them per network
   // namespace, until the tcp_fastopen_key sysctl sets them.
   tcp::FastOpenKeys fast_open_keys_;
+  // The client's cookies by server address (Linux keeps them in tcp_metrics).
+  std::map<wire::Ipv4Address, wire::FastOpenCookie> fast_open_cookies_;
+  Errno open_connection(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now,
+                        const std::optional<tcp::FastOpenRequest>& fast_open);
   std::deque<Slot> slots_;  // a deque: slots never move, their timer nodes stay linked
   std::vector<std::uint32_t> free_slots_;
   std::vector<Socket> sockets_;

@@ -56,7 +56,8 @@ Connection::Connection(const ConnectionConfig& config)
                            tunables().enabled(TunableId::tcp_nodelayack));
 }
 
-Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, Instant now) {
+Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, Instant now,
+                                   const std::optional<FastOpenRequest>& fast_open) {
   Connection c(config);
   c.iss_ = iss;
   c.snd_una_ = iss;
@@ -68,7 +69,20 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.offer_ = c.our_offer(now);
   c.last_received_ = now;
   c.set_state(State::syn_sent, Cause::app_connect);
+  if (fast_open) {
+    // RFC 7413 4.1.1 and 4.2.1: with a cookie, the SYN carries it and as much
+    // of the first write as fits a segment less the 40 bytes options may
+    // take (Linux's tcp_send_syn_data); without one, it asks for one.
+    c.offer_.fast_open = fast_open->cookie.value_or(wire::FastOpenCookie{});
+    if (fast_open->cookie && !fast_open->data.empty()) {
+      const std::size_t room = c.local_mss_ > 40 ? c.local_mss_ - 40u : 0u;
+      c.syn_data_ = static_cast<std::uint32_t>(c.send_queue_.append(fast_open->data.first(std::min(room, fast_open->data.size()))));
+    }
+  }
   c.send_handshake(now);
+  // Only the first SYN carries the option and the data; a retransmitted SYN
+  // is a plain one (Linux retransmits the SYN it kept apart from the data).
+  c.offer_.fast_open.reset();
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
   return c;

@@ -91,6 +91,14 @@ struct FastOpenAnswer {
   std::optional<wire::FastOpenCookie> cookie;
 };
 
+// RFC 7413 on the client: the cookie the stack holds for this server
+// (nullopt: none yet, the SYN asks for one) and the data to carry in the SYN
+// when there is a cookie (Linux's tcp_send_syn_data).
+struct FastOpenRequest {
+  std::optional<wire::FastOpenCookie> cookie;
+  std::span<const std::uint8_t> data;
+};
+
 struct SendFlags {
   bool more = false;
   bool end_of_record = false;
@@ -99,7 +107,12 @@ struct SendFlags {
 class Connection {
  public:
   // RFC 9293 3.10.1 OPEN, active: sends <SEQ=ISS><CTL=SYN>, enters SYN-SENT.
-  static Connection open_active(const ConnectionConfig& config, wire::SeqNum iss, Instant now);
+  static Connection open_active(const ConnectionConfig& config, wire::SeqNum iss, Instant now,
+                                const std::optional<FastOpenRequest>& fast_open = std::nullopt);
+  // The bytes of the first write that rode in the SYN (0 without Fast Open).
+  std::uint32_t syn_data_length() const { return syn_data_; }
+  // A cookie the server's SYN-ACK handed us (RFC 7413 4.1.2), to keep.
+  const std::optional<wire::FastOpenCookie>& learned_cookie() const { return learned_cookie_; }
   // A SYN reached a listener: sends the SYN-ACK, enters SYN-RECEIVED.
   static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn,
                                  wire::SeqNum iss, Instant now,
@@ -379,6 +392,8 @@ class Connection {
   bool cork_once_ = false;                 // MSG_MORE: this write's output holds as TCP_CORK
   bool fast_open_child_ = false;   // RFC 7413: accepted in SYN-RECEIVED, may send before the ACK
   bool syn_data_acked_ = false;    // data in the SYN was taken (TCPI_OPT_SYN_DATA)
+  std::uint32_t syn_data_ = 0;     // client: bytes sent in the SYN
+  std::optional<wire::FastOpenCookie> learned_cookie_;
   bool last_write_more_ = false;           // the last write said MSG_MORE: no PSH at its end
   bool wakeup_push_ = false;               // the probe timer sends: PSH (tcp_write_wakeup)
   std::uint32_t delivered_ = 0;      // Linux's tp->delivered: packets acknowledged or SACKed

@@ -100,14 +100,43 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
     if (!rtx_.empty() && !rtx_.front().retransmitted) take_rtt_sample(now - rtx_.front().sent);
     snd_una_ = segment.ack;
     rtx_.clear();
+    ++delivered_;  // the SYN
     ca_state_ = CaState::open;
     retransmit_at_ = Instant::never();
     retransmits_ = 0;
     retrans_stamp_ = Instant::never();
+    // RFC 7413 4.2.1 (Linux's tcp_rcv_fastopen_synack): keep the cookie the
+    // server sends; data of the SYN it did not acknowledge goes again at once,
+    // and that segment acknowledges the SYN-ACK.
+    if (auto cookie = segment.options.fast_open(); cookie && cookie->size > 0) learned_cookie_ = cookie;
+    bool resend_syn_data = false;
+    if (syn_data_ > 0) {
+      const auto acked = static_cast<std::uint32_t>(std::max(wire::seq_diff(segment.ack, iss_ + 1), 0));
+      if (acked >= syn_data_) {
+        send_queue_.consume(syn_data_);
+        send_base_ = send_base_ + syn_data_;
+        syn_data_acked_ = true;
+        ++delivered_;
+      } else {
+        snd_nxt_ = segment.ack;
+        resend_syn_data = true;
+      }
+    }
     set_state(State::established, Cause::syn_ack_received);
-    send_ack(now);
+    if (!resend_syn_data) send_ack(now);
     arm_keepalive(now);
     output(now);
+    if (resend_syn_data) {
+      if (snd_nxt_ == segment.ack) {
+        send_ack(now);  // nothing could go: the ACK alone
+      } else {
+        // A retransmission (Linux's tcp_xmit_retransmit_queue), not new
+        // data: counted so, and no small segment for Nagle to wait on.
+        ++counters_->retrans_segs;
+        ++total_retrans_;
+        last_small_end_ = segment.ack;
+      }
+    }
     return;
   }
   // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment

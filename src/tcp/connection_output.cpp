@@ -99,6 +99,11 @@ void Connection::send_handshake(Instant now) {
     syn.syn = true;
     rtx_.push(syn);
     snd_nxt_ = iss_ + 1;
+    if (syn_data_ > 0 && !syn_ack) {
+      // RFC 7413: the data rides in this first SYN only.
+      segment.payload = send_queue_.peek(0, syn_data_);
+      snd_nxt_ = snd_nxt_ + syn_data_;
+    }
   } else {
     rtx_.front().retransmitted = true;
     rtx_.front().sent = now;
