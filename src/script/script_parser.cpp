@@ -377,28 +377,25 @@ class Parser {
     if (peek() == 'E' && std::isupper(static_cast<unsigned char>(peek(1)))) {
       call.errno_name = identifier();
       while (peek() == ' ' || peek() == '\t') advance();
-      if (peek() == '(') {
-        int depth = 0;
-        do {
-          if (peek() == '(') ++depth;
-          if (peek() == ')') --depth;
-          advance();
-        } while (!at_end() && depth > 0 && peek() != '\n');
-      }
+      if (peek() == '(') skip_note();
     } else if (peek() == '(') {
-      // A note after the result: = 0x2 (flags O_RDWR).
-      int depth = 0;
-      do {
-        if (peek() == '(') ++depth;
-        if (peek() == ')') --depth;
-        advance();
-      } while (!at_end() && depth > 0 && peek() != '\n');
+      skip_note();  // a note after the result: = 0x2 (flags O_RDWR)
     } else {
       pos_ = save;
       line_ = save_line;
       column_ = save_column;
     }
     return call;
+  }
+
+  // "(text)" after a result or an errno name, to the end of the line at most.
+  void skip_note() {
+    int depth = 0;
+    do {
+      if (peek() == '(') ++depth;
+      if (peek() == ')') --depth;
+      advance();
+    } while (!at_end() && depth > 0 && peek() != '\n');
   }
 
   // Arguments nest ([{...}], {a={b=...}}); deeper than any call needs is
