@@ -63,6 +63,7 @@ class Runner {
   void capture();
   void strictness_check(const Event& event);
   void inject(const Event& event, const PacketEvent& packet);
+  void inject_icmp(const IcmpLine& icmp, const std::string& text);
   void expect_outbound(const Event& event, const PacketEvent& packet);
   std::string describe(const Captured& c) const;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "script/icmp_line.h"
 #include "script/script_defines.h"
 #include "wire/segment_text.h"
 
@@ -58,6 +59,7 @@ struct PacketEvent {
   bool inbound = false;  // '<' injected into the stack; '>' expected from it
   wire::SegmentText segment;
   std::string text;
+  std::optional<IcmpLine> icmp;  // `< icmp unreachable ...` instead of a segment
 };
 
 struct CallEvent {

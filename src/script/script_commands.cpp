@@ -16,7 +16,7 @@ namespace {
 
 // Linux sysctls that packetdrill scripts set and that have no counterpart in
 // finwait (congestion control, recovery and pacing details): accepted, no effect.
-constexpr std::array<std::string_view, 11> k_inert_sysctls = {
+constexpr std::array<std::string_view, 12> k_inert_sysctls = {
     "tcp_frto",
     "tcp_fack",
     "tcp_tso_win_divisor",
@@ -28,6 +28,7 @@ constexpr std::array<std::string_view, 11> k_inert_sysctls = {
     "tcp_autocorking",
     "tcp_mtu_probing",
     "tcp_no_metrics_save",
+    "tcp_fastopen_blackhole_timeout_sec",
 };
 
 std::vector<std::string> words(const std::string& text) {
@@ -71,6 +72,15 @@ std::vector<std::string> split_pipeline(const std::string& text) {
   return stages;
 }
 
+// Redirections change nothing here: no command writes anywhere.
+std::vector<std::string> without_redirections(std::vector<std::string> w) {
+  std::erase_if(w, [](const std::string& word) {
+    return word == ">" || word == "2>&1" || word.starts_with(">/") || word.starts_with("2>/") ||
+           word.starts_with("&>") || word == "/dev/null";
+  });
+  return w;
+}
+
 }  // namespace
 
 void Runner::command(const std::string& raw_text, int line) {
@@ -99,16 +109,11 @@ void Runner::command(const std::string& raw_text, int line) {
   for (const std::string& raw : commands) {
     const auto expanded = expand_arithmetic(raw);
     if (!expanded) failure(line, expanded.error());
-    std::vector<std::string> w = words(*expanded);
-    // Redirections change nothing here: no command writes anywhere.
-    std::erase_if(w, [](const std::string& word) {
-      return word == ">" || word == "2>&1" || word.starts_with(">/") || word.starts_with("2>/") ||
-             word.starts_with("&>") || word == "/dev/null";
-    });
+    std::vector<std::string> w = without_redirections(words(*expanded));
     if (w.empty()) continue;
     if (w[0] == "nstat") {
       std::vector<std::vector<std::string>> stages;
-      for (const std::string& stage : split_pipeline(*expanded)) stages.push_back(words(stage));
+      for (const std::string& stage : split_pipeline(*expanded)) stages.push_back(without_redirections(words(stage)));
       if (!nstat_pipeline(stages, line)) failure(line, fmt::format("command failed (status 1): {}", raw));
       continue;
     }

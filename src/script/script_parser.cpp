@@ -280,6 +280,14 @@ class Parser {
       while (peek() == ' ' || peek() == '\t') advance();
       const Location text_at = location();
       packet.text = rest_of_line();
+      if (is_icmp_line(packet.text)) {
+        if (!packet.inbound) return error(text_at, "ICMP lines are inbound only: < icmp unreachable ...");
+        auto icmp = parse_icmp_line(packet.text);
+        if (!icmp) return error(text_at, icmp.error());
+        packet.icmp = *icmp;
+        event.action = std::move(packet);
+        return event;
+      }
       auto segment = wire::parse_segment_text(packet.text);
       if (!segment) {
         // "at column N: ..." counts within the packet: make it the file's column.

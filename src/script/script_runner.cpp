@@ -1,14 +1,18 @@
 // Time, packets and strictness (SCRIPTS.md 2, 3 and 5).
 #include "script/script_runner.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "base/big_endian.h"
 #include "base/decimal.h"
 #include "script/runner.h"
 #include "script/script_options.h"
+#include "wire/icmp.h"
+#include "wire/ipv4_header.h"
 #include "wire/segment_format.h"
 
 namespace finwait::script {
@@ -340,8 +344,46 @@ void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
   last_event_us_ = (any || event.time.is_range) ? at : scripted;
 }
 
+void Runner::inject_icmp(const IcmpLine& icmp, const std::string& text) {
+  // RFC 792: the unreachable quotes the IP header and the first 8 bytes of
+  // a segment the stack sent on the script's connection (packetdrill's
+  // map_inbound_icmp_tcp_packet: its seq counts from the stack's ISN).
+  if (!flow_) failure(current_line_, "an ICMP line needs a connection to quote");
+  wire::Ipv4Header quoted_ip;
+  quoted_ip.src = flow_->local;
+  quoted_ip.dst = flow_->remote;
+  quoted_ip.protocol = wire::k_ip_protocol_tcp;
+  std::array<std::uint8_t, 28> quoted{};
+  wire::emit_ipv4(quoted_ip, 20 + icmp.quoted_length, quoted);
+  store_be16(&quoted[20], flow_->local_port);
+  store_be16(&quoted[22], flow_->remote_port);
+  store_be32(&quoted[24], (local_base(false) + icmp.quoted_start).raw());
+  wire::IcmpMessage message;
+  message.type = icmp.type;
+  message.code = icmp.code;
+  message.rest = icmp.mtu;  // RFC 1191 4: the next-hop MTU in the low 16 bits
+  message.body = quoted;
+  std::array<std::uint8_t, 8 + 28> body{};
+  const std::size_t icmp_size = wire::emit_icmp(message, body);
+  wire::Ipv4Header ip;
+  ip.src = flow_->remote;
+  ip.dst = flow_->local;
+  ip.protocol = wire::k_ip_protocol_icmp;
+  ip.identification = next_ip_id_++;
+  std::vector<std::uint8_t> bytes(20 + icmp_size);
+  wire::emit_ipv4(ip, icmp_size, bytes);
+  std::copy(body.begin(), body.begin() + static_cast<std::ptrdiff_t>(icmp_size), bytes.begin() + 20);
+  trace(fmt::format("{} < {}", seconds_text(now_us()), text));
+  stack_->on_frame(bytes, now_);
+  capture();
+}
+
 void Runner::inject(const Event& event, const PacketEvent& packet) {
   const int line = event.where.line;
+  if (packet.icmp) {
+    inject_icmp(*packet.icmp, packet.text);
+    return;
+  }
   const wire::SegmentText& s = packet.segment;
   if (!s.window) failure(line, "an inbound packet needs a window: win N (SCRIPTS.md 3)");
   if (s.options_wildcard) failure(line, "<...> is for outbound packets only");

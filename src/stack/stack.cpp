@@ -76,10 +76,22 @@ void Stack::on_tcp_unreachable(const ip::QuotedTcp& quoted, std::uint8_t code, I
   }
   // RFC 1122 4.2.3.9: a soft error for TCP; the connection carries on (its
   // retransmission timer decides), the error is remembered for SO_ERROR.
-  if (auto slot = flow_table_.find(flow); slot && slots_[*slot].fd >= 0) {
-    Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
-    if (s.error == Errno::ok) s.error = code <= 1 ? Errno::ehostunreach : Errno::econnrefused;
+  const auto slot = flow_table_.find(flow);
+  if (!slot) return;
+  // Linux's icmp_err_convert, for the codes TCP hears.
+  const Errno error = code == 0 || code == 6 || code == 9 || code == 11 ? Errno::enetunreach
+                      : code == 2                                        ? Errno::enoprotoopt
+                      : code == 3                                        ? Errno::econnrefused
+                                                                         : Errno::ehostunreach;
+  if (!slots_[*slot].connection->on_unreachable(quoted.seq, error, now)) {
+    ++counters_.out_of_window_icmps;
+    return;
   }
+  if (slots_[*slot].fd >= 0) {
+    Socket& s = sockets_[static_cast<std::size_t>(slots_[*slot].fd)];
+    if (s.error == Errno::ok && !slots_[*slot].connection->is_closed()) s.error = error;
+  }
+  sync(*slot, now);
 }
 
 void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8_t> bytes, Instant now) {
@@ -313,7 +325,7 @@ void Stack::sync(std::uint32_t index, Instant now) {
   }
   c.clear_output();
   if (slot.fast_open_pending && c.state() != State::syn_received) end_fast_open_pending(slot);
-  if (const auto& cookie = c.learned_cookie()) fast_open_cookies_[slot.flow.remote] = *cookie;
+  if (const auto& cookie = c.learned_cookie()) fast_open_cookies_[slot.flow.remote] = {*cookie, c.peer_mss()};
   if (c.is_closed()) {
     flow_table_.erase(slot.flow);
     if (slot.listener >= 0) {
@@ -581,7 +593,10 @@ Result<std::size_t, Errno> Stack::connect_with_data(int fd, Ipv4Address address,
   if ((tunables_.get(TunableId::tcp_fastopen) & tcp::fast_open_bits::client) == 0) return fail(Errno::eopnotsupp);
   if (s->listening || s->slot) return fail(Errno::eisconn);
   tcp::FastOpenRequest request;
-  if (auto found = fast_open_cookies_.find(address); found != fast_open_cookies_.end()) request.cookie = found->second;
+  if (auto found = fast_open_cookies_.find(address); found != fast_open_cookies_.end()) {
+    request.cookie = found->second.cookie;
+    request.server_mss = found->second.server_mss;
+  }
   request.data = data;
   s->deferred_connect.reset();
   const Errno e = open_connection(fd, address, port, now, request);

@@ -275,7 +275,11 @@ class Stack : private ip::Transport {
   // namespace, until the tcp_fastopen_key sysctl sets them.
   tcp::FastOpenKeys fast_open_keys_;
   // The client's cookies by server address (Linux keeps them in tcp_metrics).
-  std::map<wire::Ipv4Address, wire::FastOpenCookie> fast_open_cookies_;
+  struct LearnedCookie {
+    wire::FastOpenCookie cookie;
+    std::uint16_t server_mss = 0;
+  };
+  std::map<wire::Ipv4Address, LearnedCookie> fast_open_cookies_;
   Errno open_connection(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now,
                         const std::optional<tcp::FastOpenRequest>& fast_open);
   std::deque<Slot> slots_;  // a deque: slots never move, their timer nodes stay linked

@@ -27,6 +27,7 @@ std::string_view to_string(Cause cause) {
     case Cause::listener_closed: return "listener_closed";
     case Cause::linger2_negative: return "linger2_negative";
     case Cause::time_wait_reused: return "time_wait_reused";
+    case Cause::icmp_unreachable: return "icmp_unreachable";
   }
   return "unknown";
 }

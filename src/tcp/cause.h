@@ -31,6 +31,7 @@ enum class Cause : std::uint8_t {
   listener_closed,              // the listening socket closed before accept()
   linger2_negative,             // TCP_LINGER2 < 0: no FIN_WAIT_2 at all
   time_wait_reused,             // a new SYN for the same 4-tuple ended TIME-WAIT
+  icmp_unreachable,             // a hard ICMP error while the handshake was under way
 };
 
 std::string_view to_string(Cause cause);

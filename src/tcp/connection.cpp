@@ -75,7 +75,10 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
     // take (Linux's tcp_send_syn_data); without one, it asks for one.
     c.offer_.fast_open = fast_open->cookie.value_or(wire::FastOpenCookie{});
     if (fast_open->cookie && !fast_open->data.empty()) {
-      const std::size_t room = c.local_mss_ > 40 ? c.local_mss_ - 40u : 0u;
+      // Linux's tcp_fastopen_cookie_check: the MSS cached with the cookie
+      // clamps the segment.
+      const std::size_t mss = fast_open->server_mss != 0 ? std::min(c.local_mss_, fast_open->server_mss) : c.local_mss_;
+      const std::size_t room = mss > 40 ? mss - 40u : 0u;
       c.syn_data_ = static_cast<std::uint32_t>(c.send_queue_.append(fast_open->data.first(std::min(room, fast_open->data.size()))));
     }
   }

@@ -97,6 +97,7 @@ struct FastOpenAnswer {
 struct FastOpenRequest {
   std::optional<wire::FastOpenCookie> cookie;
   std::span<const std::uint8_t> data;
+  std::uint16_t server_mss = 0;  // the MSS the server offered when it gave the cookie (0: unknown)
 };
 
 struct SendFlags {
@@ -111,8 +112,14 @@ class Connection {
                                 const std::optional<FastOpenRequest>& fast_open = std::nullopt);
   // The bytes of the first write that rode in the SYN (0 without Fast Open).
   std::uint32_t syn_data_length() const { return syn_data_; }
+  // ICMP destination unreachable quoting `seq` (RFC 1122 4.2.3.9): false if
+  // it quotes nothing in flight (Linux counts it, OutOfWindowIcmps). A soft
+  // error, except for a Fast Open child in SYN-RECEIVED, which Linux's
+  // tcp_v4_err closes with the error.
+  bool on_unreachable(wire::SeqNum seq, Errno error, Instant now);
   // A cookie the server's SYN-ACK handed us (RFC 7413 4.1.2), to keep.
   const std::optional<wire::FastOpenCookie>& learned_cookie() const { return learned_cookie_; }
+  std::uint16_t peer_mss() const { return negotiated_.peer_mss; }
   // A SYN reached a listener: sends the SYN-ACK, enters SYN-RECEIVED.
   static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn,
                                  wire::SeqNum iss, Instant now,

@@ -310,4 +310,12 @@ bool Connection::on_path_mtu(std::uint32_t mtu, SeqNum quoted_seq, Instant now) 
   return true;
 }
 
+bool Connection::on_unreachable(SeqNum seq, Errno error, Instant now) {
+  (void)now;
+  // Linux's tcp_v4_err: only a quote of what is in flight counts.
+  if (state_ != State::listen && !(wire::seq_ge(seq, snd_una_) && wire::seq_le(seq, snd_nxt_))) return false;
+  if (state_ == State::syn_received && fast_open_child_) enter_closed(Cause::icmp_unreachable, error);
+  return true;
+}
+
 }  // namespace finwait::tcp
