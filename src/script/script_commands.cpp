@@ -84,14 +84,25 @@ std::vector<std::string> without_redirections(std::vector<std::string> w) {
 }  // namespace
 
 void Runner::command(const std::string& raw_text, int line) {
-  // A '\' at a line's end continues it, as in the shell.
+  // A '\' at a line's end continues it, and a word starting with '#'
+  // comments out the rest of its line, as in the shell.
   std::string text;
+  char quote = 0;
   for (std::size_t i = 0; i < raw_text.size(); ++i) {
-    if (raw_text[i] == '\\' && i + 1 < raw_text.size() && raw_text[i + 1] == '\n') {
+    const char c = raw_text[i];
+    const bool word_start = text.empty() || text.back() == ' ' || text.back() == '\t' || text.back() == '\n';
+    if (quote == 0 && c == '\\' && i + 1 < raw_text.size() && raw_text[i + 1] == '\n') {
       text += ' ';
       ++i;
+    } else if (quote == 0 && c == '#' && word_start) {
+      while (i + 1 < raw_text.size() && raw_text[i + 1] != '\n') ++i;
     } else {
-      text += raw_text[i];
+      if (quote == 0 && (c == '"' || c == '\'')) {
+        quote = c;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      text += c;
     }
   }
   std::string piece;
