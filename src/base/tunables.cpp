@@ -108,6 +108,13 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
      true,
      "TCP Fast Open (RFC 7413) as Linux's bits: 1 client, 2 server, 4 client without cookie, "
      "0x200 server without cookie, 0x400 every listener without TCP_FASTOPEN"},
+    // RFC 3168 6.1.1 leaves the choice to the host; Linux's default (2)
+    // accepts ECN when asked and does not ask. Linux's AccECN modes 3-5 are
+    // accepted and negotiate classic ECN (AccECN, RFC 9768, is not built).
+    {TunableId::tcp_ecn, "tcp_ecn", "tcp_ecn", U::count, U::count, 0, 2, 0, 0, 5, false,
+     "ECN (RFC 3168): 0 off, 1 ask and accept, 2 accept when asked; 3-5 as 1, 2, 2 (no AccECN)"},
+    {TunableId::tcp_ecn_fallback, "tcp_ecn_fallback", "tcp_ecn_fallback", U::boolean, U::boolean, 1, 1, 1, 0, 1,
+     false, "a retransmitted SYN no longer asks for ECN (the path may drop ECN-setup SYNs)"},
 }};
 static_assert([] {
   for (std::size_t i = 0; i < k_definitions.size(); ++i) {

@@ -74,9 +74,11 @@ enum class TunableId : std::uint8_t {
   tcp_congestion_control,
   tcp_slow_start_after_idle,
   tcp_fastopen,
+  tcp_ecn,
+  tcp_ecn_fallback,
 };
 
-inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_fastopen) + 1;
+inline constexpr int k_tunable_count = static_cast<int>(TunableId::tcp_ecn_fallback) + 1;
 
 // tcp_congestion_control's values (it also takes the names).
 inline constexpr std::int64_t k_congestion_reno = 0;

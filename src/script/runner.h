@@ -131,6 +131,9 @@ class Runner {
   // packetdrill's socket under test: the last one socket() or accept() gave
   // (an API descriptor), whose TCP_INFO %{ }% blocks read.
   std::optional<int> socket_under_test_;
+  // A listener under test becomes, in packetdrill, the child its first SYN
+  // makes: a later SYN (a retransmission) goes to that child's 4-tuple.
+  bool listener_took_syn_ = false;
   bool defaults_file_ = false;                // running defaults.sh's own lines
   std::optional<std::uint64_t> queue_limit_;  // `tc qdisc ... pfifo limit N`: 0 drops all we send
   std::optional<Pending> pending_;

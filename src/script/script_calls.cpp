@@ -179,7 +179,10 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     const api::CallResult r = sockets.socket(lc::af_inet, static_cast<int>(type & (0xf | lc::sock_nonblock)), 0);
     out = r.ok() ? value_of(new_script_fd(static_cast<int>(r.value))) : outcome_of(r);
     out.returns_descriptor = r.ok();
-    if (r.ok()) socket_under_test_ = static_cast<int>(r.value);
+    if (r.ok()) {
+      socket_under_test_ = static_cast<int>(r.value);
+      listener_took_syn_ = false;
+    }
   } else if (name == "bind") {
     need(1);
     out = outcome_of(sockets.bind(api_fd_of(a[0]), local_address_, bind_port_));
@@ -193,6 +196,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       const int child = static_cast<int>(r.value);
       if (auto f = stack_->flow_of(sockets.stack_fd(child))) flow_ = *f;
       socket_under_test_ = child;
+      listener_took_syn_ = false;
       out = value_of(new_script_fd(child));
       out.returns_descriptor = true;
     } else {

@@ -20,7 +20,6 @@ constexpr std::array<std::string_view, 12> k_inert_sysctls = {
     "tcp_frto",
     "tcp_fack",
     "tcp_tso_win_divisor",
-    "tcp_ecn",
     "tcp_pacing_ss_ratio",
     "tcp_pacing_ca_ratio",
     "tcp_notsent_lowat",
@@ -29,6 +28,7 @@ constexpr std::array<std::string_view, 12> k_inert_sysctls = {
     "tcp_mtu_probing",
     "tcp_no_metrics_save",
     "tcp_fastopen_blackhole_timeout_sec",
+    "tcp_ecn_option",  // AccECN's option; AccECN is not built
 };
 
 std::vector<std::string> words(const std::string& text) {

@@ -387,14 +387,16 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   const wire::SegmentText& s = packet.segment;
   if (!s.window) failure(line, "an inbound packet needs a window: win N (SCRIPTS.md 3)");
   if (s.options_wildcard) failure(line, "<...> is for outbound packets only");
+  // packetdrill's handle_listen_for_script_packet: a SYN while the socket
+  // under test is a listener that has not yet taken one is a new client,
+  // from the next port; the last connection, if it lives on, keeps its own.
+  const bool new_client = s.flags.syn_set() && !s.flags.ack_set() && socket_under_test_ && !listener_took_syn_ &&
+                          stack_->is_listener(sockets_->stack_fd(*socket_under_test_));
+  if (new_client) listener_took_syn_ = true;
   if (!flow_) {
     // The first packet in: a client at the remote address calls the script's port.
     flow_ = stack::FlowKey{local_address_, remote_address_, bind_port_, k_remote_client_port};
-  } else if (s.flags.syn_set() && !s.flags.ack_set() && socket_under_test_ &&
-             stack_->is_listener(sockets_->stack_fd(*socket_under_test_)) && stack_->state_of(*flow_)) {
-    // packetdrill's handle_listen_for_script_packet: a SYN while the socket
-    // under test is a listener is a new client, from the next port; the
-    // last connection, if it lives on, keeps its own.
+  } else if (new_client && stack_->state_of(*flow_)) {
     flow_->remote_port = static_cast<std::uint16_t>(flow_->remote_port + 1);
   }
   wire::Ipv4TcpPacket p;
@@ -405,6 +407,9 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
   p.tcp.src_port = flow_->remote_port;
   p.tcp.dst_port = flow_->local_port;
   p.tcp.flags = s.flags;
+  if (s.ae) p.tcp.reserved = 0x01;
+  // packetdrill sends Not-ECT unless the line names the field; [ect01] is ECT(0).
+  p.tcp.ecn = s.ecn.value_or(wire::Ecn::not_ect);
   // The peer's ISN is its SYN's seq; later segments count from it. The ack
   // counts from the stack's ISN (in a SYN-ACK, as the script wrote that ISN);
   // before the stack has sent a SYN there is none, and numbers are literal.

@@ -18,12 +18,20 @@ void AckScheduler::on_data(std::size_t length, std::size_t segment_length, std::
   last_data_received_ = now;
 }
 
+void AckScheduler::enter_quick_acks(int max_acks, std::uint32_t window) {
+  // tcp_incr_quickack: half the window in segments, at least 2, at most max_acks.
+  int acks = static_cast<int>(window / (2 * rcv_mss_));
+  if (acks == 0) acks = 2;
+  quick_ = std::max(quick_, std::min(acks, max_acks));
+  pingpong_ = false;
+}
+
 void AckScheduler::on_data_sent(Instant now) {
   if (pending() && now - last_data_received_ < ato_) pingpong_ = true;
 }
 
 bool AckScheduler::need_ack(Instant now) {
-  const bool at_once = ack_every_segment_ || ato_.is_zero() || (quick_ > 0 && !pingpong_) ||
+  const bool at_once = at_once_ || ack_every_segment_ || ato_.is_zero() || (quick_ > 0 && !pingpong_) ||
                        unacked_bytes_ > rcv_mss_;  // RFC 9293 3.8.6.3: at least every second full segment
   if (at_once) return true;
   if (deadline_ == Instant::never()) deadline_ = now + ato_;
@@ -32,6 +40,7 @@ bool AckScheduler::need_ack(Instant now) {
 
 void AckScheduler::on_ack_sent() {
   if (quick_ > 0 && !pingpong_) --quick_;
+  at_once_ = false;
   unacked_bytes_ = 0;
   deadline_ = Instant::never();
 }

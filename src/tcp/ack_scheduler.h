@@ -42,6 +42,12 @@ class AckScheduler {
   // looks interactive (Linux's tcp_event_data_sent).
   void on_data_sent(Instant now);
 
+  // Linux's tcp_enter_quickack_mode(): up to `max_acks` ACKs without delay
+  // (fewer when the window is small), out of ping-pong mode.
+  void enter_quick_acks(int max_acks, std::uint32_t window);
+  // The next need_ack() answers "now" (Linux's ICSK_ACK_NOW).
+  void ack_next_at_once() { at_once_ = true; }
+
   // Something needs acknowledging: returns true if the ACK must go now,
   // otherwise arms the delayed-ACK deadline.
   bool need_ack(Instant now);
@@ -59,6 +65,7 @@ class AckScheduler {
   Duration ato_;  // zero until data has been received
   int quick_ = 0;
   bool pingpong_ = false;
+  bool at_once_ = false;
   std::size_t rcv_mss_ = k_default_rcv_mss;
   std::size_t unacked_bytes_ = 0;
   Instant last_data_received_;

@@ -82,6 +82,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
       c.syn_data_ = static_cast<std::uint32_t>(c.send_queue_.append(fast_open->data.first(std::min(room, fast_open->data.size()))));
     }
   }
+  c.ecn_.on_syn_sent(EcnState::asks_on_connect(static_cast<int>(c.tunables().get(TunableId::tcp_ecn))));
   c.send_handshake(now);
   // Only the first SYN carries the option and the data; a retransmitted SYN
   // is a plain one (Linux retransmits the SYN it kept apart from the data).
@@ -126,6 +127,7 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.snd_wl2_ = iss;
   c.last_received_ = now;
   c.set_state(State::syn_received, Cause::syn_received);
+  c.ecn_.on_syn_received(EcnState::listener_agrees(static_cast<int>(c.tunables().get(TunableId::tcp_ecn)), syn));
   c.offer_.fast_open = fast_open.cookie;
   if (fast_open.accept_data) {
     // RFC 7413 4.2.2: the SYN's data is taken before the handshake ends and

@@ -26,6 +26,7 @@
 #include "tcp/ack_scheduler.h"
 #include "tcp/byte_queue.h"
 #include "tcp/congestion_control.h"
+#include "tcp/ecn.h"
 #include "tcp/event.h"
 #include "tcp/handshake_options.h"
 #include "tcp/reassembly.h"
@@ -218,9 +219,10 @@ class Connection {
   explicit Connection(const ConnectionConfig& config);
 
   // Linux's congestion states (tcp_ca_state): Open, Disorder (SACKs or
-  // duplicate ACKs seen, nothing lost yet), Recovery (fast recovery, RFC
-  // 6675 and PRR), Loss (after an RTO).
-  enum class CaState : std::uint8_t { open, disorder, recovery, loss };
+  // duplicate ACKs seen, nothing lost yet), CWR (the window reduced for an
+  // ECN echo, RFC 3168 6.1.2, with PRR), Recovery (fast recovery, RFC 6675
+  // and PRR), Loss (after an RTO).
+  enum class CaState : std::uint8_t { open, disorder, cwr, recovery, loss };
 
   // What one ACK did, for the loss detection and congestion response.
   struct AckOutcome {
@@ -231,6 +233,7 @@ class Connection {
     std::uint32_t delivered = 0;  // packets newly acknowledged or SACKed
     std::uint32_t acked = 0;      // packets newly acknowledged
     bool retransmitted_acked = false;
+    bool ece = false;  // it echoes a congestion mark (RFC 3168 6.1.2)
     std::optional<Duration> rtt;
   };
 
@@ -301,6 +304,10 @@ class Connection {
   bool rack_detect_loss(Instant now);  // true when it marked something lost
   Duration rack_reorder_window() const;
   void newreno_mark_lost(bool snd_una_advanced);
+  // Linux's tcp_init_cwnd_reduction(): the window reduction that recovery
+  // and CWR share.
+  void start_cwnd_reduction(Instant now);
+  void enter_cwr(Instant now);
   void enter_recovery(Instant now);
   void enter_loss(Instant now);
   void cwnd_reduction(std::uint32_t delivered, std::uint32_t newly_lost, bool snd_una_advanced);
@@ -374,6 +381,7 @@ class Connection {
   CongestionWindow cwnd_;
   CongestionControl congestion_;
   CaState ca_state_ = CaState::open;
+  EcnState ecn_;
   wire::SeqNum high_seq_;  // SND.NXT when recovery or loss began (RFC 6582's "recover")
   // PRR (RFC 6937) as Linux's tcp_cwnd_reduction() keeps it.
   std::uint32_t prior_cwnd_ = 0;

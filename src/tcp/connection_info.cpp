@@ -35,6 +35,7 @@ TcpInfo Connection::tcp_info() const {
   info.state = linux_state_number(state_);
   info.ca_state = static_cast<std::uint8_t>(ca_state_ == CaState::open       ? 0
                                             : ca_state_ == CaState::disorder ? 1
+                                            : ca_state_ == CaState::cwr      ? 2
                                             : ca_state_ == CaState::recovery ? 3
                                                                              : 4);
   info.retransmits = static_cast<std::uint8_t>(std::min(retransmits_, 255));
@@ -44,6 +45,8 @@ TcpInfo Connection::tcp_info() const {
   info.backoff = static_cast<std::uint8_t>(std::min(retransmits_ + persist_probes_, 255));
   if (negotiated_.timestamps) info.options |= 1;
   if (negotiated_.sack) info.options |= 2;
+  if (ecn_.agreed()) info.options |= 8;     // TCPI_OPT_ECN
+  if (ecn_.seen_ect()) info.options |= 16;  // TCPI_OPT_ECN_SEEN
   if (syn_data_acked_) info.options |= 32;  // TCPI_OPT_SYN_DATA
   if (negotiated_.window_scaling) {
     info.options |= 4;

@@ -87,6 +87,7 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   }
   apply_negotiated(
       negotiate(offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
+  ecn_.on_syn_answer(segment);
   last_received_ = now;
   // RFC 7323 2.2: the window of a SYN is never scaled.
   snd_wnd_ = segment.window;
@@ -420,12 +421,13 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
   // or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND".
   if (seq_ge(ack, snd_una_)) update_send_window(segment);
   outcome.window_update = snd_wnd_ != window_before;
+  outcome.ece = ecn_.echo_received(segment);
   // RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data,
   // no SYN or FIN, leaves the window alone, while data is outstanding.
   outcome.duplicate = !outcome.snd_una_advanced && !outcome.window_update && segment.payload.empty() &&
                       !segment.flags.syn_set() && !segment.flags.fin_set() && ack == snd_una_ && flight_size() > 0;
   if (is_synchronized(state_) && state_ != State::syn_received &&
-      (outcome.snd_una_advanced || outcome.delivered > 0 || outcome.duplicate || !rtx_.empty()))
+      (outcome.snd_una_advanced || outcome.delivered > 0 || outcome.duplicate || outcome.ece || !rtx_.empty()))
     on_ack_congestion(outcome, now);
   if (state_ == State::closed) return false;
   if (outcome.snd_una_advanced) {
@@ -511,6 +513,11 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
     case State::fin_wait_1:
     case State::fin_wait_2: break;
     default: return;  // "This should not occur, since a FIN has been received": ignore.
+  }
+  switch (ecn_.on_data(segment)) {
+    case EcnState::AckUrge::quick_acks: ack_scheduler_.enter_quick_acks(2, receive_window()); break;
+    case EcnState::AckUrge::ack_now: ack_scheduler_.ack_next_at_once(); break;
+    case EcnState::AckUrge::none: break;
   }
   const SeqNum end = segment.seq + static_cast<std::uint32_t>(segment.payload.size());
   // RFC 1122 4.2.2.13 (and Linux's tcp_rcv_state_process): new data for a

@@ -44,6 +44,7 @@ TcpSegment Connection::make_segment(std::uint8_t flags, SeqNum seq, Instant now)
 
 void Connection::transmit(TcpSegment segment, Instant now) {
   (void)now;
+  ecn_.mark_echo(segment);
   if (segment.flags.ack_set() && !segment.flags.rst_set()) {
     ack_scheduler_.on_ack_sent();
     last_ack_sent_ = segment.ack;
@@ -107,7 +108,9 @@ void Connection::send_handshake(Instant now) {
   } else {
     rtx_.front().retransmitted = true;
     rtx_.front().sent = now;
+    if (!syn_ack) ecn_.on_syn_retransmitted(tunables().enabled(TunableId::tcp_ecn_fallback));
   }
+  ecn_.mark_handshake(segment, syn_ack);
   transmit(segment, now);
   if (retransmit_at_ == Instant::never()) arm_retransmit(now);
 }
@@ -185,8 +188,9 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   TcpSegment segment = make_segment(flags, seq, now);
   segment.payload = send_queue_.peek(offset, length);
   const std::uint32_t sequence_length = length + (with_fin ? 1 : 0);
-  if (ca_state_ == CaState::recovery) prr_out_ += std::max<std::uint32_t>(1, (length + rtx_.mss() - 1) / rtx_.mss());
+  if (ca_state_ == CaState::recovery || ca_state_ == CaState::cwr) prr_out_ += std::max<std::uint32_t>(1, (length + rtx_.mss() - 1) / rtx_.mss());
   if (!retransmission) {
+    ecn_.mark_new_data(segment);
     SentSegment sent;
     sent.start = seq;
     sent.length = sequence_length;

@@ -8,7 +8,9 @@
 //    first segment lost, and each partial ACK in recovery the next one;
 //  - in recovery, PRR (RFC 6937) paces what goes out, ending at ssthresh;
 //  - after an RTO (Loss), everything not SACKed is lost and is resent as the
-//    window reopens in slow start (RFC 5681 3.1, RFC 6675 5.1).
+//    window reopens in slow start (RFC 5681 3.1, RFC 6675 5.1);
+//  - an ECN echo (RFC 3168 6.1.2) reduces the window once per window of
+//    data, as PRR paces it (CWR), and queues CWR for the next new data.
 #include <algorithm>
 
 #include "tcp/connection.h"
@@ -118,8 +120,8 @@ void Connection::newreno_mark_lost(bool snd_una_advanced) {
   rtx_.mark_lost(0);
 }
 
-void Connection::enter_recovery(Instant now) {
-  // Linux's tcp_enter_recovery() and tcp_init_cwnd_reduction().
+void Connection::start_cwnd_reduction(Instant now) {
+  // Linux's tcp_init_cwnd_reduction().
   high_seq_ = snd_nxt_;
   cwnd_.cwnd_count = 0;
   prior_cwnd_ = cwnd_.cwnd;
@@ -127,6 +129,20 @@ void Connection::enter_recovery(Instant now) {
   prr_out_ = 0;
   congestion_.on_loss(cwnd_, now);
   cwnd_.ssthresh = congestion_.ssthresh(cwnd_);
+  ecn_.queue_cwr();
+}
+
+void Connection::enter_cwr(Instant now) {
+  // Linux's tcp_enter_cwr(): once, until what was sent then is acknowledged.
+  if (ca_state_ != CaState::open && ca_state_ != CaState::disorder) return;
+  start_cwnd_reduction(now);
+  ca_state_ = CaState::cwr;
+}
+
+void Connection::enter_recovery(Instant now) {
+  // Linux's tcp_enter_recovery(): a reduction already under way for an ECN
+  // echo (CWR) goes on as recovery's.
+  if (ca_state_ != CaState::cwr) start_cwnd_reduction(now);
   ca_state_ = CaState::recovery;
   loss_probe_at_ = Instant::never();
   ++(negotiated_.sack ? counters_->sack_recovery : counters_->reno_recovery);
@@ -149,6 +165,7 @@ void Connection::enter_loss(Instant now) {
   ca_state_ = CaState::loss;
   high_seq_ = snd_nxt_;
   reorder_at_ = Instant::never();
+  ecn_.queue_cwr();
 }
 
 void Connection::cwnd_reduction(std::uint32_t delivered, std::uint32_t newly_lost, bool snd_una_advanced) {
@@ -221,7 +238,13 @@ void Connection::on_ack_congestion(const AckOutcome& ack, Instant now) {
       if (dupacks_ + holes > rtx_.packets_out()) dupacks_ = rtx_.packets_out() > holes ? rtx_.packets_out() - holes : 0;
     }
   }
-  // State exit: recovery or loss ends once SND.UNA reaches what was sent when it began.
+  // State exit: CWR ends once SND.UNA passes what was sent when it began,
+  // so that the CWR flag has reached the receiver (Linux's tcp_fastretrans_alert).
+  if (ca_state_ == CaState::cwr && seq_gt(snd_una_, high_seq_)) {
+    if (cwnd_.ssthresh < CongestionWindow::k_infinite_ssthresh) cwnd_.cwnd = cwnd_.ssthresh;
+    ca_state_ = CaState::open;
+  }
+  // Recovery or loss ends once SND.UNA reaches what was sent when it began.
   if ((ca_state_ == CaState::recovery || ca_state_ == CaState::loss) && !seq_lt(snd_una_, high_seq_)) {
     // Linux's tcp_end_cwnd_reduction(): the window set to ssthresh after recovery.
     if (ca_state_ == CaState::recovery && cwnd_.ssthresh < CongestionWindow::k_infinite_ssthresh)
@@ -245,18 +268,21 @@ void Connection::on_ack_congestion(const AckOutcome& ack, Instant now) {
     newreno_mark_lost(ack.snd_una_advanced);
   }
   const std::uint32_t newly_lost = rtx_.lost_out() > lost_before ? rtx_.lost_out() - lost_before : 0;
-  if (ca_state_ == CaState::open || ca_state_ == CaState::disorder) {
-    // Linux's tcp_time_to_recover(): the loss is proven.
+  if (ca_state_ == CaState::open || ca_state_ == CaState::disorder || ca_state_ == CaState::cwr) {
+    // Linux's tcp_time_to_recover(): the loss is proven; else tcp_try_to_open().
     if (rtx_.lost_out() > 0) {
       enter_recovery(now);
     } else {
-      ca_state_ = rtx_.sacked_out() > 0 || dupacks_ > 0 || rtx_.retrans_out() > 0 ? CaState::disorder : CaState::open;
+      if (ack.ece) enter_cwr(now);
+      if (ca_state_ != CaState::cwr) {
+        ca_state_ = rtx_.sacked_out() > 0 || dupacks_ > 0 || rtx_.retrans_out() > 0 ? CaState::disorder : CaState::open;
+      }
     }
   }
   // The congestion response (Linux's tcp_cong_control).
   const AckSample sample{delivered, ack.rtt, now, snd_una_.raw(), snd_nxt_.raw()};
   if (ack.rtt) congestion_.on_rtt(cwnd_, sample);
-  if (ca_state_ == CaState::recovery) {
+  if (ca_state_ == CaState::recovery || ca_state_ == CaState::cwr) {
     cwnd_reduction(delivered, newly_lost, ack.snd_una_advanced);
   } else if (ack.data_acked && cwnd_limited()) {
     congestion_.on_ack(cwnd_, sample);

@@ -21,6 +21,7 @@ Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(std::span<const std::uint8_t> b
     return fail(ParseError::bad_checksum);
   }
   packet.tcp = tcp->to_value();
+  packet.tcp.ecn = ecn_of_tos(packet.ip.type_of_service);
   return packet;
 }
 
@@ -36,7 +37,9 @@ ChecksumStatus check_checksums(std::span<const std::uint8_t> bytes) {
 std::size_t emit_ipv4_tcp(const Ipv4TcpPacket& packet, std::span<std::uint8_t> out) {
   const std::size_t size = ipv4_tcp_size(packet);
   FINWAIT_CHECK(out.size() >= size);
-  const std::size_t ip_header_size = emit_ipv4(packet.ip, size - packet.ip.header_size(), out);
+  Ipv4Header ip = packet.ip;
+  ip.type_of_service = tos_with_ecn(ip.type_of_service, packet.tcp.ecn);
+  const std::size_t ip_header_size = emit_ipv4(ip, size - packet.ip.header_size(), out);
   const auto segment = out.subspan(ip_header_size, size - ip_header_size);
   emit_tcp(packet.tcp, segment);
   store_be16(&segment[16], tcp_checksum(packet.ip.src, packet.ip.dst, segment));

@@ -9,7 +9,10 @@ namespace finwait::wire {
 std::string format_segment(const TcpSegment& segment, SequenceBases bases) {
   const std::uint32_t start = segment.seq.raw() - bases.seq_base.raw();
   const auto length = static_cast<std::uint32_t>(segment.payload.size());
-  std::string out = fmt::format("{} {}:{}({})", segment.flags.to_string(), start, start + length, length);
+  std::string out;
+  // packetdrill's bracketed ECN field, shown only when the segment is ECN-capable.
+  if (segment.ecn != Ecn::not_ect) out = fmt::format("[{}] ", ecn_name(segment.ecn));
+  out += fmt::format("{} {}:{}({})", segment.flags.to_string(), start, start + length, length);
   // SCRIPTS.md 3: an ack field is shown whenever it carries meaning or is not zero.
   if (segment.flags.ack_set() || segment.ack.raw() != 0) {
     out += fmt::format(" ack {}", segment.ack.raw() - bases.ack_base.raw());

@@ -59,6 +59,11 @@ class Reader {
     return value;
   }
   std::size_t offset() const { return at_; }
+  std::size_t offset_after_spaces() {
+    skip_spaces();
+    return at_;
+  }
+  void rewind_to(std::size_t at) { at_ = std::min(at, text_.size()); }
   std::string_view rest() const { return text_.substr(at_); }
   void skip(std::size_t n) { at_ = std::min(at_ + n, text_.size()); }
   std::string error(std::string_view what) const { return fmt::format("at column {}: {}", at_ + 1, what); }
@@ -181,12 +186,35 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
 Result<SegmentText, std::string> parse_segment_text(std::string_view text) {
   Reader r(text);
   SegmentText s;
-  const std::string_view flags = r.word();
-  auto parsed_flags = TcpFlags::parse(flags);
+  if (r.accept('[')) {
+    const std::size_t name_at = r.offset_after_spaces();
+    std::string_view name = r.word();
+    const std::size_t close = name.find(']');
+    if (close == std::string_view::npos) return fail(r.error("expected ']' after the ECN field"));
+    name = name.substr(0, close);
+    if (name == "ect01") {
+      s.ecn = Ecn::ect0;
+      s.ecn_any_ect = true;
+    } else if (auto ecn = parse_ecn_name(name)) {
+      s.ecn = *ecn;
+    } else {
+      return fail(fmt::format("at column {}: '{}' is not an ECN field (noecn, ect0, ect1, ect01 or ce)", name_at + 1,
+                              quote_for_message(name)));
+    }
+    r.rewind_to(name_at + close + 1);
+  }
+  const std::size_t flags_at = r.offset_after_spaces();
+  std::string letters(r.word());
+  // packetdrill's 'A' is the AE bit, outside the eight flags TcpFlags keeps.
+  if (letters.find('A') != std::string::npos) {
+    s.ae = true;
+    std::erase(letters, 'A');
+  }
+  auto parsed_flags = letters.empty() && s.ae ? std::optional<TcpFlags>(TcpFlags{}) : TcpFlags::parse(letters);
   if (!parsed_flags) {
     return fail(fmt::format(
-        "at column 1: '{}' is not a set of TCP flags (letters from S F R P . U E W, or -)",
-        quote_for_message(flags)));
+        "at column {}: '{}' is not a set of TCP flags (letters from S F R P . U E W A, or -)", flags_at + 1,
+        quote_for_message(letters)));
   }
   s.flags = *parsed_flags;
   auto start = expect_number(r, 0xffffffff, "START:END(LEN)");
@@ -249,8 +277,17 @@ std::string mismatch(const SegmentText& expected, const TcpSegment& actual, SeqN
     if (!why.empty()) why += "; ";
     why += what;
   };
-  if (expected.flags != actual.flags) {
-    add(fmt::format("flags {} instead of {}", actual.flags.to_string(), expected.flags.to_string()));
+  if (expected.ecn) {
+    const bool either = expected.ecn_any_ect && (actual.ecn == Ecn::ect0 || actual.ecn == Ecn::ect1);
+    if (!either && actual.ecn != *expected.ecn) {
+      add(fmt::format("IP ECN field [{}] instead of [{}]", ecn_name(actual.ecn),
+                      expected.ecn_any_ect ? "ect01" : ecn_name(*expected.ecn)));
+    }
+  }
+  const bool actual_ae = (actual.reserved & 0x01) != 0;
+  if (expected.flags != actual.flags || expected.ae != actual_ae) {
+    add(fmt::format("flags {}{} instead of {}{}", actual.flags.to_string(), actual_ae ? "A" : "",
+                    expected.flags.to_string(), expected.ae ? "A" : ""));
   }
   const std::uint32_t start = actual.seq.raw() - seq_base.raw();
   if (start != expected.start) add(fmt::format("seq {} instead of {}", start, expected.start));

@@ -1,5 +1,7 @@
 // The segment notation of SCRIPTS.md 3, read back from text:
-//   FLAGS START:END(LEN) [ack N] [win N] [urg N] [<OPTIONS> | <...>]
+//   [ECN] FLAGS START:END(LEN) [ack N] [win N] [urg N] [<OPTIONS> | <...>]
+// with packetdrill's IP ECN field in brackets ([noecn] [ect0] [ect1]
+// [ect01] [ce]) and its letter A for the AE bit (RFC 9768) among the flags.
 // Numbers stay as written (relative, in scripts); the caller maps them.
 #pragma once
 
@@ -9,6 +11,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "wire/ecn.h"
 #include "wire/tcp_flags.h"
 #include "wire/tcp_header.h"
 #include "wire/tcp_options.h"
@@ -16,7 +19,11 @@
 namespace finwait::wire {
 
 struct SegmentText {
+  // The ECN field if written; [ect01] (either ECT) is ect0 with ecn_any_ect.
+  std::optional<Ecn> ecn;
+  bool ecn_any_ect = false;
   TcpFlags flags;
+  bool ae = false;  // the AE bit, the lowest of TcpSegment::reserved
   std::uint32_t start = 0;
   std::uint32_t end = 0;
   std::uint32_t length = 0;
@@ -36,7 +43,7 @@ Result<SegmentText, std::string> parse_segment_text(std::string_view text);
 namespace finwait::wire {
 
 // Checks a segment against its written form, as SCRIPTS.md 3 says for
-// outbound lines: every flag bit, START and LEN, the ack field (which must be
+// outbound lines: the ECN field if written, every flag bit (AE too), START and LEN, the ack field (which must be
 // zero when not written), the window if written, the urgent pointer if
 // written, and the options if written (kinds, lengths and order, padding
 // included; values too, except TS val and ecr). Sequence numbers in `expected`

@@ -11,7 +11,7 @@ namespace finwait::wire {
 bool operator==(const TcpSegment& a, const TcpSegment& b) {
   return a.src_port == b.src_port && a.dst_port == b.dst_port && a.seq == b.seq && a.ack == b.ack &&
          a.flags == b.flags && a.reserved == b.reserved && a.window == b.window &&
-         a.urgent_pointer == b.urgent_pointer && a.options == b.options &&
+         a.urgent_pointer == b.urgent_pointer && a.options == b.options && a.ecn == b.ecn &&
          std::equal(a.payload.begin(), a.payload.end(), b.payload.begin(), b.payload.end());
 }
 

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "base/result.h"
+#include "wire/ecn.h"
 #include "wire/parse_error.h"
 #include "wire/seq_num.h"
 #include "wire/tcp_flags.h"
@@ -30,6 +31,10 @@ struct TcpSegment {
   std::uint16_t window = 0;
   std::uint16_t urgent_pointer = 0;
   TcpOptions options;
+  // Not in the TCP header: the ECN field of the IP header that carries the
+  // segment (RFC 3168 5), which TCP sets and reads. Parsing a whole packet
+  // fills it; emitting one writes it into the TOS octet.
+  Ecn ecn = Ecn::not_ect;
   // Not owned: points into the packet it was parsed from, or at the data to send.
   std::span<const std::uint8_t> payload;
 

@@ -120,6 +120,23 @@ TEST(Ipv4Header, OtherProtocolsAreNotTcp) {
   EXPECT_EQ(parse_ipv4_tcp(packet).error(), ParseError::not_tcp);
 }
 
+TEST(Ipv4Header, EcnFieldTravelsWithTheSegment) {
+  // RFC 3168 5: the two low bits of the TOS octet; the DSCP bits stay the IP header's.
+  auto packet = kernel_syn();
+  packet[1] = 0xb9;  // DSCP 46 (EF), ECT(1)
+  refresh_ip_checksum(packet);
+  auto parsed = parse_ipv4_tcp(packet);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->tcp.ecn, Ecn::ect1);
+  parsed->tcp.ecn = Ecn::ce;
+  std::vector<std::uint8_t> out(ipv4_tcp_size(*parsed));
+  emit_ipv4_tcp(*parsed, out);
+  EXPECT_EQ(out[1], 0xbb);
+  auto again = parse_ipv4_tcp(out);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->tcp.ecn, Ecn::ce);
+}
+
 TEST(Ipv4Header, OptionsRoundTrip) {
   Ipv4Header header;
   header.src = Ipv4Address(198, 18, 0, 1);

@@ -39,6 +39,34 @@ TEST(SegmentText, ErrorsSayWhatAndWhere) {
   EXPECT_NE(parse_segment_text("S 0:0(0) win 70000").error().find("too large"), std::string::npos);
 }
 
+TEST(SegmentText, EcnFieldAndAeBit) {
+  auto ect = parse_segment_text("[ect0] P. 1:1001(1000) ack 1");
+  ASSERT_TRUE(ect.ok()) << ect.error();
+  EXPECT_EQ(ect->ecn, Ecn::ect0);
+  EXPECT_FALSE(ect->ecn_any_ect);
+  auto accecn = parse_segment_text("[ce]SEWA 0:0(0) win 10");
+  ASSERT_TRUE(accecn.ok()) << accecn.error();
+  EXPECT_EQ(accecn->ecn, Ecn::ce);
+  EXPECT_TRUE(accecn->ae);
+  EXPECT_EQ(accecn->flags, TcpFlags(TcpFlags::syn | TcpFlags::ece | TcpFlags::cwr));
+  EXPECT_FALSE(parse_segment_text("S 0:0(0)")->ecn.has_value());
+  EXPECT_NE(parse_segment_text("[ect2] S 0:0(0)").error().find("'ect2' is not an ECN field"), std::string::npos);
+  EXPECT_NE(parse_segment_text("[ect0 S 0:0(0)").error().find("expected ']'"), std::string::npos);
+
+  TcpSegment sent;
+  sent.flags = TcpFlags(TcpFlags::ack | TcpFlags::psh);
+  sent.seq = SeqNum(1);
+  sent.ack = SeqNum(1);
+  sent.ecn = Ecn::ect1;
+  EXPECT_EQ(mismatch(*ect, sent, SeqNum(0), SeqNum(0)), "IP ECN field [ect1] instead of [ect0]; length 0 instead of 1000");
+  auto either = parse_segment_text("[ect01] P. 1:1(0) ack 1");
+  EXPECT_EQ(mismatch(*either, sent, SeqNum(0), SeqNum(0)), "");
+  auto unchecked = parse_segment_text("P. 1:1(0) ack 1");
+  EXPECT_EQ(mismatch(*unchecked, sent, SeqNum(0), SeqNum(0)), "");
+  sent.reserved = 0x01;
+  EXPECT_EQ(mismatch(*unchecked, sent, SeqNum(0), SeqNum(0)), "flags P.A instead of P.");
+}
+
 TEST(SegmentText, MismatchNamesEachDifference) {
   TcpSegment actual;
   actual.flags = TcpFlags(TcpFlags::ack | TcpFlags::fin);
