@@ -9,6 +9,7 @@
 
 namespace finwait::api::linux_abi {
 
+inline constexpr int af_unspec = 0;
 inline constexpr int af_inet = 2;
 inline constexpr int sock_stream = 1;
 inline constexpr int sock_nonblock = 04000;
@@ -33,6 +34,7 @@ inline constexpr int tcp_syncnt = 7;
 inline constexpr int tcp_linger2 = 8;
 inline constexpr int tcp_congestion = 13;
 inline constexpr int tcp_user_timeout = 18;
+inline constexpr int tcp_notsent_lowat = 25;
 inline constexpr int tcp_fastopen = 23;
 inline constexpr int tcp_fastopen_connect = 30;
 inline constexpr int tcp_fastopen_no_cookie = 34;

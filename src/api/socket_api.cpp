@@ -171,10 +171,17 @@ CallResult SocketApi::write(int fd, std::span<const std::uint8_t> data, int flag
 }
 
 CallResult SocketApi::sendto(int fd, std::span<const std::uint8_t> data, int flags, wire::Ipv4Address address,
-                             std::uint16_t port, Instant now) {
+                             std::uint16_t port, Instant now, int family) {
   const Descriptor* d = socket_at(fd);
   if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
-  if ((flags & abi::msg_fastopen) == 0 || stack_.flow_of(d->stack_fd)) return write(fd, data, flags, now);
+  if ((flags & abi::msg_fastopen) == 0) return write(fd, data, flags, now);
+  // Linux's tcp_sendmsg_fastopen: AF_UNSPEC is not a Fast Open; a socket
+  // still connecting is EALREADY (__inet_stream_connect's SS_CONNECTING).
+  if (family == abi::af_unspec) return CallResult::failed(Errno::eopnotsupp);
+  if (stack_.flow_of(d->stack_fd)) {
+    if (stack_.state_of(d->stack_fd) == tcp::State::syn_sent) return CallResult::failed(Errno::ealready);
+    return write(fd, data, flags, now);
+  }
   const bool blocking = !stack_.nonblocking(d->stack_fd) && (flags & abi::msg_dontwait) == 0;
   auto r = stack_.connect_with_data(d->stack_fd, address, port, data, now);
   if (r) {

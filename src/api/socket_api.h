@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/linux_abi.h"
 #include "base/errno.h"
 #include "stack/stack.h"
 
@@ -80,8 +81,9 @@ class SocketApi {
   CallResult write(int fd, std::span<const std::uint8_t> data, int flags, Instant now);
   // sendto(): MSG_FASTOPEN on a socket not yet connected opens the
   // connection with the data in the SYN (RFC 7413); otherwise a write.
+  // `family` is the address's (AF_UNSPEC is refused with MSG_FASTOPEN).
   CallResult sendto(int fd, std::span<const std::uint8_t> data, int flags, wire::Ipv4Address address,
-                    std::uint16_t port, Instant now);
+                    std::uint16_t port, Instant now, int family = linux_abi::af_inet);
   // SO_LINGER {1, N} on a blocking socket: would block until the FIN is
   // acknowledged or N seconds pass; call again to learn it is done.
   CallResult close(int fd, Instant now);

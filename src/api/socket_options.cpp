@@ -106,6 +106,10 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
           o.linger2 = seconds(stack_.config().profile == Profile::linux ? std::min<std::int64_t>(n, 120) : n);
         }
         break;
+      case abi::tcp_notsent_lowat:
+        // Linux stores the int as a u32: a negative value is a very large one.
+        o.notsent_lowat = static_cast<std::uint32_t>(n);
+        break;
       case abi::tcp_user_timeout:
         if (n < 0) return CallResult::failed(Errno::einval);
         o.user_timeout = milliseconds(n);
@@ -187,6 +191,7 @@ CallResult SocketApi::getsockopt(int fd, int level, int option, OptionValue& val
                                    : whole_seconds(o.linger2.value_or(t.duration(TunableId::tcp_finwait2)));
         break;
       case abi::tcp_user_timeout: value = o.user_timeout.milliseconds(); break;
+      case abi::tcp_notsent_lowat: value = std::int64_t{static_cast<std::int32_t>(o.notsent_lowat)}; break;
       case abi::tcp_maxseg:
         // Linux's do_tcp_getsockopt(): the MSS in use; before the connection
         // opens (or on a listener) the one asked for, else TCP_MSS_DEFAULT (536).

@@ -134,6 +134,11 @@ class Runner {
   // A listener under test becomes, in packetdrill, the child its first SYN
   // makes: a later SYN (a retransmission) goes to that child's 4-tuple.
   bool listener_took_syn_ = false;
+  // Connections of earlier sockets under test: packetdrill sniffs only the
+  // socket under test's packets (sniff_outbound_live_packet), so what they
+  // send is not matched against '>' lines. A flow used again leaves the list.
+  std::vector<stack::FlowKey> retired_flows_;
+  void retire_flow();
   bool defaults_file_ = false;                // running defaults.sh's own lines
   std::optional<std::uint64_t> queue_limit_;  // `tc qdisc ... pfifo limit N`: 0 drops all we send
   std::optional<Pending> pending_;

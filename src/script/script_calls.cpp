@@ -180,6 +180,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     out = r.ok() ? value_of(new_script_fd(static_cast<int>(r.value))) : outcome_of(r);
     out.returns_descriptor = r.ok();
     if (r.ok()) {
+      retire_flow();
       socket_under_test_ = static_cast<int>(r.value);
       listener_took_syn_ = false;
     }
@@ -225,6 +226,10 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
                           ? static_cast<int>(number(a[flags_at], line, "the flags"))
                           : 0;
     if (message) check_message_header(a[1], reading, line);
+    // sendto's address: packetdrill writes `...` (the remote end) or a family.
+    const bool unspecified = name == "sendto" && a.size() > 4 && a[4].kind == Expr::Kind::symbols &&
+                             a[4].symbols.size() == 1 && a[4].symbols[0] == "AF_UNSPEC";
+    const int family = unspecified ? api::linux_abi::af_unspec : api::linux_abi::af_inet;
     const bool null_buffer = !message && a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 &&
                              a[1].symbols[0] == "NULL";
     if (!sockets.is_socket(fd)) {
@@ -266,7 +271,8 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
         const std::size_t n = std::min(length - total, k_slice.size());
         // sendto/sendmsg with MSG_FASTOPEN: the first slice may open the connection.
         r = (name == "sendto" || name == "sendmsg") && total == 0 && (flags & linux_constant::msg_fastopen) != 0
-                ? sockets.sendto(fd, std::span(k_slice).first(n), flags, remote_address_, connect_port_, now_)
+                ? sockets.sendto(fd, std::span(k_slice).first(n), flags, remote_address_, connect_port_, now_,
+                                 family)
                 : sockets.write(fd, std::span(k_slice).first(n), flags & ~linux_constant::msg_fastopen, now_);
         if (r.error != Errno::ok) break;
         total += static_cast<std::size_t>(std::max<std::int64_t>(r.value, 0));

@@ -193,6 +193,11 @@ void Runner::advance_to(std::int64_t target_us) {
   check_pending();
 }
 
+void Runner::retire_flow() {
+  if (flow_ && std::find(retired_flows_.begin(), retired_flows_.end(), *flow_) == retired_flows_.end())
+    retired_flows_.push_back(*flow_);
+}
+
 void Runner::capture() {
   for (std::size_t i = 0; i < stack_->outgoing_count(); ++i) {
     const auto frame = stack_->outgoing(i);
@@ -204,6 +209,16 @@ void Runner::capture() {
     }
     auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
     if (packet) {
+      const stack::FlowKey on{packet->ip.src, packet->ip.dst, packet->tcp.src_port, packet->tcp.dst_port};
+      if (std::find(retired_flows_.begin(), retired_flows_.end(), on) != retired_flows_.end()) {
+        if (packet->tcp.flags.syn_set() && !packet->tcp.flags.ack_set()) {
+          std::erase(retired_flows_, on);  // a new connection on an old 4-tuple
+        } else {
+          trace(fmt::format("{} > {} (an earlier socket's: not checked, as packetdrill)", seconds_text(now_us()),
+                            describe(c)));
+          continue;
+        }
+      }
       // The stack's ISN, from its first SYN or SYN-ACK (SCRIPTS.md 3).
       if (packet->tcp.flags.syn_set() && !local_isn_) local_isn_ = packet->tcp.seq;
       if (!flow_ && packet->tcp.flags.syn_set()) {
@@ -397,8 +412,10 @@ void Runner::inject(const Event& event, const PacketEvent& packet) {
     // The first packet in: a client at the remote address calls the script's port.
     flow_ = stack::FlowKey{local_address_, remote_address_, bind_port_, k_remote_client_port};
   } else if (new_client && stack_->state_of(*flow_)) {
+    retire_flow();
     flow_->remote_port = static_cast<std::uint16_t>(flow_->remote_port + 1);
   }
+  std::erase(retired_flows_, *flow_);
   wire::Ipv4TcpPacket p;
   p.ip.src = flow_->remote;
   p.ip.dst = flow_->local;

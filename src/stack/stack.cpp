@@ -806,7 +806,7 @@ SocketReadiness Stack::readiness(int fd) const {
   r.readable = c->readable_bytes() > 0 || c->end_of_stream() || r.error || c->is_closed();
   r.read_hangup = c->end_of_stream();
   const bool can_send = state == State::established || state == State::close_wait;
-  r.writable = (can_send && c->send_space() > 0) || r.error;
+  r.writable = (can_send && c->send_room(true)) || r.error;
   // Linux's tcp_poll(): EPOLLHUP once both directions are shut, or the connection is gone.
   r.hangup =
       c->is_closed() || (c->end_of_stream() && (state == State::fin_wait_2 || state == State::time_wait ||

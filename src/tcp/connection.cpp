@@ -56,6 +56,13 @@ Connection::Connection(const ConnectionConfig& config)
                            tunables().enabled(TunableId::tcp_nodelayack));
 }
 
+bool Connection::send_room(bool for_wakeup) const {
+  if (send_queue_.free_space() == 0) return false;
+  if (options_.notsent_lowat == 0) return true;
+  const std::uint64_t unsent = unsent_bytes();
+  return (unsent << (for_wakeup ? 1 : 0)) < options_.notsent_lowat;
+}
+
 Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, Instant now,
                                    const std::optional<FastOpenRequest>& fast_open) {
   Connection c(config);
@@ -284,6 +291,10 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
     default: return fail(Errno::epipe);
   }
   if (data.empty()) return std::size_t{0};
+  if (!send_room(false)) {
+    writable_blocked_ = true;
+    return fail(Errno::eagain);
+  }
   restart_after_idle(now);
   const std::size_t accepted = send_queue_.append(data);
   // A full buffer, even after a partial write, asks for a writable event

@@ -174,6 +174,10 @@ class Connection {
   std::size_t readable_bytes() const { return receive_queue_.size(); }
   bool end_of_stream() const { return fin_received_ && receive_queue_.empty(); }
   std::size_t send_space() const { return send_queue_.free_space(); }
+  // Room for a write: buffer space, and under TCP_NOTSENT_LOWAT fewer unsent
+  // bytes than the mark; `for_wakeup` halves the mark as Linux's poll and
+  // wakeups do (__sk_stream_is_writeable's wake).
+  bool send_room(bool for_wakeup) const;
   std::size_t unsent_bytes() const;
   Errno pending_error() const { return error_; }
   // SO_ERROR: the pending error, read and cleared, whatever data is queued.

@@ -439,7 +439,7 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
     } else {
       reorder_at_ = Instant::never();
     }
-    if (writable_blocked_ && send_queue_.free_space() > 0) {
+    if (writable_blocked_ && send_room(true)) {
       writable_blocked_ = false;
       emit_event(EventKind::writable);
     }

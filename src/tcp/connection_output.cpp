@@ -277,6 +277,11 @@ void Connection::output(Instant now) {
   if (sent) {
     persist_at_ = Instant::never();
     arm_loss_probe(now);
+    // Under TCP_NOTSENT_LOWAT sending, not only acknowledgment, makes room.
+    if (writable_blocked_ && options_.notsent_lowat != 0 && send_room(true)) {
+      writable_blocked_ = false;
+      emit_event(EventKind::writable);
+    }
   }
   if (sent || cwnd_blocked) note_cwnd_use(cwnd_blocked || packets_in_flight() >= cwnd_.cwnd);
 }

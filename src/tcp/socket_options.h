@@ -16,6 +16,9 @@ struct SocketOptions {
   bool linger_on = false;
   int linger_seconds = 0;
   bool keepalive = false;                      // SO_KEEPALIVE
+  // TCP_NOTSENT_LOWAT: writable only while fewer bytes than this wait unsent
+  // (Linux's tcp_stream_memory_free); 0 is no limit (the sysctl's default).
+  std::uint32_t notsent_lowat = 0;
   std::optional<Duration> keepalive_idle;      // TCP_KEEPIDLE, else tcp_keepidle
   std::optional<Duration> keepalive_interval;  // TCP_KEEPINTVL, else tcp_keepintvl
   std::optional<int> keepalive_count;          // TCP_KEEPCNT, else tcp_keepcnt
