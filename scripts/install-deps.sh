@@ -14,6 +14,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # bench/bulk's baseline: Debian's lwIP (a benchmark dependency only)
   liblwip-dev
+  # finwait scan: netlink messages to the kernel's sock_diag
+  libmnl-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   # packet tools: tshark checks what we write, tcpdump captures fixtures

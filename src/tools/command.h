@@ -16,6 +16,7 @@ void add_client_commands(CLI::App& app, CommandResult& result);  // fetch, probe
 void add_netstat_command(CLI::App& app, CommandResult& result);
 void add_no_command(CLI::App& app, CommandResult& result);
 void add_pcap_command(CLI::App& app, CommandResult& result);
+void add_scan_command(CLI::App& app, CommandResult& result);
 void add_script_command(CLI::App& app, CommandResult& result);
 void add_serve_command(CLI::App& app, CommandResult& result);
 void add_sim_command(CLI::App& app, CommandResult& result);

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   finwait::tools::add_netstat_command(app, result);
   finwait::tools::add_no_command(app, result);
   finwait::tools::add_pcap_command(app, result);
+  finwait::tools::add_scan_command(app, result);
   finwait::tools::add_script_command(app, result);
   finwait::tools::add_serve_command(app, result);
   finwait::tools::add_sim_command(app, result);

@@ -15,6 +15,7 @@ declare -A allowed=(
   [api]="base time wire netdev ip tcp stack api"
   [script]="base time wire netdev ip tcp stack api script"
   [sim]="base time wire netdev ip tcp stack api sim"
+  [host]="base time host"
 )
 failures=0
 for layer in "${!allowed[@]}"; do
