@@ -78,8 +78,11 @@ class Runner {
 
   // Commands (script_commands.cpp).
   void command(const std::string& text, int line);
-  // `nstat ... | grep ...`: false when the pipeline's status is not 0.
-  bool nstat_pipeline(const std::vector<std::vector<std::string>>& stages, int line);
+  // `nstat ... | grep ...`, `grep ... /proc/net/tcp | grep ...`
+  // (script_pipeline.cpp): false when the pipeline's status is not 0.
+  bool text_pipeline(const std::vector<std::vector<std::string>>& stages, int line);
+  // What `nstat` prints (script_nstat.cpp).
+  std::vector<std::string> nstat_lines(const std::vector<std::string>& nstat, int line);
 
   [[noreturn]] void failure(int line, std::string message) const {
     throw ScriptFailure{line, std::move(message)};

@@ -122,10 +122,14 @@ void Runner::command(const std::string& raw_text, int line) {
     if (!expanded) failure(line, expanded.error());
     std::vector<std::string> w = without_redirections(words(*expanded));
     if (w.empty()) continue;
-    if (w[0] == "nstat") {
+    const bool reads_proc = std::any_of(w.begin(), w.end(), [](const std::string& word) {
+      return word.starts_with("/proc/net/");
+    });
+    if (w[0] == "nstat" || ((w[0] == "cat" || w[0] == "grep") && reads_proc)) {
       std::vector<std::vector<std::string>> stages;
       for (const std::string& stage : split_pipeline(*expanded)) stages.push_back(without_redirections(words(stage)));
-      if (!nstat_pipeline(stages, line)) failure(line, fmt::format("command failed (status 1): {}", raw));
+      if (stages.front().size() < 2 && w[0] != "nstat") failure(line, fmt::format("{}: which file?", w[0]));
+      if (!text_pipeline(stages, line)) failure(line, fmt::format("command failed (status 1): {}", raw));
       continue;
     }
     if (w.size() == 1 && w[0].ends_with("defaults.sh")) {

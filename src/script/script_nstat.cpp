@@ -1,12 +1,10 @@
-// `nstat` in a back-quoted command, and what its output is piped through
-// (grep), as the kernel's selftests use them:
+// `nstat` in a back-quoted command, as the kernel's selftests use it:
 //   `nstat -n`                                          (start counting)
-//   `nstat | grep TcpExtBeyondWindow | grep -q " 3 "`   (fails unless 3)
+//   `nstat | grep TcpExtBeyondWindow | grep -q " 3 "`   (fails unless 3;
+//                                                        the pipe: script_pipeline.cpp)
 // Counters are the stack's, under nstat's names (stack::nstat_name). Like
 // nstat, each run shows what changed since the last run that kept history.
 #include <fnmatch.h>
-
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -14,8 +12,7 @@
 
 namespace finwait::script {
 
-bool Runner::nstat_pipeline(const std::vector<std::vector<std::string>>& stages, int line) {
-  const std::vector<std::string>& nstat = stages.front();
+std::vector<std::string> Runner::nstat_lines(const std::vector<std::string>& nstat, int line) {
   bool absolute = false, zeros = false, keep_history = true, print = true;
   std::vector<std::string> patterns;
   for (std::size_t i = 1; i < nstat.size(); ++i) {
@@ -51,56 +48,7 @@ bool Runner::nstat_pipeline(const std::vector<std::vector<std::string>>& stages,
     lines.push_back(fmt::format("{:<32}{:<16}{:>6.1f}", name, shown, 0.0));
   });
   if (!print) lines.clear();
-  for (std::size_t s = 1; s < stages.size(); ++s) {
-    const std::vector<std::string>& grep = stages[s];
-    if (grep.empty() || grep[0] != "grep") {
-      failure(line, fmt::format("unsupported command: nstat piped into '{}' (finwait pipes nstat into grep only)",
-                                grep.empty() ? "" : grep[0]));
-    }
-    bool quiet = false, invert = false, word = false, count = false, fixed = false, ignore_case = false;
-    std::optional<std::string> pattern;
-    for (std::size_t i = 1; i < grep.size(); ++i) {
-      const std::string& w = grep[i];
-      if (!pattern && w.size() > 1 && w[0] == '-') {
-        for (char c : w.substr(1)) {
-          switch (c) {
-            case 'q': quiet = true; break;
-            case 'v': invert = true; break;
-            case 'w': word = true; break;
-            case 'c': count = true; break;
-            case 'F': fixed = true; break;
-            case 'i': ignore_case = true; break;
-            case 'E': break;  // std::regex's ECMAScript reads extended patterns
-            default: failure(line, fmt::format("grep: option -{} is not one finwait knows (-q -v -w -c -F -i -E)", c));
-          }
-        }
-      } else if (!pattern) {
-        pattern = w;
-      } else {
-        failure(line, fmt::format("grep: '{}': finwait's grep reads its input only", w));
-      }
-    }
-    if (!pattern) failure(line, "grep: no pattern");
-    std::string expression = *pattern;
-    if (fixed) expression = std::regex_replace(expression, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
-    if (word) expression = "\\b(" + expression + ")\\b";
-    std::regex regex;
-    try {
-      regex = std::regex(expression, ignore_case ? std::regex::ECMAScript | std::regex::icase : std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-      failure(line, fmt::format("grep: '{}' is not a pattern finwait can read", *pattern));
-    }
-    std::vector<std::string> kept;
-    for (const std::string& l : lines) {
-      if (std::regex_search(l, regex) != invert) kept.push_back(l);
-    }
-    const bool matched = !kept.empty();
-    lines = count ? std::vector<std::string>{std::to_string(kept.size())} : kept;
-    if (quiet) lines.clear();
-    if (!matched) return false;  // grep's status 1 ends the pipeline's success
-  }
-  for (const std::string& l : lines) trace(fmt::format("{}: {}", line, l));
-  return true;
+  return lines;
 }
 
 }  // namespace finwait::script

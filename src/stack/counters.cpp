@@ -11,13 +11,13 @@ namespace {
 constexpr std::array<std::string_view, 9> k_tcp = {"ActiveOpens", "PassiveOpens", "AttemptFails",
                                                    "EstabResets", "InSegs",       "OutSegs",
                                                    "InErrs",      "OutRsts",      "RetransSegs"};
-constexpr std::array<std::string_view, 22> k_tcp_ext = {
+constexpr std::array<std::string_view, 23> k_tcp_ext = {
     "TCPChallengeACK",        "ListenDrops",           "TCPAbortOnTimeout",        "TCPAbortOnLinger",
     "TCPAbortOnData",         "TCPAbortOnClose",       "TCPTimeouts",              "TCPLossProbes",
     "TCPSackRecovery",        "TCPRenoRecovery",       "TCPDSACKOldSent",          "TCPOFOQueue",
     "TCPOFODrop",             "TCPRcvQDrop",           "BeyondWindow",             "PAWSEstab",
     "OutOfWindowIcmps",       "TCPFastOpenPassive",    "TCPFastOpenPassiveFail",   "TCPFastOpenPassiveAltKey",
-    "TCPFastOpenCookieReqd",  "TCPFastOpenListenOverflow"};
+    "TCPFastOpenCookieReqd",  "TCPFastOpenListenOverflow", "TCPMD5Unexpected"};
 
 }  // namespace
 

@@ -27,6 +27,7 @@ struct Counters : ip::IpCounters {
   std::uint64_t abort_on_linger = 0;   // TCPAbortOnLinger (SO_LINGER 0 and TCP_LINGER2 < 0)
   std::uint64_t abort_on_data = 0;     // TCPAbortOnData: data after close, or unread at close
   std::uint64_t abort_on_close = 0;    // TCPAbortOnClose
+  std::uint64_t md5_unexpected = 0;    // TCPMD5Unexpected: an MD5 option, no key (RFC 2385)
   // finwait's own, one per way a connection can end:
   std::uint64_t finwait2_timeouts = 0;             // FinWait2Timeouts
   std::uint64_t finwait2_halfclosed_timeouts = 0;  // FinWait2HalfClosedTimeouts
@@ -65,6 +66,7 @@ struct Counters : ip::IpCounters {
     f(Row{"TCPAbortOnLinger", abort_on_linger});
     f(Row{"TCPAbortOnData", abort_on_data});
     f(Row{"TCPAbortOnClose", abort_on_close});
+    f(Row{"TCPMD5Unexpected", md5_unexpected});
     f(Row{"FinWait2Timeouts", finwait2_timeouts});
     f(Row{"FinWait2HalfClosedTimeouts", finwait2_halfclosed_timeouts});
     f(Row{"KeepaliveDrops", keepalive_drops});

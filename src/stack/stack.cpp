@@ -98,6 +98,14 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
   (void)bytes;
   const TcpSegment& seg = packet.tcp;
   const FlowKey flow{packet.ip.dst, packet.ip.src, seg.dst_port, seg.src_port};
+  // RFC 2385 2.0: a segment whose digest does not check is dropped with no
+  // response. finwait holds no keys (there is no TCP_MD5SIG), so no signed
+  // segment checks, whatever it is for: dropped, as Linux's tcp_inbound_hash()
+  // drops a signed segment for a socket without a key (TCPMD5Unexpected).
+  if (seg.options.has_md5()) {
+    ++counters_.md5_unexpected;
+    return;
+  }
   // A waiting connection (TIME-WAIT, orphaned FIN-WAIT-2) is answered by one
   // rule, tcp::on_wait_segment(), whether it is a full connection or parked.
   // A new SYN that may reuse a TIME-WAIT 4-tuple goes to the listener if

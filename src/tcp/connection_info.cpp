@@ -5,24 +5,6 @@ namespace finwait::tcp {
 
 namespace {
 
-// include/net/tcp_states.h.
-std::uint8_t linux_state_number(State s) {
-  switch (s) {
-    case State::established: return 1;
-    case State::syn_sent: return 2;
-    case State::syn_received: return 3;
-    case State::fin_wait_1: return 4;
-    case State::fin_wait_2: return 5;
-    case State::time_wait: return 6;
-    case State::closed: return 7;
-    case State::close_wait: return 8;
-    case State::last_ack: return 9;
-    case State::listen: return 10;
-    case State::closing: return 11;
-  }
-  return 7;
-}
-
 std::uint32_t micros(Duration d) {
   const std::int64_t us = d.nanoseconds() / 1000;
   return us <= 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(us, 0xffffffff));

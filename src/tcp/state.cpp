@@ -42,6 +42,23 @@ std::string_view linux_name(State state) {
   return names_of(state).linux;
 }
 
+std::uint8_t linux_state_number(State state) {
+  switch (state) {
+    case State::established: return 1;
+    case State::syn_sent: return 2;
+    case State::syn_received: return 3;
+    case State::fin_wait_1: return 4;
+    case State::fin_wait_2: return 5;
+    case State::time_wait: return 6;
+    case State::closed: return 7;
+    case State::close_wait: return 8;
+    case State::last_ack: return 9;
+    case State::listen: return 10;
+    case State::closing: return 11;
+  }
+  return 7;
+}
+
 std::optional<State> parse_linux_name(std::string_view name) {
   for (const auto& n : k_names) {
     if (n.linux == name) return n.state;

@@ -28,6 +28,9 @@ std::string_view netstat_name(State state);
 // As Linux's tcp_states.h names it (scripts' tcp_state()): "TCP_FIN_WAIT2".
 std::string_view linux_name(State state);
 std::optional<State> parse_linux_name(std::string_view name);
+// Linux's number for it (tcp_states.h, TCP_INFO's tcpi_state, /proc/net/tcp's
+// st column): TCP_ESTABLISHED 1 ... TCP_CLOSE 7 ... TCP_LISTEN 10, TCP_CLOSING 11.
+std::uint8_t linux_state_number(State state);
 
 // RFC 9293 3.3.2: states after the SYNs have been exchanged both ways.
 constexpr bool is_synchronized(State state) {

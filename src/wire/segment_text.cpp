@@ -87,6 +87,23 @@ Result<std::uint32_t, std::string> expect_number(Reader& r, std::uint64_t max, s
   return static_cast<std::uint32_t>(*value);
 }
 
+constexpr std::size_t k_bad_hex = static_cast<std::size_t>(-1);
+
+// Hex digits after blanks, two per byte, into `out`: how many bytes were read
+// (0 when no digit follows), k_bad_hex for an odd count or more than fit.
+std::size_t read_hex_bytes(Reader& r, std::span<std::uint8_t> out) {
+  r.skip_spaces();
+  const std::string_view rest = r.rest();
+  std::size_t n = 0;
+  while (n < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[n]))) ++n;
+  if (n % 2 != 0 || n / 2 > out.size()) return k_bad_hex;
+  for (std::size_t i = 0; i < n; i += 2) {
+    out[i / 2] = static_cast<std::uint8_t>(std::stoi(std::string(rest.substr(i, 2)), nullptr, 16));
+  }
+  r.skip(n);
+  return n / 2;
+}
+
 Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
   auto full = [&] { return fail(r.error("too many options: more than 40 bytes")); };
   if (r.accept_word("nop"))
@@ -145,24 +162,22 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
                ? Result<bool, std::string>(true)
                : full();
   }
+  // RFC 2385 3.0: md5 DIGEST, the 16-byte digest in hex (32 digits).
+  if (r.accept_word("md5")) {
+    std::array<std::uint8_t, 16> digest{};
+    const std::size_t n = read_hex_bytes(r, digest);
+    if (n != digest.size()) return fail(r.error("an MD5 digest is 32 hex digits"));
+    return options.try_add_raw(tcp_option_kind::md5, digest) ? Result<bool, std::string>(true) : full();
+  }
   // RFC 7413: FO [COOKIE] and the experimental FOEXP [COOKIE], the cookie
   // in hex; without one, a cookie request.
   const bool experimental = r.accept_word("FOEXP");
   if (experimental || r.accept_word("FO")) {
     FastOpenCookie cookie;
     cookie.experimental = experimental;
-    r.skip_spaces();
-    const std::string_view rest = r.rest();
-    std::size_t n = 0;
-    while (n < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[n]))) ++n;
-    if (n > 0) {
-      if (n % 2 != 0 || n > 32) return fail(r.error("a Fast Open cookie is 2 to 32 hex digits, an even count"));
-      for (std::size_t i = 0; i < n; i += 2) {
-        cookie.bytes[i / 2] = static_cast<std::uint8_t>(std::stoi(std::string(rest.substr(i, 2)), nullptr, 16));
-      }
-      cookie.size = static_cast<std::uint8_t>(n / 2);
-      r.skip(n);
-    }
+    const std::size_t n = read_hex_bytes(r, cookie.bytes);
+    if (n == k_bad_hex) return fail(r.error("a Fast Open cookie is 2 to 32 hex digits, an even count"));
+    cookie.size = static_cast<std::uint8_t>(n);
     // Written as it goes on the wire: the option alone, the script says its padding.
     std::array<std::uint8_t, 18> data{};
     std::size_t size = 0;
@@ -178,7 +193,7 @@ Result<bool, std::string> parse_option(Reader& r, TcpOptions& options) {
                ? Result<bool, std::string>(true)
                : full();
   }
-  return fail(r.error_about_word("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS, FO, FOEXP)"));
+  return fail(r.error_about_word("unknown TCP option '{}' (known: nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP)"));
 }
 
 }  // namespace

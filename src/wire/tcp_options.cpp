@@ -185,6 +185,11 @@ std::optional<std::uint8_t> TcpOptions::window_scale() const {
   return std::min(*shift, k_max_window_scale);
 }
 
+bool TcpOptions::has_md5() const {
+  auto option = find(tcp_option_kind::md5);
+  return option && option->data.size() == 16;
+}
+
 bool TcpOptions::sack_permitted() const {
   auto option = find(tcp_option_kind::sack_permitted);
   return option && option->data.size() + 2 == k_sack_permitted_length;
@@ -294,6 +299,13 @@ std::string TcpOptions::to_string(SeqNum sack_base) const {
             out += fmt::format(" {}:{}", load_be32(&d[i]) - sack_base.raw(),
                                load_be32(&d[i + 4]) - sack_base.raw());
           }
+          continue;
+        }
+        break;
+      case tcp_option_kind::md5:
+        if (d.size() == 16) {
+          out += "md5 ";
+          for (std::uint8_t b : d) out += fmt::format("{:02x}", b);
           continue;
         }
         break;

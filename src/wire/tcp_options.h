@@ -117,6 +117,7 @@ class TcpOptions {
   std::optional<std::uint8_t> window_scale() const;      // clamped to 14
   std::optional<std::uint8_t> window_scale_raw() const;  // as sent
   bool sack_permitted() const;
+  bool has_md5() const;  // RFC 2385 3.0: kind 19, length 18
   std::optional<TcpTimestamps> timestamps() const;
   SackBlocks sack_blocks() const;
   // RFC 7413: kind 34, else the experimental kind 254 with Fast Open's magic.

@@ -39,6 +39,19 @@ TEST(SegmentText, ErrorsSayWhatAndWhere) {
   EXPECT_NE(parse_segment_text("S 0:0(0) win 70000").error().find("too large"), std::string::npos);
 }
 
+TEST(SegmentText, Md5DigestIsSixteenBytesInHex) {
+  auto s = parse_segment_text(". 1:1(0) ack 1 win 514 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>");
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_TRUE(s->options.has_md5());
+  EXPECT_EQ(s->options.size(), 20u);
+  EXPECT_EQ(s->options.to_string(), "md5 000102030405060708090a0b0c0d0e0f,nop,nop");
+  for (const char* bad : {"<md5>", "<md5 0001>", "<md5 000102030405060708090a0b0c0d0e0f00>", "<md5 0g>"}) {
+    auto r = parse_segment_text(std::string(". 1:1(0) ack 1 ") + bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().find("an MD5 digest is 32 hex digits"), std::string::npos) << r.error();
+  }
+}
+
 TEST(SegmentText, EcnFieldAndAeBit) {
   auto ect = parse_segment_text("[ect0] P. 1:1001(1000) ack 1");
   ASSERT_TRUE(ect.ok()) << ect.error();
