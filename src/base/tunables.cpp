@@ -93,6 +93,8 @@ constexpr std::array<TunableDefinition, k_tunable_count> k_definitions{{
      "report duplicate segments in a D-SACK block (RFC 2883)"},
     {TunableId::tcp_reordering, "tcp_reordering", "tcp_reordering", U::count, U::count, 3, 3, 3, 1, 300, false,
      "duplicate ACKs or SACKed segments before fast retransmit (RFC 5681 3.2's three)"},
+    {TunableId::tcp_max_reordering, "tcp_max_reordering", "tcp_max_reordering", U::count, U::count, 300, 300, 300,
+     1, 65535, false, "the most a connection's measured reordering degree may grow to (Linux)"},
     {TunableId::tcp_recovery, "tcp_recovery", "tcp_recovery", U::count, U::count, 1, 1, 0, 0, 7, true,
      "loss detection: 1 = RACK (RFC 8985) as Linux, 0 = duplicate-ACK counting only (RFC 6675)"},
     {TunableId::tcp_congestion_control, "tcp_congestion_control", "tcp_congestion_control", U::count, U::count,

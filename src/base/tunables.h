@@ -70,6 +70,7 @@ enum class TunableId : std::uint8_t {
   tcp_ephemeral_high,
   tcp_dsack,
   tcp_reordering,
+  tcp_max_reordering,
   tcp_recovery,
   tcp_congestion_control,
   tcp_slow_start_after_idle,

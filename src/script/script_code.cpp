@@ -36,7 +36,7 @@ constexpr std::array<std::pair<std::string_view, Field>, 29> k_tcpi_fields{{
     {"tcpi_snd_ssthresh", [](const tcp::TcpInfo& i) -> std::int64_t { return i.snd_ssthresh; }},
     {"tcpi_snd_cwnd", [](const tcp::TcpInfo& i) -> std::int64_t { return i.snd_cwnd; }},
     {"tcpi_advmss", [](const tcp::TcpInfo& i) -> std::int64_t { return i.advmss; }},
-    {"tcpi_reordering", [](const tcp::TcpInfo& i) -> std::int64_t { return i.reordering.value_or(-1); }},
+    {"tcpi_reordering", [](const tcp::TcpInfo& i) -> std::int64_t { return i.reordering; }},
     {"tcpi_total_retrans", [](const tcp::TcpInfo& i) -> std::int64_t { return i.total_retrans; }},
     {"tcpi_delivered", [](const tcp::TcpInfo& i) -> std::int64_t { return i.delivered; }},
     {"tcpi_snd_wnd", [](const tcp::TcpInfo& i) -> std::int64_t { return i.snd_wnd; }},
@@ -56,9 +56,6 @@ void Runner::code_block(const std::string& code, int line) {
     if (auto constant = code_block_constant(name)) return {constant, {}};
     for (const auto& [field, read] : k_tcpi_fields) {
       if (field != name) continue;
-      if (name == "tcpi_reordering" && !info.reordering) {
-        return {std::nullopt, "tcpi_reordering: finwait does not keep the degree of reordering once it is seen"};
-      }
       return {read(info), {}};
     }
     if (name.starts_with("tcpi_")) {

@@ -52,6 +52,7 @@ Connection::Connection(const ConnectionConfig& config)
   window.max_buffer = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_rmem_max));
   rwin_ = ReceiveWindow(window);
   receive_queue_.set_capacity(receive_capacity());
+  rack_.degree = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering));
   ack_scheduler_.configure(tunables().duration(TunableId::tcp_delack_min),
                            tunables().enabled(TunableId::tcp_nodelayack));
 }

@@ -317,6 +317,7 @@ class Connection {
   void cwnd_reduction(std::uint32_t delivered, std::uint32_t newly_lost, bool snd_una_advanced);
   void retransmit_lost(Instant now);
   void on_reorder_timer(Instant now);
+  void check_sack_reordering(wire::SeqNum low_seq);
   void note_cwnd_use(bool limited_now);
   bool cwnd_limited() const;
   std::uint32_t packets_in_flight() const;
@@ -402,6 +403,9 @@ class Connection {
     wire::SeqNum end;
     Duration rtt;
     std::uint32_t reorder_steps = 1;
+    // Linux's tp->reordering: how far out of order the peer has delivered, in
+    // segments; starts at tcp_reordering and is the DupThresh that follows.
+    std::uint32_t degree = 3;
     bool reordering_seen = false;
   } rack_;
   Duration min_rtt_ = Duration::from_nanoseconds(-1);  // none yet

@@ -48,7 +48,7 @@ TcpInfo Connection::tcp_info() const {
   info.snd_ssthresh = cwnd_.ssthresh;
   info.snd_cwnd = cwnd_.cwnd;
   info.advmss = offer_.mss;
-  if (!rack_.reordering_seen) info.reordering = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering));
+  info.reordering = rack_.degree;
   info.total_retrans = total_retrans_;
   info.delivered = delivered_;
   info.snd_wnd = snd_wnd_;

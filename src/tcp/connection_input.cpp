@@ -322,12 +322,12 @@ void Connection::take_rtt_sample(Duration rtt) {
 
 Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment, Instant now) {
   AckOutcome outcome;
-  // Reordering (Linux's tcp_check_sack_reordering): a segment never sent
-  // twice is delivered below one SACKed before it. RACK then keeps a
-  // reordering window even in recovery (RFC 8985 6.2 step 4).
+  // Reordering: a segment never sent twice is delivered below one SACKed
+  // before it (check_sack_reordering).
   const std::optional<SeqNum> highest_sacked = rtx_.highest_sacked();
   const auto note_reordering = [&](const std::optional<SeqNum>& lowest_original) {
-    if (lowest_original && highest_sacked && seq_lt(*lowest_original, *highest_sacked)) rack_.reordering_seen = true;
+    if (lowest_original && highest_sacked && seq_lt(*lowest_original, *highest_sacked))
+      check_sack_reordering(*lowest_original);
   };
   const RetransmitQueue::OnDelivered rack_update = [this, now](const SentSegment& s) { rack_advance(s, now); };
   // RFC 6675 4 (Linux's tcp_sacktag_write_queue, before the cumulative ACK).

@@ -72,7 +72,7 @@ Duration Connection::rack_reorder_window() const {
   // RFC 8985 6.2 step 4, as Linux's tcp_rack_reo_wnd().
   if (!rack_.reordering_seen) {
     if (ca_state_ == CaState::recovery || ca_state_ == CaState::loss) return Duration{};
-    if (rtx_.sacked_out() >= static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering)) &&
+    if (rtx_.sacked_out() >= rack_.degree &&
         (tunables().get(TunableId::tcp_recovery) & 4) == 0)
       return Duration{};
   }
@@ -111,7 +111,7 @@ bool Connection::rack_detect_loss(Instant now) {
 
 void Connection::newreno_mark_lost(bool snd_una_advanced) {
   // Linux's tcp_newreno_mark_lost(): the first segment, cut to one MSS.
-  const auto threshold = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering));
+  const std::uint32_t threshold = rack_.degree;
   const bool start = ca_state_ != CaState::recovery && ca_state_ != CaState::loss && dupacks_ >= threshold;
   if (!(start || (ca_state_ == CaState::recovery && snd_una_advanced)) || rtx_.empty()) return;
   if (rtx_.front().lost) return;
@@ -148,8 +148,30 @@ void Connection::enter_recovery(Instant now) {
   ++(negotiated_.sack ? counters_->sack_recovery : counters_->reno_recovery);
 }
 
+void Connection::check_sack_reordering(SeqNum low_seq) {
+  // Linux's tcp_check_sack_reordering(): the distance from the highest SACKed
+  // byte down to the late segment, in segments, raises the reordering degree
+  // (at most tcp_max_reordering); RACK then keeps a reordering window even
+  // in recovery (RFC 8985 6.2 step 4).
+  const std::optional<SeqNum> highest = rtx_.highest_sacked();
+  const SeqNum fack = highest ? *highest : snd_una_;
+  if (!seq_lt(low_seq, fack)) return;
+  const auto metric = static_cast<std::uint32_t>(wire::seq_diff(fack, low_seq));
+  const std::uint32_t mss = rtx_.mss();
+  if (mss > 0 && metric > rack_.degree * mss) {
+    rack_.degree = std::min((metric + mss - 1) / mss,
+                            static_cast<std::uint32_t>(tunables().get(TunableId::tcp_max_reordering)));
+  }
+  rack_.reordering_seen = true;
+}
+
 void Connection::enter_loss(Instant now) {
-  // Linux's tcp_enter_loss(): a new ssthresh unless one was set in this window.
+  // Linux's tcp_enter_loss(): a timeout after many SACKs with no recovery
+  // says the degree of reordering was overestimated: back to tcp_reordering.
+  const auto configured = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering));
+  if ((ca_state_ == CaState::open || ca_state_ == CaState::disorder) && rtx_.sacked_out() >= configured)
+    rack_.degree = std::min(rack_.degree, configured);
+  // A new ssthresh unless one was set in this window.
   const bool new_window =
       ca_state_ == CaState::open || ca_state_ == CaState::disorder || !seq_gt(high_seq_, snd_una_) ||
       (ca_state_ == CaState::loss && retransmits_ == 0);
@@ -219,7 +241,7 @@ void Connection::retransmit_lost(Instant now) {
 
 void Connection::on_ack_congestion(const AckOutcome& ack, Instant now) {
   const std::uint32_t lost_before = rtx_.lost_out();
-  const auto threshold = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_reordering));
+  const std::uint32_t threshold = rack_.degree;
   std::uint32_t delivered = ack.delivered;
   if (!negotiated_.sack) {
     // Linux counts a duplicate ACK as one packet delivered, and an ACK that
@@ -233,9 +255,16 @@ void Connection::on_ack_congestion(const AckOutcome& ack, Instant now) {
     }
     if (ack.duplicate) {
       ++dupacks_;
-      // Linux's tcp_limit_reno_sacked(): never more than what is out, less one hole.
-      const std::uint32_t holes = std::max<std::uint32_t>(rtx_.lost_out(), 1);
-      if (dupacks_ + holes > rtx_.packets_out()) dupacks_ = rtx_.packets_out() > holes ? rtx_.packets_out() - holes : 0;
+      // Linux's tcp_limit_reno_sacked(): never more than what is out, less one
+      // hole; more duplicates than that mean reordering of at least what is out
+      // (tcp_check_reno_reordering).
+      const std::uint32_t holes = std::min(std::max<std::uint32_t>(rtx_.lost_out(), 1), rtx_.packets_out());
+      if (dupacks_ + holes > rtx_.packets_out()) {
+        dupacks_ = rtx_.packets_out() - holes;
+        rack_.degree = std::min(rtx_.packets_out(),
+                                static_cast<std::uint32_t>(tunables().get(TunableId::tcp_max_reordering)));
+        rack_.reordering_seen = true;
+      }
     }
   }
   // State exit: CWR ends once SND.UNA passes what was sent when it began,

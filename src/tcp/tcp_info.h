@@ -33,7 +33,7 @@ struct TcpInfo {
   std::uint32_t snd_ssthresh = 0;
   std::uint32_t snd_cwnd = 0;
   std::uint32_t advmss = 0;  // the MSS offered to the peer
-  std::optional<std::uint32_t> reordering;  // absent once reordering was seen: its degree is not kept
+  std::uint32_t reordering = 3;  // the degree of reordering seen, in segments (Linux's tp->reordering)
   std::uint32_t total_retrans = 0;
   std::uint32_t delivered = 0;  // packets acknowledged or SACKed, the SYN counted
   std::uint32_t snd_wnd = 0;
