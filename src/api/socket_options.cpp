@@ -61,7 +61,7 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
       case abi::tcp_inq: o.inq = n != 0; break;
       case abi::tcp_fastopen: {
         // Linux: on a socket not yet connected or listening; the queue length.
-        const std::uint8_t state = stack_.tcp_info(sfd).state;
+        const std::uint8_t state = stack_.tcp_info(sfd, now).state;
         if (state != 7 && state != 10) return CallResult::failed(Errno::einval);
         if (!is_int || n < 0) return CallResult::failed(Errno::einval);
         o.fastopen_queue = static_cast<int>(n);
@@ -78,7 +78,7 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
         if ((t.get(TunableId::tcp_fastopen) & tcp::fast_open_bits::client) == 0) {
           return CallResult::failed(Errno::eopnotsupp);
         }
-        if (stack_.tcp_info(sfd).state != 7) return CallResult::failed(Errno::einval);
+        if (stack_.tcp_info(sfd, now).state != 7) return CallResult::failed(Errno::einval);
         o.fastopen_connect = n != 0;
         break;
       }

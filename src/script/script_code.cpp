@@ -14,7 +14,7 @@ namespace {
 
 using Field = std::int64_t (*)(const tcp::TcpInfo&);
 
-constexpr std::array<std::pair<std::string_view, Field>, 29> k_tcpi_fields{{
+constexpr std::array<std::pair<std::string_view, Field>, 31> k_tcpi_fields{{
     {"tcpi_state", [](const tcp::TcpInfo& i) -> std::int64_t { return i.state; }},
     {"tcpi_ca_state", [](const tcp::TcpInfo& i) -> std::int64_t { return i.ca_state; }},
     {"tcpi_retransmits", [](const tcp::TcpInfo& i) -> std::int64_t { return i.retransmits; }},
@@ -45,13 +45,16 @@ constexpr std::array<std::pair<std::string_view, Field>, 29> k_tcpi_fields{{
     {"tcpi_bytes_received",
      [](const tcp::TcpInfo& i) -> std::int64_t { return static_cast<std::int64_t>(i.bytes_received); }},
     {"tcpi_ato", [](const tcp::TcpInfo& i) -> std::int64_t { return i.ato_us; }},
+    {"tcpi_busy_time", [](const tcp::TcpInfo& i) -> std::int64_t { return static_cast<std::int64_t>(i.busy_time_us); }},
+    {"tcpi_rwnd_limited",
+     [](const tcp::TcpInfo& i) -> std::int64_t { return static_cast<std::int64_t>(i.rwnd_limited_us); }},
 }};
 
 }  // namespace
 
 void Runner::code_block(const std::string& code, int line) {
   if (!socket_under_test_) failure(line, "%{ }%: no socket under test yet (socket() or accept() gives one)");
-  const tcp::TcpInfo info = stack_->tcp_info(sockets_->stack_fd(*socket_under_test_));
+  const tcp::TcpInfo info = stack_->tcp_info(sockets_->stack_fd(*socket_under_test_), now_);
   const NameLookup lookup = [&info](std::string_view name) -> NameValue {
     if (auto constant = code_block_constant(name)) return {constant, {}};
     for (const auto& [field, read] : k_tcpi_fields) {

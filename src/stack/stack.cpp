@@ -859,8 +859,8 @@ std::optional<std::uint32_t> Stack::send_mss(int fd) const {
   return c->effective_mss();
 }
 
-tcp::TcpInfo Stack::tcp_info(int fd) const {
-  if (const tcp::Connection* c = connection_of(fd)) return c->tcp_info();
+tcp::TcpInfo Stack::tcp_info(int fd, Instant now) const {
+  if (const tcp::Connection* c = connection_of(fd)) return c->tcp_info(now);
   tcp::TcpInfo info;
   if (is_listener(fd)) info.state = 10;  // TCP_LISTEN
   return info;

@@ -152,7 +152,7 @@ class Stack : private ip::Transport {
   std::optional<std::uint32_t> send_mss(int fd) const;
   // getsockopt(TCP_INFO): a socket not yet connected reports TCP_CLOSE, a
   // listener TCP_LISTEN, as Linux does.
-  tcp::TcpInfo tcp_info(int fd) const;
+  tcp::TcpInfo tcp_info(int fd, Instant now) const;
   // The tcp_fastopen_key sysctl (RFC 7413 cookies); false if the text is not one.
   bool set_fastopen_keys(std::string_view text);
   // `ip tcp_metrics flush`: the Fast Open cookies learned from servers.

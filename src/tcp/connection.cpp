@@ -303,6 +303,7 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
   // learns when to write the rest.
   if (accepted < data.size()) writable_blocked_ = true;
   if (accepted == 0) return fail(Errno::eagain);
+  chrono_.start(SendChrono::Kind::busy, now);  // Linux's tcp_add_write_queue_tail()
   ack_scheduler_.on_data_sent(now);
   // DESIGN.md "The story": data sent resets the keepalive idle clock.
   last_received_ = std::max(last_received_, now);

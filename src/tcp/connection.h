@@ -33,6 +33,7 @@
 #include "tcp/receive_window.h"
 #include "tcp/receiver_sacks.h"
 #include "tcp/retransmit_queue.h"
+#include "tcp/send_chrono.h"
 #include "tcp/rtt_estimator.h"
 #include "tcp/socket_options.h"
 #include "tcp/state.h"
@@ -209,7 +210,7 @@ class Connection {
   Instant time_wait_deadline() const { return time_wait_at_; }
 
   // getsockopt(TCP_INFO), as Linux fills it (tcp/tcp_info.h).
-  TcpInfo tcp_info() const;
+  TcpInfo tcp_info(Instant now) const;
 
   // The timer that will act next, for netstat's timer:(name,remaining,count).
   struct TimerView {
@@ -387,6 +388,7 @@ class Connection {
   CongestionControl congestion_;
   CaState ca_state_ = CaState::open;
   EcnState ecn_;
+  SendChrono chrono_;  // busy and rwnd-limited time (TCP_INFO)
   wire::SeqNum high_seq_;  // SND.NXT when recovery or loss began (RFC 6582's "recover")
   // PRR (RFC 6937) as Linux's tcp_cwnd_reduction() keeps it.
   std::uint32_t prior_cwnd_ = 0;
@@ -419,6 +421,7 @@ class Connection {
   std::optional<wire::FastOpenCookie> learned_cookie_;
   bool last_write_more_ = false;           // the last write said MSG_MORE: no PSH at its end
   bool wakeup_push_ = false;               // the probe timer sends: PSH (tcp_write_wakeup)
+  bool fill_small_window_ = false;         // the probe timer sends what a small window takes
   std::uint32_t delivered_ = 0;      // Linux's tp->delivered: packets acknowledged or SACKed
   std::uint32_t total_retrans_ = 0;  // retransmissions over the connection's life
 

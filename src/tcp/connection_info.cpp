@@ -12,7 +12,7 @@ std::uint32_t micros(Duration d) {
 
 }  // namespace
 
-TcpInfo Connection::tcp_info() const {
+TcpInfo Connection::tcp_info(Instant now) const {
   TcpInfo info;
   info.state = linux_state_number(state_);
   info.ca_state = static_cast<std::uint8_t>(ca_state_ == CaState::open       ? 0
@@ -49,6 +49,8 @@ TcpInfo Connection::tcp_info() const {
   info.snd_cwnd = cwnd_.cwnd;
   info.advmss = offer_.mss;
   info.reordering = rack_.degree;
+  info.busy_time_us = chrono_.micros(SendChrono::Kind::busy, now);
+  info.rwnd_limited_us = chrono_.micros(SendChrono::Kind::rwnd_limited, now);
   info.total_retrans = total_retrans_;
   info.delivered = delivered_;
   info.snd_wnd = snd_wnd_;

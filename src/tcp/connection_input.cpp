@@ -371,6 +371,8 @@ Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment
     outcome.data_acked = true;
   }
   snd_una_ = ack;
+  // Linux's tcp_clean_rtx_queue(): everything sent is acknowledged.
+  if (rtx_.empty()) chrono_.stop(SendChrono::Kind::busy, unsent_bytes() == 0, now);
   return outcome;
 }
 

@@ -222,6 +222,8 @@ void Connection::output(Instant now) {
   }
   bool sent = false;
   bool cwnd_blocked = false;
+  bool rwnd_limited = false;
+  const bool sending = unsent_bytes() > 0 || (fin_queued_ && !fin_sent_);
   const std::uint32_t mss = current_mss();
   // With segmentation offload one segment carries as many whole MSS as fit
   // an IPv4 packet (less 40 bytes of headers and 40 of options at most).
@@ -237,6 +239,9 @@ void Connection::output(Instant now) {
     const std::uint64_t cwnd_bytes = std::uint64_t{cwnd_room()} * mss;
     const std::uint32_t usable = static_cast<std::uint32_t>(std::min<std::uint64_t>(peer_room, cwnd_bytes));
     if (cwnd_bytes < peer_room && cwnd_bytes < unsent) cwnd_blocked = true;
+    // Linux's tcp_snd_wnd_test(), after the congestion window's: the next
+    // segment's first MSS does not fit the peer's window.
+    if (unsent > 0 && cwnd_room() > 0 && peer_room < std::min(unsent, mss)) rwnd_limited = true;
     std::uint32_t length = std::min({unsent, largest, usable});
     if (length > mss && length < unsent) length = length / mss * mss;  // only the tail is short
     // Nagle (RFC 1122 4.2.3.4) with Minshall's refinement, as Linux: hold a
@@ -259,7 +264,16 @@ void Connection::output(Instant now) {
     const bool record_ends = in_record < length || (in_record == length && length < unsent &&
                                                     within_record(snd_nxt_, length + 1) == length);
     length = in_record;
-    if (unsent > 0 && length < mss && length < unsent && flight > 0 && !record_ends) break;  // sender SWS avoidance
+    // Sender SWS avoidance (RFC 9293 3.8.6.2.1). Linux's form
+    // (tcp_snd_wnd_test): nothing leaves until the next segment's first MSS
+    // fits the peer's window; with nothing in flight the persist timer then
+    // sends what fits (tcp_write_wakeup).
+    if (tunables().profile() == Profile::linux && unsent > 0 && !fill_small_window_ &&
+        peer_room < within_record(snd_nxt_, std::min(unsent, mss))) {
+      start_persist(now);
+      break;
+    }
+    if (unsent > 0 && length < mss && length < unsent && flight > 0 && !record_ends) break;
     if (unsent > 0 && length < mss && length == unsent && hold_small) break;
     if (unsent == 0 && usable == 0 && snd_wnd_ <= flight) {
       start_persist(now);  // the FIN needs one unit of window too (Linux's tcp_snd_wnd_test)
@@ -284,6 +298,12 @@ void Connection::output(Instant now) {
     }
   }
   if (sent || cwnd_blocked) note_cwnd_use(cwnd_blocked || packets_in_flight() >= cwnd_.cwnd);
+  // Linux's tcp_write_xmit(), whenever there was something to send.
+  if (rwnd_limited) {
+    chrono_.start(SendChrono::Kind::rwnd_limited, now);
+  } else if (sending) {
+    chrono_.stop(SendChrono::Kind::rwnd_limited, rtx_.empty() && unsent_bytes() == 0, now);
+  }
 }
 
 std::uint32_t Connection::within_record(SeqNum seq, std::uint32_t wanted) const {

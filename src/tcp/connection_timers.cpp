@@ -220,10 +220,13 @@ void Connection::on_persist_timer(Instant now) {
   if (snd_wnd_ > 0 || unsent_bytes() == 0 || flight_size() > 0) {
     persist_since_ = Instant::never();
     // Linux's tcp_write_wakeup: what was held (MSG_MORE) leaves, pushed.
-    wakeup_push_ = last_write_more_;
+    // A window too small for a segment takes what fits, pushed.
+    fill_small_window_ = snd_wnd_ > 0 && flight_size() == 0;
+    wakeup_push_ = last_write_more_ || fill_small_window_;
     cork_once_ = false;
     output(now);
     wakeup_push_ = false;
+    fill_small_window_ = false;
     return;
   }
   // RFC 5482 and Linux's tcp_probe_timer(): the user timeout bounds zero-window probing too.
@@ -242,7 +245,8 @@ void Connection::on_persist_timer(Instant now) {
 }
 
 void Connection::start_persist(Instant now) {
-  if (snd_wnd_ != 0 || flight_size() != 0 || persist_at_ != Instant::never()) return;
+  // Linux's tcp_check_probe_timer(): data waits, nothing is in flight.
+  if (flight_size() != 0 || persist_at_ != Instant::never()) return;
   persist_since_ = now;
   persist_probes_ = 0;
   persist_at_ = now + rtt_.rto();

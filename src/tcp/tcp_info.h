@@ -1,7 +1,7 @@
 // What getsockopt(TCP_INFO) reports of a connection, in Linux's struct
 // tcp_info terms (include/uapi/linux/tcp.h, filled by tcp_get_info()): the
 // fields finwait keeps, with Linux's meanings and units. Fields Linux has and
-// finwait does not keep (busy_time, rwnd_limited, ...) are absent, not zero.
+// finwait does not keep (sndbuf_limited, ...) are absent, not zero.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,8 @@ struct TcpInfo {
   std::uint32_t rcv_wnd = 0;
   std::uint64_t bytes_acked = 0;
   std::uint64_t bytes_received = 0;
+  std::uint64_t busy_time_us = 0;     // sending: data queued or in flight
+  std::uint64_t rwnd_limited_us = 0;  // of that, held back by the peer's window
 };
 
 }  // namespace finwait::tcp
