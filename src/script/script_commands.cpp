@@ -164,16 +164,19 @@ void Runner::command(const std::string& raw_text, int line) {
       // limit 0 drops every packet the stack sends. del/delete removes it.
       if (w[2] == "del" || w[2] == "delete") {
         queue_limit_.reset();
+        stack_->set_device_refuses(false);
         continue;
       }
       if ((w[2] == "add" || w[2] == "replace" || w[2] == "change") && w.size() >= 7 &&
           (w[6] == "pfifo" || w[6] == "bfifo" || w[6] == "pfifo_fast" || w[6] == "fq" || w[6] == "fq_codel")) {
         queue_limit_.reset();
+        stack_->set_device_refuses(false);
         if (w.size() == 9 && w[7] == "limit" && w[6] == "pfifo") {
           std::uint64_t n = 0;
           auto [end, ec] = std::from_chars(w[8].data(), w[8].data() + w[8].size(), n);
           if (ec != std::errc{} || end != w[8].data() + w[8].size()) failure(line, fmt::format("tc: limit '{}' is not a number", w[8]));
           queue_limit_ = n;
+          stack_->set_device_refuses(n == 0);
         } else if (w.size() != 7) {
           failure(line, fmt::format("unsupported command: {} (finwait's tc takes pfifo [limit N])", raw));
         }

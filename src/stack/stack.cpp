@@ -235,6 +235,7 @@ Instant Stack::next_deadline() const {
 tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::SocketOptions& options) {
   tcp::ConnectionConfig c;
   c.tunables = &tunables_;
+  c.device_refuses = &device_refuses_;
   c.local_port = flow.local_port;
   c.remote_port = flow.remote_port;
   // RFC 9293 3.7.1: the MSS we offer is the path's, or less if the

@@ -157,6 +157,9 @@ class Stack : private ip::Transport {
   bool set_fastopen_keys(std::string_view text);
   // `ip tcp_metrics flush`: the Fast Open cookies learned from servers.
   void flush_fast_open_cookies() { fast_open_cookies_.clear(); }
+  // The device's queue refuses every packet (`tc qdisc ... pfifo limit 0`):
+  // connections then hold new data back as Linux does after a local drop.
+  void set_device_refuses(bool refuses) { device_refuses_ = refuses; }
   bool connected_once(int fd) const;
 
   // --- what there is to see ----------------------------------------------
@@ -262,6 +265,7 @@ class Stack : private ip::Transport {
 
   StackConfig config_;
   Tunables tunables_;
+  bool device_refuses_ = false;  // set_device_refuses()
   Counters counters_;
   ip::Ipv4Layer ip_{config_.address, counters_, *this};
   std::vector<StackObserver*> observers_;

@@ -24,6 +24,7 @@ Connection::Connection(const ConnectionConfig& config)
     : tunables_(config.tunables),
       challenge_acks_(config.challenge_acks),
       counters_(config.counters != nullptr ? config.counters : &uncounted()),
+      device_refuses_(config.device_refuses),
       options_(config.options),
       local_port_(config.local_port),
       remote_port_(config.remote_port),

@@ -71,6 +71,9 @@ struct ConnectionConfig {
   SocketOptions options;
   ChallengeAckLimiter* challenge_acks = nullptr;
   TransferCounters* counters = nullptr;  // the stack's; none: counted nowhere
+  // The stack's: true while the device's queue refuses every packet (a
+  // qdisc with no room), so that new data is not sent, as a local drop.
+  const bool* device_refuses = nullptr;
 };
 
 enum class Shutdown : std::uint8_t { read, write, both };
@@ -319,6 +322,8 @@ class Connection {
   void retransmit_lost(Instant now);
   void on_reorder_timer(Instant now);
   void check_sack_reordering(wire::SeqNum low_seq);
+  bool device_refuses() const { return device_refuses_ != nullptr && *device_refuses_; }
+  void on_resource_probe(Instant now);
   void note_cwnd_use(bool limited_now);
   bool cwnd_limited() const;
   std::uint32_t packets_in_flight() const;
@@ -344,6 +349,7 @@ class Connection {
   const Tunables* tunables_;
   ChallengeAckLimiter* challenge_acks_;
   TransferCounters* counters_;
+  const bool* device_refuses_;
   SocketOptions options_;
   std::uint16_t local_port_;
   std::uint16_t remote_port_;
@@ -422,6 +428,7 @@ class Connection {
   bool last_write_more_ = false;           // the last write said MSG_MORE: no PSH at its end
   bool wakeup_push_ = false;               // the probe timer sends: PSH (tcp_write_wakeup)
   bool fill_small_window_ = false;         // the probe timer sends what a small window takes
+  bool resource_probing_ = false;          // the probe timer waits for the device, not the peer
   std::uint32_t delivered_ = 0;      // Linux's tp->delivered: packets acknowledged or SACKed
   std::uint32_t total_retrans_ = 0;  // retransmissions over the connection's life
 

@@ -24,7 +24,8 @@ TcpInfo Connection::tcp_info(Instant now) const {
   // Linux's icsk_probes_out counts zero-window and keepalive probes alike;
   // icsk_backoff doubles with each RTO and each zero-window probe.
   info.probes = static_cast<std::uint8_t>(std::min(persist_probes_ + keepalive_probes_, 255));
-  info.backoff = static_cast<std::uint8_t>(std::min(retransmits_ + persist_probes_, 255));
+  // A probe the device refused does not back off (Linux's tcp_send_probe0).
+  info.backoff = static_cast<std::uint8_t>(std::min(retransmits_ + (resource_probing_ ? 0 : persist_probes_), 255));
   if (negotiated_.timestamps) info.options |= 1;
   if (negotiated_.sack) info.options |= 2;
   if (ecn_.agreed()) info.options |= 8;     // TCPI_OPT_ECN

@@ -170,6 +170,9 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   // The FIN rides on the segment that carries the last byte, if it is queued.
   const bool with_fin = fin_queued_ && seq + length == data_end && (!fin_sent_ || fin_seq_ == data_end);
   if (length == 0 && !with_fin) return false;
+  // Linux's tcp_write_xmit(): a packet the device's queue drops is not sent;
+  // the data stays unsent and the probe timer tries again.
+  if (!retransmission && device_refuses()) return false;
   if (retransmission) {
     ++counters_->retrans_segs;
     ++total_retrans_;
@@ -288,7 +291,16 @@ void Connection::output(Instant now) {
     if (length < mss) last_small_end_ = snd_nxt_;
     sent = true;
   }
+  if (!sent && device_refuses() && unsent_bytes() > 0 && flight_size() == 0 && persist_at_ == Instant::never()) {
+    // Linux's tcp_check_probe_timer(), after a local drop: the user timeout
+    // counts from the first probe (tcp_probe_timer's icsk_probes_tstamp).
+    resource_probing_ = true;
+    persist_since_ = Instant::never();
+    persist_probes_ = 0;
+    persist_at_ = now + rtt_.rto();
+  }
   if (sent) {
+    resource_probing_ = false;
     persist_at_ = Instant::never();
     arm_loss_probe(now);
     // Under TCP_NOTSENT_LOWAT sending, not only acknowledgment, makes room.

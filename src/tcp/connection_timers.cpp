@@ -217,6 +217,10 @@ void Connection::on_loss_probe_timer(Instant now) {
 
 void Connection::on_persist_timer(Instant now) {
   persist_at_ = Instant::never();
+  if (device_refuses() && unsent_bytes() > 0 && flight_size() == 0) {
+    on_resource_probe(now);
+    return;
+  }
   if (snd_wnd_ > 0 || unsent_bytes() == 0 || flight_size() > 0) {
     persist_since_ = Instant::never();
     // Linux's tcp_write_wakeup: what was held (MSG_MORE) leaves, pushed.
@@ -242,6 +246,32 @@ void Connection::on_persist_timer(Instant now) {
   send_window_probe(now);
   ++persist_probes_;
   persist_at_ = now + backed_off(persist_probes_);
+}
+
+void Connection::on_resource_probe(Instant now) {
+  // Linux's tcp_probe_timer() and tcp_send_probe0() when the device's queue
+  // keeps refusing the data: the user timeout counts from the first probe;
+  // each refused try is a probe, the next one TCP_RESOURCE_PROBE_INTERVAL
+  // (500 ms) on, with no backoff, and never past the user timeout.
+  resource_probing_ = true;
+  if (persist_since_ == Instant::never()) {
+    persist_since_ = now;
+  } else if (user_timeout_expired(persist_since_, now)) {
+    enter_closed(Cause::user_timeout, Errno::etimedout);
+    return;
+  }
+  if (persist_probes_ >= retry_limit()) {
+    enter_closed(Cause::retransmit_timeout, Errno::etimedout);
+    return;
+  }
+  ++persist_probes_;
+  Duration wait = milliseconds(500);
+  if (!options_.user_timeout.is_zero()) {
+    // tcp_clamp_probe0_to_user_timeout(), at least TCP_TIMEOUT_MIN (2 ms).
+    const Duration left = options_.user_timeout - (now - persist_since_);
+    wait = std::min(wait, std::max(left, milliseconds(2)));
+  }
+  persist_at_ = now + wait;
 }
 
 void Connection::start_persist(Instant now) {
