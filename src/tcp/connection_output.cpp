@@ -177,7 +177,12 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
     ++counters_->retrans_segs;
     ++total_retrans_;
   }
-  last_data_sent_ = now;
+  // Segments sent in one instant of virtual time leave a nanosecond apart,
+  // in order, as a device serialises them: RACK (RFC 8985 6.2) tells them
+  // apart by when they were sent, as Linux does by their microsecond stamps.
+  last_data_sent_ = last_data_sent_ != Instant::never() && !(last_data_sent_ < now)
+                        ? last_data_sent_ + Duration::from_nanoseconds(1)
+                        : now;
   std::uint8_t flags = k_ack;
   // PSH where a write ended that no later write extends: the end of the
   // data, and the end of a record (Linux marks the skb at each write's end).
@@ -197,7 +202,7 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
     SentSegment sent;
     sent.start = seq;
     sent.length = sequence_length;
-    sent.sent = now;
+    sent.sent = last_data_sent_;
     sent.fin = with_fin;
     rtx_.push(sent);
     snd_nxt_ = seq + sequence_length;
@@ -366,7 +371,7 @@ void Connection::retransmit_first(Instant now) {
   if (rtx_.front().length > mss + (rtx_.front().fin ? 1 : 0)) rtx_.split(0, mss);
   const SentSegment& first = rtx_.front();
   send_data_segment(first.start, std::min(first.length, mss), true, now);
-  rtx_.on_retransmit(0, now);
+  rtx_.on_retransmit(0, last_data_sent_);
 }
 
 }  // namespace finwait::tcp

@@ -233,7 +233,7 @@ void Connection::retransmit_lost(Instant now) {
     if (data > fits * mss) rtx_.split(i, fits * mss);
     const SentSegment& piece = rtx_.at(i);
     send_data_segment(piece.start, piece.length - (piece.fin ? 1 : 0), true, now);
-    rtx_.on_retransmit(i, now);
+    rtx_.on_retransmit(i, last_data_sent_);
     sent = true;
   }
   if (sent && retransmit_at_ == Instant::never()) arm_retransmit(now);

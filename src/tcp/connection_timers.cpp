@@ -210,7 +210,7 @@ void Connection::on_loss_probe_timer(Instant now) {
     }
     const SentSegment& piece = rtx_.at(last);
     send_data_segment(piece.start, piece.length - (piece.fin ? 1 : 0), true, now);
-    rtx_.on_retransmit(last, now);
+    rtx_.on_retransmit(last, last_data_sent_);
   }
   arm_retransmit(now);
 }
