@@ -146,6 +146,14 @@ CallResult SocketApi::connect(int fd, wire::Ipv4Address address, std::uint16_t p
   return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
 }
 
+CallResult SocketApi::disconnect(int fd, Instant now) {
+  Descriptor* d = socket_at(fd);
+  if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
+  d->connecting = false;
+  const Errno e = stack_.disconnect(d->stack_fd, now);
+  return e == Errno::ok ? CallResult::of(0) : CallResult::failed(e);
+}
+
 CallResult SocketApi::read(int fd, std::span<std::uint8_t> out, int flags, Instant now) {
   const Descriptor* d = socket_at(fd);
   if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::einval : Errno::ebadf);

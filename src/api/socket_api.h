@@ -74,6 +74,8 @@ class SocketApi {
   // Nonblocking: EINPROGRESS, then writable (or an error) when the handshake
   // ends. Blocking: would block; calls again give 0 or the handshake's error.
   CallResult connect(int fd, wire::Ipv4Address address, std::uint16_t port, Instant now);
+  // connect(fd, AF_UNSPEC): the socket is disconnected (Linux's tcp_disconnect).
+  CallResult disconnect(int fd, Instant now);
   // read/recv: MSG_DONTWAIT in `flags` makes one call nonblocking.
   CallResult read(int fd, std::span<std::uint8_t> out, int flags, Instant now);
   // write/send: takes what fits. A blocking socket that took less than all

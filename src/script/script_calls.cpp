@@ -206,7 +206,10 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
   } else if (name == "connect") {
     need(1);
     const int fd = api_fd_of(a[0]);
-    const api::CallResult r = sockets.connect(fd, remote_address_, connect_port_, now_);
+    const bool unspecified = a.size() > 1 && a[1].kind == Expr::Kind::symbols && a[1].symbols.size() == 1 &&
+                             a[1].symbols[0] == "AF_UNSPEC";
+    const api::CallResult r = unspecified ? sockets.disconnect(fd, now_)
+                                          : sockets.connect(fd, remote_address_, connect_port_, now_);
     if (auto f = stack_->flow_of(sockets.stack_fd(fd))) flow_ = *f;
     capture();
     out = outcome_of(r);

@@ -691,30 +691,70 @@ Errno Stack::shutdown(int fd, tcp::Shutdown how, Instant now) {
   return result;
 }
 
+void Stack::stop_listening(int fd, Instant now) {
+  // Connections never accepted go with the listener: RST for those
+  // established (Linux's inet_csk_listen_stop), silence for half-open ones.
+  Socket& s = sockets_[static_cast<std::size_t>(fd)];
+  std::vector<std::uint32_t> children;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].connection && slots_[i].listener == fd) children.push_back(static_cast<std::uint32_t>(i));
+  }
+  s.accept_queue.clear();
+  for (std::uint32_t index : children) {
+    tcp::Connection& child = *slots_[index].connection;
+    const bool queued = slots_[index].in_accept_queue;
+    slots_[index].in_accept_queue = false;
+    if (child.state() == State::syn_received && !queued) {
+      child.drop(now, Cause::listener_closed);  // half-open: Linux forgets it silently
+    } else {
+      // Established, or a Fast Open child already queued in SYN-RECEIVED
+      // (a full socket in Linux, reset by tcp_disconnect).
+      child.abort(now, Cause::listener_closed);
+    }
+    sync(index, now);
+  }
+  s.listening = false;
+  s.syn_queue = 0;
+  s.fast_open_pending = 0;
+}
+
+Errno Stack::disconnect(int fd, Instant now) {
+  // connect(AF_UNSPEC), Linux's tcp_disconnect(): the connection is reset
+  // where RFC 9293 3.10.5's ABORT would send one (a SYN-SENT attempt just
+  // ends), a listener stops listening, and the socket is new again: it may
+  // connect or listen, keeping only a port bind() gave it.
+  Socket* s = socket_at(fd);
+  if (s == nullptr) return Errno::ebadf;
+  if (s->listening) stop_listening(fd, now);
+  if (s->slot) {
+    const std::uint32_t index = *s->slot;
+    Slot& slot = slots_[index];
+    tcp::Connection& c = *slot.connection;
+    if (!c.is_closed()) {
+      if (c.state() == State::syn_sent) {
+        c.drop(now, Cause::app_abort);
+      } else {
+        c.abort(now, Cause::app_abort);
+      }
+    }
+    slot.fd = -1;
+    s->slot.reset();
+    sync(index, now);
+  }
+  s->deferred_connect.reset();
+  s->connected_once = false;
+  if (!s->explicitly_bound) {
+    s->bound = false;
+    s->local_port = 0;
+  }
+  return Errno::ok;
+}
+
 Errno Stack::close(int fd, Instant now) {
   Socket* s = socket_at(fd);
   if (s == nullptr) return Errno::ebadf;
   if (s->listening) {
-    // Connections never accepted go with the listener: RST for those
-    // established (Linux's inet_csk_listen_stop), silence for half-open ones.
-    std::vector<std::uint32_t> children;
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
-      if (slots_[i].connection && slots_[i].listener == fd) children.push_back(static_cast<std::uint32_t>(i));
-    }
-    s->accept_queue.clear();
-    for (std::uint32_t index : children) {
-      tcp::Connection& child = *slots_[index].connection;
-      const bool queued = slots_[index].in_accept_queue;
-      slots_[index].in_accept_queue = false;
-      if (child.state() == State::syn_received && !queued) {
-        child.drop(now, Cause::listener_closed);  // half-open: Linux forgets it silently
-      } else {
-        // Established, or a Fast Open child already queued in SYN-RECEIVED
-        // (a full socket in Linux, reset by tcp_disconnect).
-        child.abort(now, Cause::listener_closed);
-      }
-      sync(index, now);
-    }
+    stop_listening(fd, now);
     release_socket(fd);
     return Errno::ok;
   }

@@ -99,6 +99,8 @@ class Stack : private ip::Transport {
   int socket();
   Errno bind(int fd, wire::Ipv4Address address, std::uint16_t port);
   Errno listen(int fd, int backlog);
+  // connect(fd, AF_UNSPEC): Linux's tcp_disconnect().
+  Errno disconnect(int fd, Instant now);
   Result<int, Errno> accept(int fd);
   // Starts the handshake: EINPROGRESS on success (the caller waits for
   // writable, or an error); EALREADY while it runs, EISCONN after.
@@ -251,6 +253,7 @@ class Stack : private ip::Transport {
                            std::optional<wire::SeqNum> isn = std::nullopt);
   static wire::SeqNum reused_time_wait_isn(const tcp::WaitState& wait);
   int find_listener(wire::Ipv4Address address, std::uint16_t port) const;
+  void stop_listening(int fd, Instant now);
   // `segment_size`: the connection's MSS, for a device that segments (TSO).
   void emit_segment(const FlowKey& flow, const wire::TcpSegment& segment, Instant now,
                     std::uint16_t segment_size = 0);

@@ -24,7 +24,12 @@ TcpSegment Connection::make_segment(std::uint8_t flags, SeqNum seq, Instant now)
   segment.flags = TcpFlags(flags);
   if (segment.flags.ack_set()) segment.ack = rcv_nxt_;
   if (segment.flags.rst_set()) {
-    segment.window = 0;  // as Linux sends resets (SCRIPTS.md 7)
+    // A connection's own reset (Linux's tcp_send_active_reset: abort,
+    // SO_LINGER 0, unread data at close, connect(AF_UNSPEC), keepalive's end)
+    // carries the receive window, as tcp_transmit_skb() computes it for any
+    // segment; a reset answering a segment for no connection has window 0
+    // (tcp_v4_send_reset, reset_reply). Other profiles send 0 (SCRIPTS.md 7).
+    segment.window = tunables().profile() == Profile::linux ? window_field(false) : 0;
   } else {
     segment.window = window_field(segment.flags.syn_set());
   }

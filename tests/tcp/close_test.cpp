@@ -90,7 +90,7 @@ TEST(Close, CloseWithUnreadDataResets) {
   h.inject("P. 1:101(100) ack 1 win 65535");
   h.expect(". 1:1(0) ack 101");
   EXPECT_EQ(h.close(), CloseOutcome::closed);
-  h.expect("R. 1:1(0) ack 101 win 0");
+  h.expect("R. 1:1(0) ack 101 win 65535");
   EXPECT_EQ(h.cause_of(State::closed), Cause::unread_data_abort);
 }
 
@@ -182,7 +182,7 @@ TEST(Close, AbortSendsResetFromEverySynchronizedState) {
   h.abort();
   auto reset = h.next_sent();
   ASSERT_TRUE(reset);
-  EXPECT_EQ(h.describe(*reset), "R. 1:1(0) ack 1 win 0");
+  EXPECT_EQ(h.describe(*reset), "R. 1:1(0) ack 1 win 65535");
   EXPECT_EQ(h.cause_of(State::closed), Cause::app_abort);
 }
 

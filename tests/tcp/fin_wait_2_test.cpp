@@ -63,7 +63,7 @@ TEST(FinWait2, Linger2NegativeResetsInsteadOfWaiting) {
   h.close();
   h.expect("F. 1:1(0) ack 1");
   h.inject(". 1:1(0) ack 2 win 65535");
-  h.expect("R. 2:2(0) ack 1 win 0");
+  h.expect("R. 2:2(0) ack 1 win 65535");
   EXPECT_EQ(h.cause_of(State::closed), Cause::linger2_negative);
 }
 

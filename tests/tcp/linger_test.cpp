@@ -18,7 +18,7 @@ TEST(Linger, ZeroSecondsAbortsWithReset) {
   h.options().linger_seconds = 0;
   h.establish_passive();
   EXPECT_EQ(h.close(), CloseOutcome::closed);
-  h.expect("R. 1:1(0) ack 1 win 0");
+  h.expect("R. 1:1(0) ack 1 win 65535");
   EXPECT_EQ(h.cause_of(State::closed), Cause::linger_abort);
 }
 
