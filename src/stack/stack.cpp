@@ -664,7 +664,9 @@ Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> dat
     if (!sent && sent.error() == Errno::einprogress) return fail(Errno::eagain);
     return sent;
   }
-  if (!s->slot) return fail(Errno::enotconn);
+  // POSIX: ENOTCONN. Deviation (linux profile): Linux's sk_stream_wait_connect()
+  // answers EPIPE for a socket neither connected nor connecting.
+  if (!s->slot) return fail(tunables_.profile() == Profile::linux ? Errno::epipe : Errno::enotconn);
   Slot& slot = slots_[*s->slot];
   auto result = slot.connection->send(data, now, flags);
   sync(*s->slot, now);
