@@ -335,12 +335,24 @@ void Connection::on_reorder_timer(Instant now) {
 }
 
 bool Connection::on_path_mtu(std::uint32_t mtu, SeqNum quoted_seq, Instant now) {
-  // Linux's tcp_v4_err(): only a quote of something in flight counts.
-  if (!is_synchronized(state_) || seq_lt(quoted_seq, snd_una_) || seq_gt(quoted_seq, snd_nxt_)) return false;
   // RFC 1191 3 with Linux's floor (net.ipv4.route.min_pmtu, 552): a smaller
   // or missing next-hop MTU is taken as 552; a larger one changes nothing.
   constexpr std::uint32_t k_min_pmtu = 552;
   const auto mss = static_cast<std::uint16_t>(std::max(mtu, k_min_pmtu) - 40);
+  if (state_ == State::syn_sent && syn_data_ > 0 && !seq_lt(quoted_seq, iss_) && !seq_gt(quoted_seq, snd_nxt_)) {
+    // A SYN with data (RFC 7413) too large for the path: Linux's
+    // tcp_simple_retransmit() resends the SYN at once, plain, offering the
+    // path's MSS; the data goes after the handshake.
+    if (mss >= path_mss_) return true;
+    path_mss_ = mss;
+    offer_.mss = std::min(offer_.mss, mss);
+    ++counters_->retrans_segs;
+    ++total_retrans_;
+    send_handshake(now);
+    return true;
+  }
+  // Linux's tcp_v4_err(): only a quote of something in flight counts.
+  if (!is_synchronized(state_) || seq_lt(quoted_seq, snd_una_) || seq_gt(quoted_seq, snd_nxt_)) return false;
   if (mss >= path_mss_) return true;
   path_mss_ = mss;
   rtx_.set_mss(effective_mss());
