@@ -248,7 +248,12 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
     return;
   }
   // Fourth, the SYN bit (RFC 5961 4.2, RFC 9293 3.10.7.4): challenge ACK.
-  if (syn) {
+  // Except, as Linux's tcp_validate_incoming() lets it pass, the peer's
+  // SYN-ACK in a simultaneous open that acknowledges all we sent: it
+  // completes the handshake, and its SYN, already received, is a duplicate.
+  const bool simultaneous_syn_ack = syn && state_ == State::syn_received && !passive_ &&
+                                    segment.flags.ack_set() && segment.seq == irs_ && segment.ack == snd_nxt_;
+  if (syn && !simultaneous_syn_ack) {
     send_challenge_ack(now);
     return;
   }
@@ -261,6 +266,13 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
   if (!process_ack(segment, now)) return;
   if (state_ == State::closed) return;
   arm_keepalive(now);
+  if (simultaneous_syn_ack) {
+    // Linux's tcp_data_queue(): a retransmission, reported as a D-SACK of
+    // the SYN (RFC 2883) and acknowledged at once.
+    note_duplicate(SeqRange{segment.seq, segment.seq + 1});
+    send_ack(now);
+    return;
+  }
   // Sixth, URG: urgent data is not supported (RFC 6093 advises against it); the pointer is ignored.
   // Seventh, the segment text.
   const bool had_text = !segment.payload.empty();
