@@ -252,9 +252,11 @@ void Connection::output(Instant now) {
     const std::uint64_t cwnd_bytes = std::uint64_t{cwnd_room()} * mss;
     const std::uint32_t usable = static_cast<std::uint32_t>(std::min<std::uint64_t>(peer_room, cwnd_bytes));
     if (cwnd_bytes < peer_room && cwnd_bytes < unsent) cwnd_blocked = true;
-    // Linux's tcp_snd_wnd_test(), after the congestion window's: the next
-    // segment's first MSS does not fit the peer's window.
-    if (unsent > 0 && cwnd_room() > 0 && peer_room < std::min(unsent, mss)) rwnd_limited = true;
+    // Linux's tcp_snd_wnd_test(): the next segment's first MSS (a record
+    // ends a segment) does not fit the peer's window. After the congestion
+    // window's test, it is what limits the sender.
+    const bool window_too_small = unsent > 0 && peer_room < within_record(snd_nxt_, std::min(unsent, mss));
+    if (window_too_small && cwnd_room() > 0) rwnd_limited = true;
     std::uint32_t length = std::min({unsent, largest, usable});
     if (length > mss && length < unsent) length = length / mss * mss;  // only the tail is short
     // Nagle (RFC 1122 4.2.3.4) with Minshall's refinement, as Linux: hold a
@@ -277,12 +279,10 @@ void Connection::output(Instant now) {
     const bool record_ends = in_record < length || (in_record == length && length < unsent &&
                                                     within_record(snd_nxt_, length + 1) == length);
     length = in_record;
-    // Sender SWS avoidance (RFC 9293 3.8.6.2.1). Linux's form
-    // (tcp_snd_wnd_test): nothing leaves until the next segment's first MSS
-    // fits the peer's window; with nothing in flight the persist timer then
-    // sends what fits (tcp_write_wakeup).
-    if (tunables().profile() == Profile::linux && unsent > 0 && !fill_small_window_ &&
-        peer_room < within_record(snd_nxt_, std::min(unsent, mss))) {
+    // Sender SWS avoidance (RFC 9293 3.8.6.2.1). Linux's form: nothing
+    // leaves while the window is too small for the next segment; with
+    // nothing in flight the persist timer then sends what fits (tcp_write_wakeup).
+    if (tunables().profile() == Profile::linux && window_too_small && !fill_small_window_) {
       start_persist(now);
       break;
     }
