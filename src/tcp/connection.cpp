@@ -18,6 +18,11 @@ TransferCounters& uncounted() {
   return sink;
 }
 
+// Linux's TCP_MSS_DEFAULT, and the largest skb a device with 64 KiB GSO takes
+// (sk_gso_max_size: GSO_MAX_SIZE less MAX_TCP_HEADER and one byte).
+constexpr std::uint32_t k_default_mss = 536;
+constexpr std::uint32_t k_gso_max_size = 65536 - 321;
+
 }  // namespace
 
 Connection::Connection(const ConnectionConfig& config)
@@ -298,7 +303,9 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
     return fail(Errno::eagain);
   }
   restart_after_idle(now);
-  const std::size_t accepted = send_queue_.append(data);
+  const std::size_t accepted = options_.notsent_lowat != 0 && tunables().profile() == Profile::linux
+                                   ? append_under_notsent_lowat(data, now)
+                                   : send_queue_.append(data);
   // A full buffer, even after a partial write, asks for a writable event
   // once room frees (Linux's SOCK_NOSPACE): a caller that wrote what fit
   // learns when to write the rest.
@@ -325,6 +332,39 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
     persist_since_ = now;
     persist_probes_ = 0;
     persist_at_ = now + rtt_.rto();
+  }
+  return accepted;
+}
+
+// Deviation: Linux's tcp_sendmsg_locked() tests TCP_NOTSENT_LOWAT only when
+// a write needs a new skb, one of size_goal bytes (tcp_xmit_size_goal: half
+// the largest window the peer offered, in whole segments), and sends each
+// skb it fills while it heads the queue (tcp_push_one). The unsent rest of a
+// skb that went out in part stays the tail and is topped up untested. So a
+// write takes up to one skb past the mark; this models those skbs, and
+// returns what Linux would take.
+std::size_t Connection::append_under_notsent_lowat(std::span<const std::uint8_t> data, Instant now) {
+  const std::uint32_t mss = std::max<std::uint32_t>(effective_mss(), 1);
+  const std::uint32_t half_window = max_snd_wnd_ > k_default_mss ? max_snd_wnd_ / 2 : max_snd_wnd_;
+  const std::uint32_t size_goal = std::max(mss, std::min(half_window, k_gso_max_size) / mss * mss);
+  std::size_t accepted = 0;
+  std::size_t tail_room = 0;  // a fresh write starts a new skb (tcp_skb_can_collapse_to aside)
+  while (accepted < data.size()) {
+    if (tail_room == 0) {
+      if (!send_room(false)) break;
+      tail_room = size_goal;
+    }
+    const std::size_t taken = send_queue_.append(data.subspan(accepted, std::min(tail_room, data.size() - accepted)));
+    if (taken == 0) break;
+    accepted += taken;
+    tail_room -= taken;
+    if (tail_room != 0) continue;
+    const bool heads_queue = unsent_bytes() <= size_goal;
+    if (heads_queue) output(now);
+    // What of the full skb stayed unsent is the new tail, with room again;
+    // a skb sent whole leaves the next write a new one.
+    const std::size_t unsent = unsent_bytes();
+    tail_room = unsent == 0 ? 0 : size_goal - std::min<std::size_t>(unsent, size_goal);
   }
   return accepted;
 }
