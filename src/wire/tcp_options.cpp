@@ -156,10 +156,21 @@ TcpOptions::Iterator& TcpOptions::Iterator::operator++() {
 }
 
 std::optional<TcpOption> TcpOptions::find(std::uint8_t kind) const {
-  for (TcpOption option : *this) {
-    if (option.trailing_garbage) break;
-    if (option.kind == tcp_option_kind::eol) break;
-    if (option.kind == kind) return option;
+  // The iterator's walk, without its padding cases: the search stops at the
+  // first EOL, and every length before it was validated by parse() or written
+  // by try_add_raw(). Each segment's options are searched several times, so
+  // this loop is on every packet's path.
+  const std::size_t end = first_eol_ != k_no_eol ? first_eol_ : size_;
+  std::size_t i = 0;
+  while (i < end) {
+    const std::uint8_t here = bytes_[i];
+    if (here == tcp_option_kind::nop) {
+      ++i;
+      continue;
+    }
+    const std::size_t length = bytes_[i + 1];
+    if (here == kind) return TcpOption{here, std::span(bytes_).subspan(i + 2, length - 2), false};
+    i += length;
   }
   return std::nullopt;
 }
