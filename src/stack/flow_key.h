@@ -22,20 +22,24 @@ struct FlowKey {
   std::string to_string() const { return fmt::format("{}:{}-{}:{}", local, local_port, remote, remote_port); }
 };
 
-// Keyed: the table's key is secret, so peers cannot aim at one bucket.
+// The 4-tuple as SipHash's 12-byte message: addresses, then ports, each
+// little-endian (so the words below are the bytes a byte-wise hash would read).
+inline std::uint64_t flow_head(const FlowKey& flow) {
+  return std::uint64_t{flow.local.to_uint()} | (std::uint64_t{flow.remote.to_uint()} << 32);
+}
+inline std::uint32_t flow_tail(const FlowKey& flow) {
+  return std::uint32_t{flow.local_port} | (std::uint32_t{flow.remote_port} << 16);
+}
+
+// The hash tables' hash: keyed, so peers cannot aim at one bucket, and
+// SipHash-1-3 because only flooding matters there (see base/siphash.h).
 inline std::uint64_t hash_flow(const SipKey& key, const FlowKey& flow) {
-  std::uint8_t bytes[12];
-  const std::uint32_t l = flow.local.to_uint();
-  const std::uint32_t r = flow.remote.to_uint();
-  for (int i = 0; i < 4; ++i) {
-    bytes[i] = static_cast<std::uint8_t>(l >> (8 * i));
-    bytes[4 + i] = static_cast<std::uint8_t>(r >> (8 * i));
-  }
-  bytes[8] = static_cast<std::uint8_t>(flow.local_port);
-  bytes[9] = static_cast<std::uint8_t>(flow.local_port >> 8);
-  bytes[10] = static_cast<std::uint8_t>(flow.remote_port);
-  bytes[11] = static_cast<std::uint8_t>(flow.remote_port >> 8);
-  return siphash24(key, bytes);
+  return siphash13_12(key, flow_head(flow), flow_tail(flow));
+}
+
+// The 4-tuple's pseudorandom function (RFC 6528's F for ISNs): SipHash-2-4.
+inline std::uint64_t flow_prf(const SipKey& key, const FlowKey& flow) {
+  return siphash24_12(key, flow_head(flow), flow_tail(flow));
 }
 
 }  // namespace finwait::stack

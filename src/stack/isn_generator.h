@@ -19,11 +19,11 @@ class IsnGenerator {
   wire::SeqNum next(const FlowKey& flow, Instant now) const {
     // RFC 6528 3: M is a 4-microsecond timer (RFC 9293 3.4.1).
     const auto m = static_cast<std::uint32_t>(now.nanoseconds() / 4000);
-    return wire::SeqNum(m + static_cast<std::uint32_t>(hash_flow(key_, flow)));
+    return wire::SeqNum(m + static_cast<std::uint32_t>(flow_prf(key_, flow)));
   }
   // RFC 7323 5.4: a per-connection offset for TSval, from the same secret.
   std::uint32_t timestamp_offset(const FlowKey& flow) const {
-    return static_cast<std::uint32_t>(hash_flow(key_, flow) >> 32);
+    return static_cast<std::uint32_t>(flow_prf(key_, flow) >> 32);
   }
 
  private:
