@@ -181,6 +181,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
     out.returns_descriptor = r.ok();
     if (r.ok()) {
       retire_flow();
+      isn_flow_.reset();  // the new socket's first SYN or SYN-ACK maps its ISN afresh
       socket_under_test_ = static_cast<int>(r.value);
       listener_took_syn_ = false;
     }

@@ -1,7 +1,8 @@
 // %{ }% blocks: packetdrill hands its Python the socket under test's
-// TCP_INFO as tcpi_* variables; finwait evaluates the assertions over the
+// TCP_INFO as tcpi_* variables (and SO_MEMINFO as SK_MEMINFO_*); finwait evaluates the assertions over the
 // same names (code_block.h), from the stack's own TcpInfo.
 #include <array>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -54,8 +55,10 @@ constexpr std::array<std::pair<std::string_view, Field>, 31> k_tcpi_fields{{
 
 void Runner::code_block(const std::string& code, int line) {
   if (!socket_under_test_) failure(line, "%{ }%: no socket under test yet (socket() or accept() gives one)");
-  const tcp::TcpInfo info = stack_->tcp_info(sockets_->stack_fd(*socket_under_test_), now_);
-  const NameLookup lookup = [&info](std::string_view name) -> NameValue {
+  const int fd = sockets_->stack_fd(*socket_under_test_);
+  const tcp::TcpInfo info = stack_->tcp_info(fd, now_);
+  const std::optional<stack::Stack::MemoryInfo> memory = stack_->memory_info(fd);
+  const NameLookup lookup = [&info, &memory](std::string_view name) -> NameValue {
     if (auto constant = code_block_constant(name)) return {constant, {}};
     for (const auto& [field, read] : k_tcpi_fields) {
       if (field != name) continue;
@@ -63,6 +66,13 @@ void Runner::code_block(const std::string& code, int line) {
     }
     if (name.starts_with("tcpi_")) {
       return {std::nullopt, fmt::format("{} is a TCP_INFO field finwait does not keep", name)};
+    }
+    // packetdrill reads SO_MEMINFO into SK_MEMINFO_* names too.
+    if (name.starts_with("SK_MEMINFO_")) {
+      if (!memory) return {std::nullopt, fmt::format("{}: the socket under test has no connection", name)};
+      if (name == "SK_MEMINFO_RMEM_ALLOC") return {static_cast<std::int64_t>(memory->receive_memory), {}};
+      if (name == "SK_MEMINFO_RCVBUF") return {std::int64_t{memory->receive_buffer}, {}};
+      return {std::nullopt, fmt::format("{} is a SO_MEMINFO field finwait does not keep", name)};
     }
     return {std::nullopt, fmt::format("{} is not a name %{{ }}% blocks know (tcpi_* fields and Linux's constants)",
                                       name)};

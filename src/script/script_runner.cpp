@@ -194,8 +194,21 @@ void Runner::advance_to(std::int64_t target_us) {
 }
 
 void Runner::retire_flow() {
-  if (flow_ && std::find(retired_flows_.begin(), retired_flows_.end(), *flow_) == retired_flows_.end())
+  if (!flow_) return;
+  if (std::find(retired_flows_.begin(), retired_flows_.end(), *flow_) == retired_flows_.end())
     retired_flows_.push_back(*flow_);
+  // What the connection sent and no '>' line has read yet (a close()'s RST,
+  // say) is skipped too: packetdrill, sniffing for the new socket, passes
+  // over packets of a 4-tuple it no longer follows.
+  std::erase_if(captured_, [&](const Captured& c) {
+    auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
+    if (!packet) return false;
+    const stack::FlowKey on{packet->ip.src, packet->ip.dst, packet->tcp.src_port, packet->tcp.dst_port};
+    if (on != *flow_) return false;
+    trace(fmt::format("{} > {} (an earlier socket's: not checked, as packetdrill)", seconds_text(c.at.nanoseconds() / 1000),
+                      describe(c)));
+    return true;
+  });
 }
 
 void Runner::capture() {

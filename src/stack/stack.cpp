@@ -561,6 +561,7 @@ Result<int, Errno> Stack::accept(int fd) {
   c.options = inherited;
   c.slot = index;
   c.connected_once = true;
+  if (tcp::Connection* accepted = connection_of(child)) accepted->on_accepted();
   // A new descriptor is ready at once, as epoll reports a socket added to it:
   // writable, and readable if data (or the peer's FIN) came before accept().
   mark_ready(child);
@@ -900,6 +901,12 @@ std::optional<std::uint32_t> Stack::send_mss(int fd) const {
   const tcp::Connection* c = connection_of(fd);
   if (c == nullptr || c->state() == State::closed || c->state() == State::listen) return std::nullopt;
   return c->effective_mss();
+}
+
+std::optional<Stack::MemoryInfo> Stack::memory_info(int fd) const {
+  const tcp::Connection* c = connection_of(fd);
+  if (c == nullptr) return std::nullopt;
+  return MemoryInfo{c->receive_memory(), c->receive_buffer()};
 }
 
 tcp::TcpInfo Stack::tcp_info(int fd, Instant now) const {

@@ -155,6 +155,12 @@ class Stack : private ip::Transport {
   // getsockopt(TCP_INFO): a socket not yet connected reports TCP_CLOSE, a
   // listener TCP_LISTEN, as Linux does.
   tcp::TcpInfo tcp_info(int fd, Instant now) const;
+  // getsockopt(SO_MEMINFO)'s receive side, for a connection's descriptor.
+  struct MemoryInfo {
+    std::uint64_t receive_memory = 0;  // SK_MEMINFO_RMEM_ALLOC
+    std::uint32_t receive_buffer = 0;  // SK_MEMINFO_RCVBUF
+  };
+  std::optional<MemoryInfo> memory_info(int fd) const;
   // The tcp_fastopen_key sysctl (RFC 7413 cookies); false if the text is not one.
   bool set_fastopen_keys(std::string_view text);
   // `ip tcp_metrics flush`: the Fast Open cookies learned from servers.

@@ -82,6 +82,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.rwin_.choose_initial(c.local_mss_, c.tunables().enabled(TunableId::tcp_window_scaling));
   c.offer_ = c.our_offer(now);
   c.last_received_ = now;
+  c.held_by_application_ = true;
   c.set_state(State::syn_sent, Cause::app_connect);
   if (fast_open) {
     // RFC 7413 4.1.1 and 4.2.1: with a cookie, the SYN carries it and as much

@@ -173,6 +173,12 @@ class Connection {
   State state() const { return state_; }
   bool is_closed() const { return state_ == State::closed; }
   bool orphaned() const { return orphaned_; }
+  // accept() handed a passive connection to the application (Linux's
+  // sk_socket set by sock_graft); an active one is held from the start.
+  void on_accepted() { held_by_application_ = true; }
+  // SO_MEMINFO's receive side: memory the queued segments cost, and the buffer.
+  std::uint64_t receive_memory() const { return rwin_.charged(); }
+  std::uint32_t receive_buffer() const { return rwin_.buffer(); }
   std::uint16_t local_port() const { return local_port_; }
   std::uint16_t remote_port() const { return remote_port_; }
   std::size_t readable_bytes() const { return receive_queue_.size(); }
@@ -297,6 +303,8 @@ class Connection {
   // Bytes the receive buffer may hold: Linux takes one segment past its
   // buffer while nothing is queued, so room for one more on top.
   std::size_t receive_capacity() const;
+  // Linux's tcp_measure_rcv_mss() for the window: the payload-to-memory ratio.
+  void measure_received(const wire::TcpSegment& segment, std::uint32_t packet_bytes);
   std::size_t received_segment(const wire::TcpSegment& segment) const;
   std::uint64_t held_out_of_order() const;
   std::uint16_t window_field(bool syn) const;
@@ -466,6 +474,7 @@ class Connection {
 
   // The application's side.
   bool orphaned_ = false;
+  bool held_by_application_ = false;
   bool write_shut_ = false;
   Errno error_ = Errno::ok;
   bool writable_blocked_ = false;

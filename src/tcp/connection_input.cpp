@@ -155,6 +155,14 @@ std::size_t Connection::received_segment(const TcpSegment& segment) const {
   return std::min<std::size_t>(size, local_mss_);
 }
 
+void Connection::measure_received(const TcpSegment& segment, std::uint32_t packet_bytes) {
+  // tcp_measure_rcv_mss() compares the segment size before the MSS bounds it.
+  std::size_t size = segment.payload.size();
+  if (received_segment_size_ != 0) size = std::min<std::size_t>(size, received_segment_size_);
+  rwin_.measure(static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()),
+                static_cast<std::uint32_t>(segment.payload.size()), packet_bytes);
+}
+
 bool Connection::is_acceptable(const TcpSegment& segment) {
   const std::uint32_t length = segment.sequence_length();
   if (tunables().profile() == Profile::linux) {
@@ -586,6 +594,7 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   }
   const auto readable = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, delivered_to)) + taken;
   if (readable > 0) {
+    measure_received(segment, packet_bytes);
     ack_scheduler_.on_data(readable, received_segment(segment), receive_window() + static_cast<std::uint32_t>(readable),
                            now);
     emit_event(EventKind::readable);
@@ -615,9 +624,16 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
     rwin_.charge(static_cast<std::uint32_t>(length), packet_bytes);
     // Linux 6.x measures the peer's segment size from out-of-order data too,
     // and (with SACK only, so that duplicate ACKs still come) lets the window grow.
+    measure_received(segment, packet_bytes);
     ack_scheduler_.observe_segment(received_segment(segment));
     if (negotiated_.sack) {
       rwin_.grow(static_cast<std::uint32_t>(length), packet_bytes, static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()));
+    }
+    // Linux 6.18: not for a socket not yet accepted, nor an orphan.
+    if (held_by_application_ && !orphaned_) {
+      if (const auto held_to = reassembly_.right_edge()) {
+        rwin_.grow_for_out_of_order(static_cast<std::uint32_t>(wire::seq_diff(*held_to, rcv_nxt_)));
+      }
     }
     if (added.duplicate) {
       note_duplicate(*added.duplicate);

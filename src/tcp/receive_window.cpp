@@ -9,6 +9,8 @@ namespace {
 constexpr std::uint32_t k_max_window = 0xffff;
 constexpr int k_max_scale = 14;  // RFC 7323 2.3
 constexpr std::uint32_t k_page = 4096;
+// Linux's SOCK_MIN_RCVBUF: 2048 plus the sk_buff's own 256 bytes, doubled.
+constexpr std::int64_t k_min_buffer = 2 * (2048 + 256);
 
 std::int64_t round_down(std::int64_t value, std::int64_t unit) {
   if (unit <= 0) return value;
@@ -30,9 +32,43 @@ std::uint32_t ReceiveWindow::truesize(std::uint32_t packet_bytes) {
 }
 
 std::int64_t ReceiveWindow::window_from_space(std::int64_t bytes) const {
-  // Linux's tcp_win_from_space() with its default scaling ratio, one half
-  // (TCP_DEFAULT_SCALING_RATIO); the bytes flavour counts bytes as window.
-  return setup_.flavor == Flavor::linux ? bytes / 2 : bytes;
+  // Linux's tcp_win_from_space(); the bytes flavour counts bytes as window.
+  return setup_.flavor == Flavor::linux ? (bytes * scaling_ratio_) >> 8 : bytes;
+}
+
+std::int64_t ReceiveWindow::space_from_window(std::int64_t window) const {
+  return setup_.flavor == Flavor::linux ? (window << 8) / scaling_ratio_ : window;
+}
+
+void ReceiveWindow::grow_for_out_of_order(std::uint32_t held_span) {
+  if (setup_.flavor == Flavor::bytes || setup_.locked) return;
+  const std::int64_t window = 2 * std::int64_t{receive_space_} + held_span;
+  const std::int64_t buffer = std::min<std::int64_t>(space_from_window(window), setup_.max_buffer);
+  if (buffer <= setup_.buffer) return;
+  setup_.buffer = static_cast<std::uint32_t>(buffer);
+  clamp_ = static_cast<std::uint32_t>(window_from_space(buffer));
+}
+
+void ReceiveWindow::measure(std::uint32_t segment_size, std::uint32_t rcv_mss, std::uint32_t payload,
+                            std::uint32_t packet_bytes) {
+  if (setup_.flavor == Flavor::bytes || segment_size < rcv_mss || segment_size == rcv_mss) return;
+  const std::uint32_t old_ratio = scaling_ratio_;
+  scaling_ratio_ = std::max<std::uint32_t>(1, static_cast<std::uint32_t>((std::uint64_t{payload} << 8) /
+                                                                          truesize(packet_bytes)));
+  if (scaling_ratio_ == old_ratio) return;
+  // tcp_set_window_clamp(): the clamp is the buffer's window now (at least
+  // half of SOCK_MIN_RCVBUF); a larger clamp lets the slow-start threshold
+  // reach the last window, a smaller one brings it down.
+  const auto clamp = static_cast<std::uint32_t>(std::max<std::int64_t>(k_min_buffer / 2, window_from_space(setup_.buffer)));
+  if (clamp != clamp_) {
+    if (clamp < clamp_) {
+      rcv_ssthresh_ = std::min(rcv_ssthresh_, clamp);
+    } else {
+      rcv_ssthresh_ = std::max(rcv_ssthresh_, std::min(rcv_wnd_, clamp));
+    }
+    clamp_ = clamp;
+  }
+  receive_space_ = std::min(receive_space_, clamp_);
 }
 
 std::int64_t ReceiveWindow::space() const {
@@ -85,6 +121,8 @@ void ReceiveWindow::established(std::uint8_t scale, std::uint32_t advmss) {
   if (clamp_ >= most) clamp_ = most;
   if (clamp_ > 2 * advmss && clamp_ + advmss > most) clamp_ = std::max(2 * advmss, most - advmss);
   rcv_ssthresh_ = std::min(rcv_ssthresh_, clamp_);
+  constexpr std::uint32_t k_initial_window_segments = 10;  // TCP_INIT_CWND
+  receive_space_ = std::min({rcv_ssthresh_, rcv_wnd_, k_initial_window_segments * advmss});
 }
 
 void ReceiveWindow::resize(std::uint32_t buffer, bool locked) {

@@ -2,9 +2,9 @@
 // two flavours:
 //
 //  - linux: as Linux 6.x sizes it. The receive buffer counts memory, not
-//    bytes: every segment costs its socket buffer's "truesize", and half the
-//    buffer is offered as window (tcp_win_from_space's default scaling
-//    ratio). The initial window and the scale follow
+//    bytes: every segment costs its socket buffer's "truesize", and a share
+//    of the buffer is offered as window (tcp_win_from_space's scaling ratio:
+//    one half until data comes, then payload over truesize as measured). The initial window and the scale follow
 //    tcp_select_initial_window, the clamp tcp_init_buffer_space, growth
 //    tcp_grow_window, each announcement __tcp_select_window. A buffer the
 //    application sized with SO_RCVBUF also clamps the window and the scale.
@@ -55,6 +55,18 @@ class ReceiveWindow {
   // `packet_bytes` is kept, and `read` bytes left with `left` still queued.
   void charge(std::uint32_t payload, std::uint32_t packet_bytes);
   void release(std::uint64_t read, std::uint64_t left);
+  // Linux 6.x's tcp_measure_rcv_mss(): a segment of `segment_size` (the
+  // device's segment size, or the payload) at or above `rcv_mss`, the
+  // estimate before it, and not equal to it, re-measures the ratio of
+  // payload to memory, and the clamp follows the buffer's new worth.
+  void measure(std::uint32_t segment_size, std::uint32_t rcv_mss, std::uint32_t payload, std::uint32_t packet_bytes);
+  std::uint32_t scaling_ratio() const { return scaling_ratio_; }
+  // Linux 6.18's tcp_rcvbuf_grow() from tcp_data_queue_ofo(), for a socket
+  // the application holds: the buffer grows to carry twice the last
+  // measured receive space plus the out-of-order span (`held_span`, RCV.NXT
+  // to the last byte held), up to the largest buffer; the clamp follows.
+  // Neither a buffer sized by SO_RCVBUF nor the bytes flavour grows.
+  void grow_for_out_of_order(std::uint32_t held_span);
   // Linux's tcp_grow_window: in-order data lets the offer grow.
   void grow(std::uint32_t payload, std::uint32_t packet_bytes, std::uint32_t rcv_mss);
 
@@ -76,13 +88,19 @@ class ReceiveWindow {
 
  private:
   std::int64_t window_from_space(std::int64_t bytes) const;
+  std::int64_t space_from_window(std::int64_t window) const;  // tcp_space_from_win()
 
   Setup setup_;
   std::uint8_t scale_ = 0;
   std::uint32_t rcv_wnd_ = 0;        // the last window chosen
   std::uint32_t clamp_ = 0;          // Linux's window_clamp
   std::uint32_t rcv_ssthresh_ = 0;   // Linux's rcv_ssthresh: the offer grows towards the clamp
+  std::uint32_t receive_space_ = 0;  // Linux's rcvq_space.space: what one RTT delivered, at first ten segments
   std::uint32_t advmss_ = 536;
+  // Linux's scaling_ratio: window per byte of buffer, in 256ths; one half
+  // until data is measured (TCP_DEFAULT_SCALING_RATIO).
+  std::uint32_t scaling_ratio_ = k_default_scaling_ratio;
+  static constexpr std::uint32_t k_default_scaling_ratio = 128;
   std::uint64_t charged_ = 0;        // memory the queued segments cost
 };
 

@@ -222,19 +222,24 @@ TEST(Established, WindowsAsLinuxAnnouncesThem) {
   h.expect("S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 0 ecr 1,nop,wscale 8>");
   h.inject(". 1:1(0) ack 1 win 257 <nop,nop,TS val 2 ecr 1>");
   h.inject("P. 1:1001(1000) ack 1 win 257 <nop,nop,TS val 3 ecr 1>");
-  // The data let the offer grow by two of the peer's segments (Linux's
-  // tcp_grow_window: its 2304-byte truesize costs more than its 1000 bytes):
-  // 65535 + 2 x 1000 = 67535 bytes, rounded up to 256: 264.
-  h.expect(". 1:1(0) ack 1001 win 264 <nop,nop,TS val 0 ecr 3>");
+  // The data is measured (Linux 6.x's tcp_measure_rcv_mss): 1000 bytes in
+  // a 2304-byte truesize make the scaling ratio 111/256, so the segment's
+  // memory is worth 999 bytes of window, no more than it carries, and the
+  // offer grows by two of our segments (tcp_grow_window): 65535 + 2 x 1448
+  // = 68431 bytes, rounded up to 256: 268.
+  h.expect(". 1:1(0) ack 1001 win 268 <nop,nop,TS val 0 ecr 3>");
 }
 
 TEST(Established, LinuxCountsTheBufferInMemoryNotBytes) {
   // SO_RCVBUF 10000 (a 20000-byte buffer, locked): the window is clamped to
-  // half of it and the scale to 0. A 4000-byte packet costs 8448 bytes of
-  // memory (a page of head, a page for the rest, the sk_buff), so the
-  // window left is (20000 - 8448) / 2 = 5776, in whole segments of the
-  // largest the peer sent (the 4000 bytes count as one of our MSS, 1460):
-  // 4380. Packetdrill marks such a packet as built of --mss segments, and
+  // half of it and the scale to 0. The first 1000 bytes (truesize 2304) set
+  // the scaling ratio to 111/256: the buffer is worth 8671 bytes of window,
+  // 7673 with them queued, 7000 in whole segments, but the right edge
+  // already offered stays: 7760. A 4000-byte packet costs 8448 bytes of
+  // memory (a page of head, a page for the rest, the sk_buff), the ratio
+  // becomes 121/256, so the window left is (20000 - 8448) x 121/256 = 5460,
+  // in whole segments of the largest the peer sent (the 4000 bytes count as
+  // one of our MSS, 1460): 4380. Packetdrill marks such a packet as built of --mss segments, and
   // the kernel's tcp_rcv_big_endseq test sees 5000.
   ConnectionHarness h;
   h.options().receive_buffer = 20000;
@@ -242,7 +247,7 @@ TEST(Established, LinuxCountsTheBufferInMemoryNotBytes) {
   h.expect("S. 0:0(0) ack 1 win 8760 <mss 1460,nop,wscale 0>");
   h.inject(". 1:1(0) ack 1 win 257");
   h.inject("P. 1:1001(1000) ack 1 win 257");
-  h.expect(". 1:1(0) ack 1001 win 8000");
+  h.expect(". 1:1(0) ack 1001 win 7760");
   h.drain(1000);
   h.inject("P. 1001:5001(4000) ack 1 win 257");
   h.expect(". 1:1(0) ack 5001 win 4380");
