@@ -582,6 +582,9 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
     }
     return Errno::eisconn;
   }
+  // Linux's __inet_stream_connect(): a connect() deferred already is
+  // SS_CONNECTING with DEFER_CONNECT, which a second connect() finds EISCONN.
+  if (s->deferred_connect) return Errno::eisconn;
   // TCP_FASTOPEN_CONNECT (Linux's tcp_fastopen_defer_connect): with a cookie
   // for this server, connect() succeeds at once and the first write sends
   // the SYN with its data; without one, the SYN asks for a cookie.
@@ -662,7 +665,10 @@ Result<std::size_t, Errno> Stack::send(int fd, std::span<const std::uint8_t> dat
   if (!s->slot && s->deferred_connect) {
     const auto [address, port] = *s->deferred_connect;
     auto sent = connect_with_data(fd, address, port, data, now);
-    if (!sent && sent.error() == Errno::einprogress) return fail(Errno::eagain);
+    // Linux's tcp_sendmsg(): the SYN took none of the data, so the caller
+    // waits (EAGAIN); a write of nothing only started the handshake, and
+    // says so (EINPROGRESS from tcp_sendmsg_fastopen).
+    if (!sent && sent.error() == Errno::einprogress && !data.empty()) return fail(Errno::eagain);
     return sent;
   }
   // POSIX: ENOTCONN. Deviation (linux profile): Linux's sk_stream_wait_connect()
