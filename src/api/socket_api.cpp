@@ -194,8 +194,12 @@ CallResult SocketApi::sendto(int fd, std::span<const std::uint8_t> data, int fla
   auto r = stack_.connect_with_data(d->stack_fd, address, port, data, now);
   if (r) {
     // Linux's __inet_stream_connect from sendmsg: a blocking caller waits for
-    // the handshake and then writes the rest.
-    if (blocking && *r < data.size()) return CallResult::blocked(static_cast<std::int64_t>(*r));
+    // the handshake (inet_wait_for_connect), even when the SYN took it all,
+    // and then writes the rest.
+    if (blocking && (*r < data.size() || stack_.state_of(d->stack_fd) == tcp::State::syn_sent)) {
+      if (*r < data.size()) stack_.set_write_pending(d->stack_fd);
+      return CallResult::blocked(static_cast<std::int64_t>(*r));
+    }
     return CallResult::of(static_cast<std::int64_t>(*r));
   }
   if (r.error() == Errno::einprogress && blocking) return CallResult::blocked(0);

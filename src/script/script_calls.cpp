@@ -285,7 +285,7 @@ void Runner::call(const Event& event, const CallEvent& c, bool first_attempt, bo
       capture();
       if (r.error != Errno::ok && total == 0) {
         out = error_of(r.error);  // a write of 0 bytes learns its error too (EINPROGRESS, EPIPE, ...)
-      } else if (total == length && !(length == 0 && r.would_block)) {
+      } else if (total == length && !r.would_block) {
         out = value_of(static_cast<std::int64_t>(length));
       } else if (r.would_block) {
         out = blocked();

@@ -909,6 +909,10 @@ std::optional<std::uint32_t> Stack::send_mss(int fd) const {
   return c->effective_mss();
 }
 
+void Stack::set_write_pending(int fd) {
+  if (tcp::Connection* c = connection_of(fd)) c->set_write_pending(true);
+}
+
 std::optional<Stack::MemoryInfo> Stack::memory_info(int fd) const {
   const tcp::Connection* c = connection_of(fd);
   if (c == nullptr) return std::nullopt;

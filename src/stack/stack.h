@@ -161,6 +161,8 @@ class Stack : private ip::Transport {
     std::uint32_t receive_buffer = 0;  // SK_MEMINFO_RCVBUF
   };
   std::optional<MemoryInfo> memory_info(int fd) const;
+  // A blocking write waits for fd's handshake with more to send (Connection::set_write_pending).
+  void set_write_pending(int fd);
   // The tcp_fastopen_key sysctl (RFC 7413 cookies); false if the text is not one.
   bool set_fastopen_keys(std::string_view text);
   // `ip tcp_metrics flush`: the Fast Open cookies learned from servers.

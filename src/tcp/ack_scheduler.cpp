@@ -26,6 +26,14 @@ void AckScheduler::enter_quick_acks(int max_acks, std::uint32_t window) {
   pingpong_ = false;
 }
 
+void AckScheduler::hold_handshake_ack(Instant now, std::uint32_t window) {
+  constexpr Duration k_delack_max = milliseconds(200);
+  enter_quick_acks(k_max_quick_acks, window);
+  ato_ = delayed_ack_timeout_;
+  last_data_received_ = now;
+  deadline_ = now + k_delack_max;
+}
+
 void AckScheduler::on_data_sent(Instant now) {
   if (pending() && now - last_data_received_ < ato_) pingpong_ = true;
 }

@@ -45,6 +45,12 @@ class AckScheduler {
   // Linux's tcp_enter_quickack_mode(): up to `max_acks` ACKs without delay
   // (fewer when the window is small), out of ping-pong mode.
   void enter_quick_acks(int max_acks, std::uint32_t window);
+  // The SYN-ACK's ACK waits for a blocked writer's data (Linux's
+  // tcp_rcv_synsent_state_process with sk_write_pending): quick-ACK mode
+  // with the minimum ATO, the SYN-ACK counted as just received (so that data
+  // sent at once makes the exchange interactive), the ACK held at most
+  // TCP_DELACK_MAX.
+  void hold_handshake_ack(Instant now, std::uint32_t window);
   // The next need_ack() answers "now" (Linux's ICSK_ACK_NOW).
   void ack_next_at_once() { at_once_ = true; }
 

@@ -176,6 +176,9 @@ class Connection {
   // accept() handed a passive connection to the application (Linux's
   // sk_socket set by sock_graft); an active one is held from the start.
   void on_accepted() { held_by_application_ = true; }
+  // A blocking writer waits for the handshake with more to write (Linux's
+  // sk_write_pending): the SYN-ACK's ACK waits for that data to carry it.
+  void set_write_pending(bool pending) { write_pending_ = pending; }
   // SO_MEMINFO's receive side: memory the queued segments cost, and the buffer.
   std::uint64_t receive_memory() const { return rwin_.charged(); }
   std::uint32_t receive_buffer() const { return rwin_.buffer(); }
@@ -475,6 +478,7 @@ class Connection {
   // The application's side.
   bool orphaned_ = false;
   bool held_by_application_ = false;
+  bool write_pending_ = false;
   bool write_shut_ = false;
   Errno error_ = Errno::ok;
   bool writable_blocked_ = false;

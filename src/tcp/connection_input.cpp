@@ -124,7 +124,12 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
       }
     }
     set_state(State::established, Cause::syn_ack_received);
-    if (!resend_syn_data) send_ack(now);
+    if (!resend_syn_data && write_pending_) {
+      ack_scheduler_.hold_handshake_ack(now, receive_window());  // Linux: "Save one ACK"
+    } else if (!resend_syn_data) {
+      send_ack(now);
+    }
+    write_pending_ = false;
     arm_keepalive(now);
     output(now);
     if (resend_syn_data) {
