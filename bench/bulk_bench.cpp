@@ -18,17 +18,10 @@
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "bench/lwip_wire.h"
 #include "bench/ratio_reporter.h"
 #include "stack/stack.h"
 
-extern "C" {
-#include "lwip/ip4.h"
-#include "lwip/netif.h"
-#include "lwip/pbuf.h"
-#include "lwip/priv/tcp_priv.h"  // tcp_tmr(): this benchmark runs lwIP's timer itself
-#include "lwip/tcp.h"
-#include "lwip/tcpip.h"
-}
 
 // Every operator new in this process is counted (lwIP is C and uses malloc).
 // GCC cannot see that the replaced new and delete below pair malloc and free.
@@ -155,50 +148,15 @@ void BM_FinwaitBulk(benchmark::State& state) {
   state.counters["steady_segments"] = static_cast<double>(steady_segments);
 }
 
-// --- lwIP: one instance with two host netifs (A, B) and a third, the wire,
-// that every packet leaves by (its /16 takes both addresses); what leaves is
-// copied into a fresh pbuf and handed to the netif that owns its destination.
-struct LwipWire {
-  netif wire{};
-  netif a{};
-  netif b{};
-  std::vector<std::vector<std::uint8_t>> frames;  // buffers reused: no allocation per packet here
-  std::size_t queued = 0;
+// --- lwIP: the same transfer on bench/lwip_wire's wire.
+struct LwipReceiver {
   std::uint64_t received = 0;
-  std::uint64_t packets = 0;
 };
-LwipWire* g_lwip = nullptr;
-
-err_t lwip_wire_output(netif*, pbuf* p, const ip4_addr_t*) {
-  LwipWire& w = *g_lwip;
-  if (w.queued == w.frames.size()) w.frames.emplace_back();
-  std::vector<std::uint8_t>& frame = w.frames[w.queued++];
-  frame.resize(p->tot_len);
-  pbuf_copy_partial(p, frame.data(), p->tot_len, 0);
-  return ERR_OK;
-}
-
-err_t lwip_host_output(netif*, pbuf*, const ip4_addr_t*) {
-  std::abort();  // every packet leaves by the wire netif
-}
-
-err_t lwip_wire_init(netif* n) {
-  n->output = lwip_wire_output;
-  n->mtu = 1500;
-  n->flags = NETIF_FLAG_LINK_UP;
-  return ERR_OK;
-}
-
-err_t lwip_host_init(netif* n) {
-  n->output = lwip_host_output;
-  n->mtu = 1500;
-  n->flags = NETIF_FLAG_LINK_UP;
-  return ERR_OK;
-}
+LwipReceiver* g_receiver = nullptr;
 
 err_t lwip_on_receive(void*, tcp_pcb* pcb, pbuf* p, err_t) {
   if (p == nullptr) return ERR_OK;
-  g_lwip->received += p->tot_len;
+  g_receiver->received += p->tot_len;
   tcp_recved(pcb, p->tot_len);
   pbuf_free(p);
   return ERR_OK;
@@ -209,48 +167,14 @@ err_t lwip_on_accept(void*, tcp_pcb* pcb, err_t) {
   return ERR_OK;
 }
 
-void lwip_deliver(LwipWire& w, const ip4_addr_t& a_address) {
-  // Delivering may queue more (ACKs, data): loop until the wire is empty.
-  std::size_t next = 0;
-  while (next < w.queued) {
-    const std::vector<std::uint8_t>& frame = w.frames[next++];
-    pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(frame.size()), PBUF_RAM);
-    FINWAIT_CHECK(p != nullptr);
-    pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
-    ip4_addr_t destination;
-    std::memcpy(&destination.addr, frame.data() + 16, 4);
-    netif* to = ip4_addr_cmp(&destination, &a_address) ? &w.a : &w.b;
-    ++w.packets;
-    ip4_input(p, to);
-  }
-  w.queued = 0;
-}
-
 void BM_LwipBulk(benchmark::State& state) {
-  static bool started = false;
-  if (!started) {
-    tcpip_init(nullptr, nullptr);  // its thread stays idle: this one holds the core lock throughout
-    started = true;
-  }
   const std::vector<std::uint8_t> source = pattern();
   for (auto _ : state) {
-    LwipWire w;
-    g_lwip = &w;
-    LOCK_TCPIP_CORE();
-    ip_addr_t a_ip, b_ip;
-    IP_ADDR4(&a_ip, 198, 18, 1, 1);
-    IP_ADDR4(&b_ip, 198, 18, 2, 1);
-    const ip4_addr_t a_address = *ip_2_ip4(&a_ip);
-    const ip4_addr_t b_address = *ip_2_ip4(&b_ip);
-    ip4_addr_t wire_address, host_mask, wire_mask, none;
-    IP4_ADDR(&wire_address, 198, 18, 3, 1);
-    IP4_ADDR(&host_mask, 255, 255, 255, 255);
-    IP4_ADDR(&wire_mask, 255, 255, 0, 0);
-    IP4_ADDR(&none, 0, 0, 0, 0);
-    netif_add(&w.a, &a_address, &host_mask, &none, nullptr, lwip_host_init, ip4_input);
-    netif_add(&w.b, &b_address, &host_mask, &none, nullptr, lwip_host_init, ip4_input);
-    netif_add(&w.wire, &wire_address, &wire_mask, &none, nullptr, lwip_wire_init, ip4_input);
-    for (netif* n : {&w.a, &w.b, &w.wire}) netif_set_up(n);
+    finwait::bench::LwipWire w;
+    LwipReceiver receiver;
+    g_receiver = &receiver;
+    ip_addr_t a_ip = w.a_address();
+    ip_addr_t b_ip = w.b_address();
     tcp_pcb* listener = tcp_new();
     FINWAIT_CHECK(tcp_bind(listener, &b_ip, 5001) == ERR_OK);
     listener = tcp_listen(listener);
@@ -258,9 +182,9 @@ void BM_LwipBulk(benchmark::State& state) {
     tcp_pcb* client = tcp_new();
     FINWAIT_CHECK(tcp_bind(client, &a_ip, 0) == ERR_OK);
     FINWAIT_CHECK(tcp_connect(client, &b_ip, 5001, nullptr) == ERR_OK);
-    lwip_deliver(w, a_address);
+    w.deliver();
     std::uint64_t sent = 0;
-    while (w.received < k_total) {
+    while (receiver.received < k_total) {
       bool wrote = false;
       while (sent < k_total) {
         const u16_t room = tcp_sndbuf(client);
@@ -273,21 +197,18 @@ void BM_LwipBulk(benchmark::State& state) {
         wrote = true;
       }
       tcp_output(client);
-      const std::uint64_t before = w.received;
-      lwip_deliver(w, a_address);
+      const std::uint64_t before = receiver.received;
+      w.deliver();
       // A delayed ACK waits for lwIP's fast timer: run it when nothing moved.
-      if (!wrote && w.received == before) {
+      if (!wrote && receiver.received == before) {
         tcp_tmr();
-        lwip_deliver(w, a_address);
+        w.deliver();
       }
     }
     tcp_abort(client);
     tcp_close(listener);
-    lwip_deliver(w, a_address);
-    for (netif* n : {&w.wire, &w.b, &w.a}) netif_remove(n);
-    UNLOCK_TCPIP_CORE();
-    state.counters["packets"] = static_cast<double>(w.packets);
-    g_lwip = nullptr;
+    state.counters["packets"] = static_cast<double>(w.packets());
+    g_receiver = nullptr;
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * k_total));
 }

@@ -1,9 +1,16 @@
-// Connections per second, two finwait stacks in one process on an in-memory
-// link, one core: connect, one byte each way, the server closes, the client
-// closes; with 10^2, 10^4 and 10^6 other connections held open and idle. In
-// the same run, the baseline: the Linux kernel doing the same over 127.0.0.1
-// with real sockets (with no idle connections: a million idle kernel sockets
-// would need a million descriptors).
+// Connections per second, one core, the cycle of the seed story: connect,
+// one byte each way (each end checks it), the server closes first, both ends
+// see EOF, the client closes. Each stack runs it with idle ESTABLISHED
+// connections held open on other ports of the same server, and prints the
+// segments one cycle sends, so that the cycles can be compared:
+//  - finwait: two stacks in one process on an in-memory link, checksums
+//    computed and verified, with 64 ... 16384 and 10^6 idle connections;
+//  - Debian's lwIP (raw API, bench/lwip_wire.h), the same cycle in the same
+//    process, 64 ... 16384 idle (bound to ports outside its ephemeral range);
+//  - the Linux kernel over 127.0.0.1 with real sockets, none idle (a million
+//    idle kernel sockets would need a million descriptors).
+// Virtual time moves 1 ms per cycle for both user-space stacks (their
+// timers, TIME-WAIT included, run on it); rates are of the real clock.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "bench/lwip_wire.h"
 #include "bench/ratio_reporter.h"
 #include "stack/stack.h"
 
@@ -72,6 +80,7 @@ struct Pair {
         }
         from->clear_outgoing();
         for (const auto& [at, size] : bounds) to->on_frame(std::span(bytes).subspan(at, size), now);
+        frames += bounds.size();
         moved = true;
       }
     }
@@ -106,15 +115,20 @@ struct Pair {
     pump();
     auto s = server->accept(listener);
     FINWAIT_CHECK(s.ok());
-    (void)client->send(c, byte, now);
+    FINWAIT_CHECK(client->send(c, byte, now).ok());
     pump();
-    (void)server->receive(*s, byte, now);
-    (void)server->send(*s, byte, now);
+    byte[0] = 0;
+    FINWAIT_CHECK(server->receive(*s, byte, now).ok() && byte[0] == 'x');
+    byte[0] = 'y';
+    FINWAIT_CHECK(server->send(*s, byte, now).ok());
     pump();
-    (void)client->receive(c, byte, now);
-    (void)server->close(*s, now);  // the server closes first, as in the seed story
+    byte[0] = 0;
+    FINWAIT_CHECK(client->receive(c, byte, now).ok() && byte[0] == 'y');
+    FINWAIT_CHECK(server->close(*s, now) == Errno::ok);  // the server closes first, as in the seed story
     pump();
-    (void)client->close(c, now);
+    auto eof = client->receive(c, byte, now);
+    FINWAIT_CHECK(eof.ok() && *eof == 0);
+    FINWAIT_CHECK(client->close(c, now) == Errno::ok);
     pump();
   }
 
@@ -125,14 +139,143 @@ struct Pair {
   Instant now;
   std::vector<std::uint8_t> bytes;  // frames in transit, back to back
   std::vector<std::pair<std::size_t, std::size_t>> bounds;
+  std::uint64_t frames = 0;
 };
 
 void bm_finwait_cps(benchmark::State& state) {
   Pair pair;
   pair.open_idle(static_cast<std::size_t>(state.range(0)));
+  const std::uint64_t frames_before = pair.frames;
   for (auto _ : state) pair.cycle();
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["held_connections"] = static_cast<double>(pair.server->connection_count());
+  state.counters["segments_per_cycle"] =
+      static_cast<double>(pair.frames - frames_before) / static_cast<double>(state.iterations());
+}
+
+// --- lwIP: the same cycle through the raw API's callbacks.
+struct LwipCycle {
+  bool server_got_byte = false;
+  bool server_saw_eof = false;
+  bool client_got_byte = false;
+  bool client_saw_eof = false;
+  bool failed = false;
+};
+
+err_t lwip_server_receive(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
+  auto& cycle = *static_cast<LwipCycle*>(arg);
+  if (p == nullptr) {
+    cycle.server_saw_eof = true;
+    tcp_close(pcb);
+    return ERR_OK;
+  }
+  std::uint8_t byte = 0;
+  pbuf_copy_partial(p, &byte, 1, 0);
+  cycle.server_got_byte = p->tot_len == 1 && byte == 'x';
+  tcp_recved(pcb, p->tot_len);
+  pbuf_free(p);
+  const std::uint8_t answer = 'y';
+  tcp_write(pcb, &answer, 1, TCP_WRITE_FLAG_COPY);
+  tcp_shutdown(pcb, 0, 1);  // the server closes first; it reads the client's EOF, then lets go
+  return ERR_OK;
+}
+
+err_t lwip_server_accept(void* arg, tcp_pcb* pcb, err_t) {
+  tcp_arg(pcb, arg);
+  tcp_recv(pcb, lwip_server_receive);
+  return ERR_OK;
+}
+
+err_t lwip_client_receive(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
+  auto& cycle = *static_cast<LwipCycle*>(arg);
+  if (p == nullptr) {
+    cycle.client_saw_eof = true;
+    tcp_close(pcb);
+    return ERR_OK;
+  }
+  std::uint8_t byte = 0;
+  pbuf_copy_partial(p, &byte, 1, 0);
+  cycle.client_got_byte = p->tot_len == 1 && byte == 'y';
+  tcp_recved(pcb, p->tot_len);
+  pbuf_free(p);
+  return ERR_OK;
+}
+
+err_t lwip_client_connected(void*, tcp_pcb* pcb, err_t) {
+  const std::uint8_t byte = 'x';
+  tcp_write(pcb, &byte, 1, TCP_WRITE_FLAG_COPY);
+  tcp_output(pcb);
+  return ERR_OK;
+}
+
+void lwip_client_error(void* arg, err_t) { static_cast<LwipCycle*>(arg)->failed = true; }
+
+err_t lwip_idle_accept(void* arg, tcp_pcb* pcb, err_t) {
+  static_cast<std::vector<tcp_pcb*>*>(arg)->push_back(pcb);  // held, never read
+  return ERR_OK;
+}
+
+void bm_lwip_cps(benchmark::State& state) {
+  finwait::bench::LwipWire w;
+  ip_addr_t a_ip = w.a_address();
+  ip_addr_t b_ip = w.b_address();
+  LwipCycle cycle;
+  tcp_pcb* listener = tcp_new();
+  FINWAIT_CHECK(tcp_bind(listener, &b_ip, k_port) == ERR_OK);
+  listener = tcp_listen(listener);
+  tcp_arg(listener, &cycle);
+  tcp_accept(listener, lwip_server_accept);
+  std::vector<tcp_pcb*> held;  // both ends of every idle connection
+  tcp_pcb* idle_listener = tcp_new();
+  FINWAIT_CHECK(tcp_bind(idle_listener, &b_ip, 10000) == ERR_OK);
+  idle_listener = tcp_listen(idle_listener);
+  tcp_arg(idle_listener, &held);
+  tcp_accept(idle_listener, lwip_idle_accept);
+  // Idle clients on ports below lwIP's ephemeral range (49152 and up).
+  const auto idle = static_cast<std::uint16_t>(state.range(0));
+  const bool drop_time_wait = state.range(1) != 0;
+  for (std::uint16_t i = 0; i < idle; ++i) {
+    tcp_pcb* pcb = tcp_new();
+    FINWAIT_CHECK(tcp_bind(pcb, &a_ip, static_cast<u16_t>(1024 + i)) == ERR_OK);
+    FINWAIT_CHECK(tcp_connect(pcb, &b_ip, 10000, nullptr) == ERR_OK);
+    held.push_back(pcb);
+    w.deliver();
+  }
+  FINWAIT_CHECK(held.size() == 2 * std::size_t{idle});
+  std::uint64_t cycles = 0;
+  const std::uint64_t packets_before = w.packets();
+  for (auto _ : state) {
+    // 1 ms of virtual time per cycle: lwIP's timer every 250 ms of it.
+    // lwIP keeps TIME-WAIT 2 x TCP_MSL (120 s) and answers a SYN that meets
+    // one with a reset, so a time slice stays under its 16384 ephemeral
+    // ports; each slice starts afresh.
+    if (++cycles % 250 == 0) tcp_tmr();
+    cycle = LwipCycle{};
+    tcp_pcb* client = tcp_new();
+    FINWAIT_CHECK(tcp_bind(client, &a_ip, 0) == ERR_OK);  // an ephemeral port
+    tcp_arg(client, &cycle);
+    tcp_recv(client, lwip_client_receive);
+    tcp_err(client, lwip_client_error);
+    FINWAIT_CHECK(tcp_connect(client, &b_ip, k_port, lwip_client_connected) == ERR_OK);
+    w.deliver();
+    FINWAIT_CHECK(!cycle.failed && cycle.server_got_byte && cycle.client_got_byte && cycle.server_saw_eof &&
+                  cycle.client_saw_eof);
+    // lwIP's best case: TIME-WAIT dropped at once, as if it lasted no time.
+    if (drop_time_wait) {
+      while (tcp_tw_pcbs != nullptr) tcp_abort(tcp_tw_pcbs);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["segments_per_cycle"] =
+      static_cast<double>(w.packets() - packets_before) / static_cast<double>(state.iterations());
+  std::size_t time_wait = 0;
+  for (tcp_pcb* p = tcp_tw_pcbs; p != nullptr; p = p->next) ++time_wait;
+  state.counters["time_wait"] = static_cast<double>(time_wait);
+  // Leave lwIP empty for the next size: its ports are bound again.
+  for (tcp_pcb* pcb : held) tcp_abort(pcb);
+  while (tcp_tw_pcbs != nullptr) tcp_abort(tcp_tw_pcbs);
+  tcp_close(idle_listener);
+  tcp_close(listener);
 }
 
 // The kernel, with real sockets over loopback.
@@ -173,27 +316,57 @@ void bm_kernel_cps(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-constexpr std::int64_t k_idle[] = {100, 10'000, 1'000'000};
+constexpr std::int64_t k_finwait_idle[] = {64, 256, 1024, 4096, 16384, 1'000'000};
+constexpr std::int64_t k_lwip_idle[] = {64, 256, 1024, 4096, 16384};
+constexpr int k_slices = 10;  // each size runs 10 time slices; the median is reported
+constexpr int k_cycles_per_slice = 10000;
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::RegisterBenchmark("kernel_loopback_cps", bm_kernel_cps)->Iterations(20000)->UseRealTime();
-  for (std::int64_t n : k_idle) {
-    benchmark::RegisterBenchmark("finwait_cps", bm_finwait_cps)->Arg(n)->Iterations(100000)->UseRealTime();
+  benchmark::RegisterBenchmark("kernel_loopback_cps", bm_kernel_cps)
+      ->Iterations(5000)->Repetitions(k_slices)->ReportAggregatesOnly(true)->UseRealTime();
+  for (std::int64_t n : k_finwait_idle) {
+    benchmark::RegisterBenchmark("finwait_cps", bm_finwait_cps)
+        ->Arg(n)->Iterations(k_cycles_per_slice)->Repetitions(k_slices)->ReportAggregatesOnly(true)->UseRealTime();
+  }
+  for (std::int64_t drop_time_wait : {0, 1}) {
+    for (std::int64_t n : k_lwip_idle) {
+      benchmark::RegisterBenchmark("lwip_cps", bm_lwip_cps)
+          ->Args({n, drop_time_wait})->Iterations(k_cycles_per_slice)->Repetitions(k_slices)
+          ->ReportAggregatesOnly(true)->UseRealTime();
+    }
   }
   benchmark::Initialize(&argc, argv);
   finwait::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  const double kernel = reporter.items_per_second("kernel_loopback_cps/iterations:20000/real_time");
-  fmt::print("\n{:>14}  {:>14}  {:>12}\n", "idle held", "connections/s", "vs kernel");
-  for (std::int64_t n : k_idle) {
-    const double cps =
-        reporter.items_per_second(fmt::format("finwait_cps/{}/iterations:100000/real_time", n));
-    if (cps == 0) continue;
-    fmt::print("{:>14}  {:>14.0f}  {:>11.1f}x\n", n, cps, kernel > 0 ? cps / kernel : 0.0);
+  auto name_of = [](const std::string& name, int iterations) {
+    return fmt::format("{}/iterations:{}/repeats:{}/real_time_median", name, iterations, k_slices);
+  };
+  const double kernel = reporter.items_per_second(name_of("kernel_loopback_cps", 5000));
+  fmt::print("\n{:>10}  {:>12}  {:>9}  {:>12}  {:>9}  {:>8}  {:>14}  {:>9}\n", "idle held", "finwait/s",
+             "segments", "lwIP/s", "segments", "vs lwIP", "lwIP no TW/s", "vs kernel");
+  auto or_dash = [](double value, const char* format) {
+    return value > 0 ? fmt::format(fmt::runtime(format), value) : std::string("-");
+  };
+  for (std::int64_t n : k_finwait_idle) {
+    const std::string ours_name = name_of(fmt::format("finwait_cps/{}", n), k_cycles_per_slice);
+    const std::string lwip_name = name_of(fmt::format("lwip_cps/{}/0", n), k_cycles_per_slice);
+    const std::string lwip_best_name = name_of(fmt::format("lwip_cps/{}/1", n), k_cycles_per_slice);
+    const double ours = reporter.items_per_second(ours_name);
+    const double lwip = reporter.items_per_second(lwip_name);
+    const double lwip_best = reporter.items_per_second(lwip_best_name);
+    if (ours == 0 && lwip == 0 && lwip_best == 0) continue;  // filtered out
+    fmt::print("{:>10}  {:>12}  {:>9}  {:>12}  {:>9}  {:>8}  {:>14}  {:>9}\n", n, or_dash(ours, "{:.0f}"),
+               or_dash(reporter.counter(ours_name, "segments_per_cycle"), "{:.1f}"), or_dash(lwip, "{:.0f}"),
+               or_dash(reporter.counter(lwip_name, "segments_per_cycle"), "{:.1f}"),
+               ours > 0 && lwip > 0 ? fmt::format("{:.2f}x", ours / lwip) : "-", or_dash(lwip_best, "{:.0f}"),
+               ours > 0 && kernel > 0 ? fmt::format("{:.1f}x", ours / kernel) : "-");
   }
-  if (kernel > 0) fmt::print("{:>14}  {:>14.0f}  (Linux, 127.0.0.1, real sockets)\n", "kernel", kernel);
+  if (kernel > 0) fmt::print("{:>10}  {:>12.0f}  (Linux, 127.0.0.1, real sockets)\n", "kernel", kernel);
+  fmt::print("(each rate the median of {} time slices of {} cycles; segments: sent per cycle, both directions;\n"
+             " lwIP keeps TIME-WAIT 120 s, so each SYN also walks its TIME-WAIT list; \"no TW\" drops them at once)\n",
+             k_slices, k_cycles_per_slice);
   benchmark::Shutdown();
   return 0;
 }

@@ -21,12 +21,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
       auto items = run.counters.find("items_per_second");
       if (items != run.counters.end()) items_per_second_[run.benchmark_name()] = items->second.value;
       ns_per_iteration_[run.benchmark_name()] = run.GetAdjustedRealTime();
+      for (const auto& [name, counter] : run.counters) counters_[run.benchmark_name()][name] = counter.value;
     }
     ConsoleReporter::ReportRuns(runs);
   }
 
   double bytes_per_second(const std::string& name) const { return lookup(bytes_per_second_, name); }
   double items_per_second(const std::string& name) const { return lookup(items_per_second_, name); }
+  // A user counter of the run (state.counters), 0 if there is none.
+  double counter(const std::string& name, const std::string& counter) const {
+    auto it = counters_.find(name);
+    return it == counters_.end() ? 0.0 : lookup(it->second, counter);
+  }
 
  private:
   static double lookup(const std::map<std::string, double>& values, const std::string& name) {
@@ -36,6 +42,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::map<std::string, double> bytes_per_second_;
   std::map<std::string, double> items_per_second_;
   std::map<std::string, double> ns_per_iteration_;
+  std::map<std::string, std::map<std::string, double>> counters_;
 };
 
 }  // namespace finwait::bench
