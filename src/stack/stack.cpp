@@ -110,11 +110,12 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
   // rule, tcp::on_wait_segment(), whether it is a full connection or parked.
   // A new SYN that may reuse a TIME-WAIT 4-tuple goes to the listener if
   // there is one (Linux's TCP_TW_SYN); otherwise the waiting state answers it.
-  const bool listening = find_listener(flow.local, flow.local_port) >= 0;
+  // Looked up only where it matters: most segments belong to a connection.
+  const auto listening = [&] { return find_listener(flow.local, flow.local_port) >= 0; };
   std::optional<wire::SeqNum> reuse_isn;
   if (auto slot = flow_table_.find(flow)) {
     tcp::Connection& c = *slots_[*slot].connection;
-    if (!(listening && c.only_waits() && tcp::syn_may_reuse(c.wait_state(), seg))) {
+    if (!(c.only_waits() && tcp::syn_may_reuse(c.wait_state(), seg) && listening())) {
       c.on_segment(seg, now);
       sync(*slot, now);
       return;
@@ -124,7 +125,7 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
     sync(*slot, now);
   } else if (auto parked = parked_.find(flow)) {
     tcp::WaitState& wait = parked_.wait(*parked);
-    if (listening && tcp::syn_may_reuse(wait, seg)) {
+    if (tcp::syn_may_reuse(wait, seg) && listening()) {
       reuse_isn = reused_time_wait_isn(wait);
       note_transition(flow, wait.state, State::closed, Cause::time_wait_reused, now);
       parked_.remove(*parked);
@@ -147,7 +148,7 @@ void Stack::on_tcp(const wire::Ipv4TcpPacket& packet, std::span<const std::uint8
       return;
     }
   }
-  if (const int listener = listening ? find_listener(flow.local, flow.local_port) : -1; listener >= 0) {
+  if (const int listener = find_listener(flow.local, flow.local_port); listener >= 0) {
     // RFC 9293 3.10.7.2, LISTEN: a RST is ignored; an ACK gets <SEQ=SEG.ACK><CTL=RST>;
     // a SYN opens a connection.
     if (seg.flags.rst_set()) return;

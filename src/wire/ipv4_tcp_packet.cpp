@@ -15,12 +15,10 @@ Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(std::span<const std::uint8_t> b
   Ipv4TcpPacket packet{ip->to_value(), {}};
   if (packet.ip.is_fragment()) return fail(ParseError::fragmented);
   if (packet.ip.protocol != k_ip_protocol_tcp) return fail(ParseError::not_tcp);
-  auto tcp = TcpView::parse(ip->payload());
-  if (!tcp) return fail(tcp.error());
-  if (policy == ChecksumPolicy::verify && tcp_checksum(ip->src(), ip->dst(), tcp->bytes()) != 0) {
+  if (auto error = parse_tcp_into(ip->payload(), packet.tcp)) return fail(*error);
+  if (policy == ChecksumPolicy::verify && tcp_checksum(ip->src(), ip->dst(), ip->payload()) != 0) {
     return fail(ParseError::bad_checksum);
   }
-  packet.tcp = tcp->to_value();
   packet.tcp.ecn = ecn_of_tos(packet.ip.type_of_service);
   return packet;
 }

@@ -28,6 +28,26 @@ Result<TcpView, ParseError> TcpView::parse(std::span<const std::uint8_t> segment
   return TcpView(segment, header_size, *options);
 }
 
+std::optional<ParseError> parse_tcp_into(std::span<const std::uint8_t> segment, TcpSegment& out) {
+  if (segment.size() < k_tcp_min_header_size) return ParseError::truncated;
+  const std::size_t header_size = static_cast<std::size_t>(segment[12] >> 4) * 4;
+  if (header_size < k_tcp_min_header_size || header_size > segment.size()) return ParseError::bad_data_offset;
+  if (auto error = TcpOptions::parse_into(
+          segment.subspan(k_tcp_min_header_size, header_size - k_tcp_min_header_size), out.options)) {
+    return error;
+  }
+  out.src_port = load_be16(&segment[0]);
+  out.dst_port = load_be16(&segment[2]);
+  out.seq = SeqNum(load_be32(&segment[4]));
+  out.ack = SeqNum(load_be32(&segment[8]));
+  out.reserved = segment[12] & 0x0f;
+  out.flags = TcpFlags(segment[13]);
+  out.window = load_be16(&segment[14]);
+  out.urgent_pointer = load_be16(&segment[18]);
+  out.payload = segment.subspan(header_size);
+  return std::nullopt;
+}
+
 std::uint16_t TcpView::src_port() const {
   return load_be16(&bytes_[0]);
 }
@@ -58,16 +78,8 @@ std::span<const std::uint8_t> TcpView::option_bytes() const {
 
 TcpSegment TcpView::to_value() const {
   TcpSegment segment;
-  segment.src_port = src_port();
-  segment.dst_port = dst_port();
-  segment.seq = seq();
-  segment.ack = ack();
-  segment.flags = flags();
-  segment.reserved = bytes_[12] & 0x0f;
-  segment.window = window();
-  segment.urgent_pointer = urgent_pointer();
-  segment.options = options_;
-  segment.payload = payload();
+  const auto error = parse_tcp_into(bytes_, segment);  // parse() already accepted these bytes
+  FINWAIT_CHECK(!error);
   return segment;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "base/result.h"
@@ -83,5 +84,10 @@ class TcpView {
 // segment.header_size() + payload bytes; returns the bytes written. Options are
 // padded with zero bytes (EOL) to a 32-bit boundary.
 std::size_t emit_tcp(const TcpSegment& segment, std::span<std::uint8_t> out);
+
+// Parses a TCP header and its payload straight into `out` (what
+// TcpView::parse and to_value() give, without the copies between): the
+// error, if any. The checksum is not checked here.
+std::optional<ParseError> parse_tcp_into(std::span<const std::uint8_t> segment, TcpSegment& out);
 
 }  // namespace finwait::wire

@@ -25,29 +25,41 @@ bool is_valid_sack_length(std::size_t length) {
 }  // namespace
 
 Result<TcpOptions, ParseError> TcpOptions::parse(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() > k_max_size) return fail(ParseError::bad_data_offset);
   TcpOptions options;
-  std::copy(bytes.begin(), bytes.end(), options.bytes_.begin());
-  options.size_ = static_cast<std::uint8_t>(bytes.size());
+  if (auto error = parse_into(bytes, options)) return fail(*error);
+  return options;
+}
+
+std::optional<ParseError> TcpOptions::parse_into(std::span<const std::uint8_t> bytes, TcpOptions& out) {
+  if (bytes.size() > k_max_size) return ParseError::bad_data_offset;
+  // Bytes past size_ stay zero (equality compares them): what an earlier
+  // value left there is cleared, and only what the packet holds is copied.
+  if (out.size_ > bytes.size()) {
+    std::fill(out.bytes_.begin() + static_cast<std::ptrdiff_t>(bytes.size()),
+              out.bytes_.begin() + static_cast<std::ptrdiff_t>(out.size_), std::uint8_t{0});
+  }
+  std::copy(bytes.begin(), bytes.end(), out.bytes_.begin());
+  out.size_ = static_cast<std::uint8_t>(bytes.size());
+  out.first_eol_ = k_no_eol;
   std::size_t i = 0;
   while (i < bytes.size()) {
     const std::uint8_t kind = bytes[i];
     if (kind == tcp_option_kind::eol) {
       // RFC 9293 3.2: End of Option List; what follows is padding.
-      options.first_eol_ = static_cast<std::uint8_t>(i);
+      out.first_eol_ = static_cast<std::uint8_t>(i);
       break;
     }
     if (kind == tcp_option_kind::nop) {
       ++i;
       continue;
     }
-    if (i + 1 >= bytes.size()) return fail(ParseError::bad_option_length);
+    if (i + 1 >= bytes.size()) return ParseError::bad_option_length;
     const std::size_t length = bytes[i + 1];
     // RFC 9293 3.2: the length counts kind and length octets, so it is at least 2.
-    if (length < 2 || i + length > bytes.size()) return fail(ParseError::bad_option_length);
+    if (length < 2 || i + length > bytes.size()) return ParseError::bad_option_length;
     i += length;
   }
-  return options;
+  return std::nullopt;
 }
 
 bool TcpOptions::try_add_byte(std::uint8_t kind) {

@@ -90,6 +90,10 @@ class TcpOptions {
   // its RFC does not allow (mss of 5 bytes, say) is kept but ignored by the
   // queries below, as Linux's tcp_parse_options() ignores it.
   static Result<TcpOptions, ParseError> parse(std::span<const std::uint8_t> bytes);
+  // The same, into `out` in place (a packet's options are parsed once per
+  // segment received, and copies of 40-odd bytes are not free): the error,
+  // if any, with `out` then unspecified.
+  static std::optional<ParseError> parse_into(std::span<const std::uint8_t> bytes, TcpOptions& out);
 
   // Building, in wire order. Each returns false (and adds nothing) when the
   // option would not fit in 40 bytes; the chaining forms below check instead.
