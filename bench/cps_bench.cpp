@@ -18,13 +18,17 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "base/decimal.h"
 #include "bench/lwip_wire.h"
 #include "bench/ratio_reporter.h"
 #include "stack/stack.h"
@@ -323,7 +327,51 @@ constexpr int k_cycles_per_slice = 10000;
 
 }  // namespace
 
+// --shards=N: N stacks pairs, one per thread, each the whole cycle on its own
+// (a stack per core shares nothing on the fast path); the run reports N
+// shards against one, both at 1024 idle per shard.
+int shards_from(int& argc, char** argv) {
+  int shards = 0;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg(argv[i]);
+    if (arg.starts_with("--shards=")) {
+      const auto value = finwait::parse_decimal_integer(arg.substr(9));
+      if (!value || *value < 1 || *value > 64) {
+        fmt::print(stderr, "cps_bench: --shards takes a number of shards from 1 to 64, not '{}'\n", arg.substr(9));
+        std::exit(2);
+      }
+      shards = static_cast<int>(*value);
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return shards;
+}
+
 int main(int argc, char** argv) {
+  const int shards = shards_from(argc, argv);
+  if (shards > 0) {
+    for (int threads : {1, shards}) {
+      benchmark::RegisterBenchmark("finwait_cps_shards", bm_finwait_cps)
+          ->Arg(1024)->Threads(threads)->Iterations(k_cycles_per_slice)->Repetitions(k_slices)
+          ->ReportAggregatesOnly(true)->UseRealTime();
+    }
+    benchmark::Initialize(&argc, argv);
+    finwait::bench::RatioReporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    auto rate = [&](int threads) {
+      return reporter.items_per_second(fmt::format("finwait_cps_shards/1024/iterations:{}/repeats:{}/real_time/threads:{}_median",
+                                                   k_cycles_per_slice, k_slices, threads));
+    };
+    const double one = rate(1);
+    const double many = rate(shards);
+    fmt::print("\n{} shard(s): {:.0f} cycles/s; 1 shard: {:.0f} cycles/s; {:.2f}x on {} hardware threads\n", shards,
+               many, one, one > 0 ? many / one : 0.0, std::thread::hardware_concurrency());
+    benchmark::Shutdown();
+    return 0;
+  }
   benchmark::RegisterBenchmark("kernel_loopback_cps", bm_kernel_cps)
       ->Iterations(5000)->Repetitions(k_slices)->ReportAggregatesOnly(true)->UseRealTime();
   for (std::int64_t n : k_finwait_idle) {
