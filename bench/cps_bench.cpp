@@ -166,18 +166,27 @@ struct LwipCycle {
   bool failed = false;
 };
 
-err_t lwip_server_receive(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
-  auto& cycle = *static_cast<LwipCycle*>(arg);
+// A receive callback's common part: EOF (no pbuf) closes the pcb; data must
+// be the one byte expected. Returns whether EOF came, and sets `got_byte`.
+bool lwip_take(tcp_pcb* pcb, pbuf* p, std::uint8_t expected, bool& got_byte) {
   if (p == nullptr) {
-    cycle.server_saw_eof = true;
     tcp_close(pcb);
-    return ERR_OK;
+    return true;
   }
   std::uint8_t byte = 0;
   pbuf_copy_partial(p, &byte, 1, 0);
-  cycle.server_got_byte = p->tot_len == 1 && byte == 'x';
+  got_byte = p->tot_len == 1 && byte == expected;
   tcp_recved(pcb, p->tot_len);
   pbuf_free(p);
+  return false;
+}
+
+err_t lwip_server_receive(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
+  auto& cycle = *static_cast<LwipCycle*>(arg);
+  if (lwip_take(pcb, p, 'x', cycle.server_got_byte)) {
+    cycle.server_saw_eof = true;
+    return ERR_OK;
+  }
   const std::uint8_t answer = 'y';
   tcp_write(pcb, &answer, 1, TCP_WRITE_FLAG_COPY);
   tcp_shutdown(pcb, 0, 1);  // the server closes first; it reads the client's EOF, then lets go
@@ -192,16 +201,7 @@ err_t lwip_server_accept(void* arg, tcp_pcb* pcb, err_t) {
 
 err_t lwip_client_receive(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
   auto& cycle = *static_cast<LwipCycle*>(arg);
-  if (p == nullptr) {
-    cycle.client_saw_eof = true;
-    tcp_close(pcb);
-    return ERR_OK;
-  }
-  std::uint8_t byte = 0;
-  pbuf_copy_partial(p, &byte, 1, 0);
-  cycle.client_got_byte = p->tot_len == 1 && byte == 'y';
-  tcp_recved(pcb, p->tot_len);
-  pbuf_free(p);
+  if (lwip_take(pcb, p, 'y', cycle.client_got_byte)) cycle.client_saw_eof = true;
   return ERR_OK;
 }
 
