@@ -305,7 +305,7 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
   }
   restart_after_idle(now);
   const std::size_t accepted = options_.notsent_lowat != 0 && tunables().profile() == Profile::linux
-                                   ? append_under_notsent_lowat(data, now)
+                                   ? append_under_notsent_lowat(data)
                                    : send_queue_.append(data);
   // A full buffer, even after a partial write, asks for a writable event
   // once room frees (Linux's SOCK_NOSPACE): a caller that wrote what fit
@@ -343,29 +343,39 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
 // skb it fills while it heads the queue (tcp_push_one). The unsent rest of a
 // skb that went out in part stays the tail and is topped up untested. So a
 // write takes up to one skb past the mark; this models those skbs, and
-// returns what Linux would take.
-std::size_t Connection::append_under_notsent_lowat(std::span<const std::uint8_t> data, Instant now) {
-  const std::uint32_t mss = std::max<std::uint32_t>(effective_mss(), 1);
+// returns what Linux would take. What tcp_push_one would send is counted,
+// not sent: a segment made now would point into the send buffer, which the
+// rest of the write may move; output() sends it all once the write is in.
+std::size_t Connection::append_under_notsent_lowat(std::span<const std::uint8_t> data) {
+  const std::uint32_t mss = std::max<std::uint32_t>(current_mss(), 1);
   const std::uint32_t half_window = max_snd_wnd_ > k_default_mss ? max_snd_wnd_ / 2 : max_snd_wnd_;
   const std::uint32_t size_goal = std::max(mss, std::min(half_window, k_gso_max_size) / mss * mss);
+  // What the windows let go at once (tcp_push_one ignores Nagle).
+  const std::uint32_t flight = flight_size();
+  const std::uint64_t peer_room = snd_wnd_ > flight ? snd_wnd_ - flight : 0;
+  std::uint64_t can_send = std::min<std::uint64_t>(peer_room, std::uint64_t{cwnd_room()} * mss);
+  std::uint64_t unsent = unsent_bytes();
   std::size_t accepted = 0;
   std::size_t tail_room = 0;  // a fresh write starts a new skb (tcp_skb_can_collapse_to aside)
   while (accepted < data.size()) {
     if (tail_room == 0) {
-      if (!send_room(false)) break;
+      if (send_queue_.free_space() == 0 || unsent >= options_.notsent_lowat) break;
       tail_room = size_goal;
     }
     const std::size_t taken = send_queue_.append(data.subspan(accepted, std::min(tail_room, data.size() - accepted)));
     if (taken == 0) break;
     accepted += taken;
+    unsent += taken;
     tail_room -= taken;
     if (tail_room != 0) continue;
-    const bool heads_queue = unsent_bytes() <= size_goal;
-    if (heads_queue) output(now);
+    if (unsent <= size_goal) {  // the full skb heads the queue: it goes as far as the windows allow
+      const std::uint64_t sent = std::min(can_send, unsent);
+      can_send -= sent;
+      unsent -= sent;
+    }
     // What of the full skb stayed unsent is the new tail, with room again;
     // a skb sent whole leaves the next write a new one.
-    const std::size_t unsent = unsent_bytes();
-    tail_room = unsent == 0 ? 0 : size_goal - std::min<std::size_t>(unsent, size_goal);
+    tail_room = unsent == 0 ? 0 : size_goal - static_cast<std::size_t>(std::min<std::uint64_t>(unsent, size_goal));
   }
   return accepted;
 }

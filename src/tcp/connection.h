@@ -193,7 +193,7 @@ class Connection {
   bool send_room(bool for_wakeup) const;
   std::size_t unsent_bytes() const;
   // A write under TCP_NOTSENT_LOWAT in the linux profile, skb by skb.
-  std::size_t append_under_notsent_lowat(std::span<const std::uint8_t> data, Instant now);
+  std::size_t append_under_notsent_lowat(std::span<const std::uint8_t> data);
   Errno pending_error() const { return error_; }
   // SO_ERROR: the pending error, read and cleared, whatever data is queued.
   Errno take_error() { return std::exchange(error_, Errno::ok); }

@@ -638,6 +638,8 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
     if (held_by_application_ && !orphaned_) {
       if (const auto held_to = reassembly_.right_edge()) {
         rwin_.grow_for_out_of_order(static_cast<std::uint32_t>(wire::seq_diff(*held_to, rcv_nxt_)));
+        // The bytes kept follow the memory allowed (the window may now offer more).
+        receive_queue_.set_capacity(std::max(receive_queue_.capacity(), receive_capacity()));
       }
     }
     if (added.duplicate) {
