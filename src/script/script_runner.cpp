@@ -28,6 +28,11 @@ std::string seconds_text(std::int64_t us) {
   return fmt::format("{}{}.{:06}", us < 0 ? "-" : "", std::llabs(us) / 1'000'000, std::llabs(us) % 1'000'000);
 }
 
+// The 4-tuple of a packet the stack sent, from the stack's side.
+stack::FlowKey sent_flow(const wire::Ipv4TcpPacket& packet) {
+  return {packet.ip.src, packet.ip.dst, packet.tcp.src_port, packet.tcp.dst_port};
+}
+
 }  // namespace
 
 Runner::Runner(const Script& script, const RunOptions& options) : script_(script), run_options_(options) {}
@@ -203,8 +208,7 @@ void Runner::retire_flow() {
   std::erase_if(captured_, [&](const Captured& c) {
     auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
     if (!packet) return false;
-    const stack::FlowKey on{packet->ip.src, packet->ip.dst, packet->tcp.src_port, packet->tcp.dst_port};
-    if (on != *flow_) return false;
+    if (sent_flow(*packet) != *flow_) return false;
     trace(fmt::format("{} > {} (an earlier socket's: not checked, as packetdrill)", seconds_text(c.at.nanoseconds() / 1000),
                       describe(c)));
     return true;
@@ -222,7 +226,7 @@ void Runner::capture() {
     }
     auto packet = wire::parse_ipv4_tcp(c.bytes, wire::ChecksumPolicy::ignore);
     if (packet) {
-      const stack::FlowKey on{packet->ip.src, packet->ip.dst, packet->tcp.src_port, packet->tcp.dst_port};
+      const stack::FlowKey on = sent_flow(*packet);
       if (std::find(retired_flows_.begin(), retired_flows_.end(), on) != retired_flows_.end()) {
         if (packet->tcp.flags.syn_set() && !packet->tcp.flags.ack_set()) {
           std::erase(retired_flows_, on);  // a new connection on an old 4-tuple
@@ -235,7 +239,7 @@ void Runner::capture() {
       // The stack's ISN, from its first SYN or SYN-ACK (SCRIPTS.md 3).
       if (packet->tcp.flags.syn_set() && !local_isn_) local_isn_ = packet->tcp.seq;
       if (!flow_ && packet->tcp.flags.syn_set()) {
-        flow_ = stack::FlowKey{packet->ip.src, packet->ip.dst, packet->tcp.src_port, packet->tcp.dst_port};
+        flow_ = sent_flow(*packet);
       }
       if (auto ts = packet->tcp.options.timestamps()) last_ts_val_ = ts->value;
     }
@@ -333,7 +337,7 @@ void Runner::expect_outbound(const Event& event, const PacketEvent& packet) {
   // to it, for this connection and each new one.
   // A SYN on the connection the script already follows (a retransmission,
   // a TIME-WAIT reused) keeps the mapping it has.
-  const stack::FlowKey sent_on{parsed->ip.src, parsed->ip.dst, parsed->tcp.src_port, parsed->tcp.dst_port};
+  const stack::FlowKey sent_on = sent_flow(*parsed);
   if (packet.segment.flags.syn_set() && parsed->tcp.flags.syn_set() &&
       (!isn_flow_ || !(*isn_flow_ == sent_on))) {
     local_isn_ = parsed->tcp.seq;

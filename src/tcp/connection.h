@@ -308,6 +308,8 @@ class Connection {
   std::size_t receive_capacity() const;
   // Linux's tcp_measure_rcv_mss() for the window: the payload-to-memory ratio.
   void measure_received(const wire::TcpSegment& segment, std::uint32_t packet_bytes);
+  // The segment's size as the device reports it (packetdrill's --mss).
+  std::size_t device_segment(const wire::TcpSegment& segment) const;
   std::size_t received_segment(const wire::TcpSegment& segment) const;
   std::uint64_t held_out_of_order() const;
   std::uint16_t window_field(bool syn) const;

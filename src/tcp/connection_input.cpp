@@ -124,10 +124,12 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
       }
     }
     set_state(State::established, Cause::syn_ack_received);
-    if (!resend_syn_data && write_pending_) {
-      ack_scheduler_.hold_handshake_ack(now, receive_window());  // Linux: "Save one ACK"
-    } else if (!resend_syn_data) {
-      send_ack(now);
+    if (!resend_syn_data) {
+      if (write_pending_) {
+        ack_scheduler_.hold_handshake_ack(now, receive_window());  // Linux: "Save one ACK"
+      } else {
+        send_ack(now);
+      }
     }
     write_pending_ = false;
     arm_keepalive(now);
@@ -152,19 +154,20 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   send_handshake(now);
 }
 
+std::size_t Connection::device_segment(const TcpSegment& segment) const {
+  // A coalesced packet counts as segments of the size the device reports.
+  const std::size_t size = segment.payload.size();
+  return received_segment_size_ != 0 ? std::min<std::size_t>(size, received_segment_size_) : size;
+}
+
 std::size_t Connection::received_segment(const TcpSegment& segment) const {
-  // Linux's tcp_measure_rcv_mss(): a coalesced packet counts as segments of
-  // the size the device reports, and none is larger than our MSS.
-  std::size_t size = segment.payload.size();
-  if (received_segment_size_ != 0) size = std::min<std::size_t>(size, received_segment_size_);
-  return std::min<std::size_t>(size, local_mss_);
+  // Linux's tcp_measure_rcv_mss(): none is larger than our MSS.
+  return std::min<std::size_t>(device_segment(segment), local_mss_);
 }
 
 void Connection::measure_received(const TcpSegment& segment, std::uint32_t packet_bytes) {
   // tcp_measure_rcv_mss() compares the segment size before the MSS bounds it.
-  std::size_t size = segment.payload.size();
-  if (received_segment_size_ != 0) size = std::min<std::size_t>(size, received_segment_size_);
-  rwin_.measure(static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()),
+  rwin_.measure(static_cast<std::uint32_t>(device_segment(segment)), static_cast<std::uint32_t>(ack_scheduler_.rcv_mss()),
                 static_cast<std::uint32_t>(segment.payload.size()), packet_bytes);
 }
 

@@ -51,7 +51,7 @@ void ReceiveWindow::grow_for_out_of_order(std::uint32_t held_span) {
 
 void ReceiveWindow::measure(std::uint32_t segment_size, std::uint32_t rcv_mss, std::uint32_t payload,
                             std::uint32_t packet_bytes) {
-  if (setup_.flavor == Flavor::bytes || segment_size < rcv_mss || segment_size == rcv_mss) return;
+  if (setup_.flavor == Flavor::bytes || segment_size <= rcv_mss) return;
   const std::uint32_t old_ratio = scaling_ratio_;
   scaling_ratio_ = std::max<std::uint32_t>(1, static_cast<std::uint32_t>((std::uint64_t{payload} << 8) /
                                                                           truesize(packet_bytes)));

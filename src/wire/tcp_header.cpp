@@ -16,20 +16,14 @@ bool operator==(const TcpSegment& a, const TcpSegment& b) {
 }
 
 Result<TcpView, ParseError> TcpView::parse(std::span<const std::uint8_t> segment) {
-  if (segment.size() < k_tcp_min_header_size) return fail(ParseError::truncated);
-  // RFC 9293 3.1: Data Offset counts 32-bit words; at least 5 (the fixed header).
-  const std::size_t header_size = static_cast<std::size_t>(segment[12] >> 4) * 4;
-  if (header_size < k_tcp_min_header_size || header_size > segment.size()) {
-    return fail(ParseError::bad_data_offset);
-  }
-  auto options =
-      TcpOptions::parse(segment.subspan(k_tcp_min_header_size, header_size - k_tcp_min_header_size));
-  if (!options) return fail(options.error());
-  return TcpView(segment, header_size, *options);
+  TcpSegment parsed;
+  if (auto error = parse_tcp_into(segment, parsed)) return fail(*error);
+  return TcpView(segment, parsed);
 }
 
 std::optional<ParseError> parse_tcp_into(std::span<const std::uint8_t> segment, TcpSegment& out) {
   if (segment.size() < k_tcp_min_header_size) return ParseError::truncated;
+  // RFC 9293 3.1: Data Offset counts 32-bit words; at least 5 (the fixed header).
   const std::size_t header_size = static_cast<std::size_t>(segment[12] >> 4) * 4;
   if (header_size < k_tcp_min_header_size || header_size > segment.size()) return ParseError::bad_data_offset;
   if (auto error = TcpOptions::parse_into(
@@ -74,13 +68,6 @@ std::uint16_t TcpView::urgent_pointer() const {
 }
 std::span<const std::uint8_t> TcpView::option_bytes() const {
   return bytes_.subspan(k_tcp_min_header_size, header_size_ - k_tcp_min_header_size);
-}
-
-TcpSegment TcpView::to_value() const {
-  TcpSegment segment;
-  const auto error = parse_tcp_into(bytes_, segment);  // parse() already accepted these bytes
-  FINWAIT_CHECK(!error);
-  return segment;
 }
 
 std::size_t emit_tcp(const TcpSegment& segment, std::span<std::uint8_t> out) {

@@ -69,15 +69,15 @@ class TcpView {
   std::span<const std::uint8_t> payload() const { return bytes_.subspan(header_size_); }
   std::span<const std::uint8_t> bytes() const { return bytes_; }
 
-  TcpSegment to_value() const;
+  TcpSegment to_value() const { return segment_; }
 
  private:
-  TcpView(std::span<const std::uint8_t> bytes, std::size_t header_size, TcpOptions options)
-      : bytes_(bytes), header_size_(header_size), options_(options) {}
+  TcpView(std::span<const std::uint8_t> bytes, const TcpSegment& segment)
+      : bytes_(bytes), header_size_(bytes.size() - segment.payload.size()), segment_(segment) {}
 
   std::span<const std::uint8_t> bytes_;
   std::size_t header_size_;
-  TcpOptions options_;
+  TcpSegment segment_;
 };
 
 // Writes header (checksum field zero) and payload into `out`, which must hold
