@@ -20,18 +20,27 @@ std::span<const std::uint8_t> with_full_checksum(const ReceivedPacket& packet, s
   return scratch;
 }
 
+// Holds the writer's lock, when there is one, for its lifetime.
+std::unique_lock<std::mutex> hold(std::mutex* lock) {
+  return lock == nullptr ? std::unique_lock<std::mutex>() : std::unique_lock<std::mutex>(*lock);
+}
+
 }  // namespace
 
 Result<std::size_t, std::string> PcapTap::receive(std::span<ReceivedPacket> out) {
   auto got = inner_.receive(out);
   if (!got) return got;
   const std::int64_t at = clock_().nanoseconds();
+  const auto guard = hold(writer_lock_);
   for (std::size_t i = 0; i < *got; ++i) writer_.write(at, with_full_checksum(out[i], scratch_));
   return got;
 }
 
 Result<bool, std::string> PcapTap::send(std::span<const std::uint8_t> packet, std::uint16_t segment_size) {
-  writer_.write(clock_().nanoseconds(), packet);
+  {
+    const auto guard = hold(writer_lock_);
+    writer_.write(clock_().nanoseconds(), packet);
+  }
   return inner_.send(packet, segment_size);
 }
 

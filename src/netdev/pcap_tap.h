@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 
 #include "netdev/device.h"
 #include "time/instant.h"
@@ -15,8 +16,9 @@ namespace finwait::netdev {
 class PcapTap : public Device {
  public:
   // `clock` stamps the packets (the event loop's real clock, or virtual time).
-  PcapTap(Device& inner, wire::PcapWriter& writer, std::function<Instant()> clock)
-      : inner_(inner), writer_(writer), clock_(std::move(clock)) {}
+  // Taps on several threads that share one writer share `writer_lock` too.
+  PcapTap(Device& inner, wire::PcapWriter& writer, std::function<Instant()> clock, std::mutex* writer_lock = nullptr)
+      : inner_(inner), writer_(writer), clock_(std::move(clock)), writer_lock_(writer_lock) {}
 
   int poll_fd() const override { return inner_.poll_fd(); }
   std::uint16_t mtu() const override { return inner_.mtu(); }
@@ -28,6 +30,7 @@ class PcapTap : public Device {
   Device& inner_;
   wire::PcapWriter& writer_;
   std::function<Instant()> clock_;
+  std::mutex* writer_lock_;
   std::vector<std::uint8_t> scratch_;
 };
 

@@ -55,35 +55,59 @@ sockaddr_in inet_address(std::uint32_t host_order) {
 }  // namespace
 
 Result<TunDevice, std::string> TunDevice::open(const TunConfig& config) {
+  TunConfig single = config;
+  single.queues = 1;
+  auto devices = open_queues(single);
+  if (!devices) return fail(devices.error());
+  return std::move(devices->front());
+}
+
+Result<std::vector<TunDevice>, std::string> TunDevice::open_queues(const TunConfig& config) {
   if (config.name.empty() || config.name.size() >= IFNAMSIZ) {
     return fail(fmt::format("--tun '{}': an interface name of 1 to {} characters", config.name, IFNAMSIZ - 1));
   }
   if (config.prefix_length < 1 || config.prefix_length > 30) {
     return fail(fmt::format("prefix /{}: expected /1 to /30", config.prefix_length));
   }
-  const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return fail(fmt::format("/dev/net/tun: {}", why()));
+  if (config.queues < 1 || config.queues > k_max_queues)
+    return fail(fmt::format("{} queues: expected 1 to {}", config.queues, k_max_queues));
+  const short multi_queue = config.queues > 1 ? IFF_MULTI_QUEUE : 0;
+  std::vector<TunDevice> devices;
   ifreq request{};
-  std::strncpy(request.ifr_name, config.name.c_str(), IFNAMSIZ - 1);
   bool vnet_header = false;
   bool offloaded = false;
-  if (config.offloads) {
-    request.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
-    vnet_header = ::ioctl(fd, TUNSETIFF, &request) == 0;
-    // The offloads are what the kernel may hand us. A kernel without the
-    // vnet header gets the plain device (TUNSETIFF is asked again below).
-    offloaded = vnet_header && ::ioctl(fd, TUNSETOFFLOAD, static_cast<unsigned long>(TUN_F_CSUM | TUN_F_TSO4)) == 0;
-    if (vnet_header && !offloaded) (void)::ioctl(fd, TUNSETOFFLOAD, 0ul);  // the header stays, offering nothing
-  }
-  if (!vnet_header) {
-    request.ifr_flags = IFF_TUN | IFF_NO_PI;
-    if (::ioctl(fd, TUNSETIFF, &request) != 0) {
-      const std::string reason = why();
-      ::close(fd);
-      return fail(fmt::format("{}: cannot create the TUN interface: {}", config.name, reason));
+  // The first queue decides the mode (vnet header or plain); the others
+  // attach with the same flags, which the kernel requires.
+  for (int queue = 0; queue < config.queues; ++queue) {
+    const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail(fmt::format("/dev/net/tun: {}", why()));
+    request = ifreq{};
+    std::strncpy(request.ifr_name, config.name.c_str(), IFNAMSIZ - 1);
+    bool attached = false;
+    if (queue == 0 && config.offloads) {
+      request.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_VNET_HDR | multi_queue);
+      vnet_header = ::ioctl(fd, TUNSETIFF, &request) == 0;
+      attached = vnet_header;
+      // The offloads are what the kernel may hand us. A kernel without the
+      // vnet header gets the plain device (TUNSETIFF is asked again below).
+      offloaded = vnet_header && ::ioctl(fd, TUNSETOFFLOAD, static_cast<unsigned long>(TUN_F_CSUM | TUN_F_TSO4)) == 0;
+      if (vnet_header && !offloaded) (void)::ioctl(fd, TUNSETOFFLOAD, 0ul);  // the header stays, offering nothing
     }
+    if (!attached) {
+      request.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (vnet_header ? IFF_VNET_HDR : 0) | multi_queue);
+      if (::ioctl(fd, TUNSETIFF, &request) != 0) {
+        const std::string reason = why();
+        ::close(fd);
+        if (queue == 0) return fail(fmt::format("{}: cannot create the TUN interface: {}", config.name, reason));
+        return fail(fmt::format("{}: cannot attach queue {} of {}: {}", config.name, queue + 1, config.queues, reason));
+      }
+    }
+    devices.push_back(TunDevice(fd, config.name, 1500, vnet_header));
+    devices.back().checksum_offload_ = offloaded;
   }
   // The kernel's side: address, netmask, up; then read the MTU it has.
+  request = ifreq{};
+  std::strncpy(request.ifr_name, config.name.c_str(), IFNAMSIZ - 1);
   const int control = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   auto configure = [&](unsigned long what, const char* doing) -> Result<bool, std::string> {
     if (::ioctl(control, what, &request) == 0) return true;
@@ -107,13 +131,9 @@ Result<TunDevice, std::string> TunDevice::open(const TunConfig& config) {
   if (done) done = configure(SIOCGIFMTU, "read the MTU");
   const int mtu = request.ifr_mtu;
   if (control >= 0) ::close(control);
-  if (!done) {
-    ::close(fd);
-    return fail(done.error());
-  }
-  TunDevice device(fd, config.name, static_cast<std::uint16_t>(std::clamp(mtu, 576, 65535)), vnet_header);
-  device.checksum_offload_ = offloaded;
-  return device;
+  if (!done) return fail(done.error());  // the descriptors close with `devices`
+  for (TunDevice& device : devices) device.mtu_ = static_cast<std::uint16_t>(std::clamp(mtu, 576, 65535));
+  return devices;
 }
 
 TunDevice::TunDevice(TunDevice&& other) noexcept

@@ -9,9 +9,14 @@
 // whole, with checksums it vouches for (DATA_VALID) or leaves partial
 // (NEEDS_CSUM), and accepts large packets with a partial checksum that it
 // segments itself. A kernel that refuses gets the plain mode.
+//
+// With more than one queue (IFF_MULTI_QUEUE) each queue is a descriptor and a
+// TunDevice of its own, on one interface: a packet the kernel sends goes to
+// one queue, chosen by the flow it belongs to (see netdev/flow_steering.h).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "netdev/device.h"
 #include "wire/ipv4_address.h"
@@ -23,12 +28,18 @@ struct TunConfig {
   wire::Ipv4Address host_address;  // the kernel's side
   int prefix_length = 24;
   bool offloads = true;  // ask for the vnet header and TUN_F_CSUM | TUN_F_TSO4
+  int queues = 1;        // more than one: IFF_MULTI_QUEUE, at most k_max_queues
 };
 
 class TunDevice : public Device {
  public:
+  // The kernel's limit on a multi-queue TUN's queues (MAX_TAP_QUEUES).
+  static constexpr int k_max_queues = 256;
+
   // Needs CAP_NET_ADMIN; the message says what failed and why.
   static Result<TunDevice, std::string> open(const TunConfig& config);
+  // One device per queue, config.queues of them, on one interface.
+  static Result<std::vector<TunDevice>, std::string> open_queues(const TunConfig& config);
 
   TunDevice(TunDevice&& other) noexcept;
   TunDevice& operator=(TunDevice&&) = delete;

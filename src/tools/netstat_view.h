@@ -5,6 +5,7 @@
 // TIME_WAIT entries like any other; counters as Linux's nstat names them.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -18,13 +19,26 @@ struct NetstatOptions {
   bool timers = false;  // -o
 };
 
+// The stacks of one `finwait serve`, one per thread: seen together, as one.
+using StackGroup = std::span<const stack::Stack* const>;
+
 // The table, one line per connection (and listener, with -a), header first.
-std::string netstat_table(const stack::Stack& stack, Instant now, const NetstatOptions& options);
+std::string netstat_table(StackGroup stacks, Instant now, const NetstatOptions& options);
+inline std::string netstat_table(const stack::Stack& stack, Instant now, const NetstatOptions& options) {
+  const stack::Stack* one[] = {&stack};
+  return netstat_table(one, now, options);
+}
 // `timer:(finwait2,9min58s,0)`; `timer:(keepalive,2h,0)`; "" when no timer runs.
 std::string timer_text(const stack::Stack::ConnectionInfo& info);
 // netstat -s: one `Name value` line per counter, nstat's names.
 std::string netstat_counters(const stack::Counters& counters);
+// The same summed over the stacks.
+std::string netstat_counters(StackGroup stacks);
 // --json: {"connections": [...], "listeners": [...], "counters": {...}}.
-nlohmann::json netstat_json(const stack::Stack& stack, Instant now, const NetstatOptions& options);
+nlohmann::json netstat_json(StackGroup stacks, Instant now, const NetstatOptions& options);
+inline nlohmann::json netstat_json(const stack::Stack& stack, Instant now, const NetstatOptions& options) {
+  const stack::Stack* one[] = {&stack};
+  return netstat_json(one, now, options);
+}
 
 }  // namespace finwait::tools

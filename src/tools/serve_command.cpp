@@ -1,12 +1,21 @@
 // `finwait serve --tun NAME --addr A/N [--host-addr A/N] [--echo PORT]
 // [--discard PORT] [--http PORT] [--profile P] [--set NAME=VALUE]...
-// [--pcap FILE]`: a finwait stack on a TUN device in the current network
-// namespace, with echo, discard and HTTP servers, until SIGINT or SIGTERM.
+// [--pcap FILE] [--threads N]`: a finwait stack on a TUN device in the
+// current network namespace, with echo, discard and HTTP servers, until
+// SIGINT or SIGTERM. With --threads N, N stacks, each on a thread and a queue
+// of its own (tools/stack_thread.h, netdev/flow_steering.h); this thread
+// answers the control socket and the signals.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -22,6 +31,7 @@
 #include "tools/netstat_view.h"
 #include "tools/serve_apps.h"
 #include "tools/stack_control.h"
+#include "tools/stack_thread.h"
 #include "tools/tun_stack.h"
 
 namespace finwait::tools {
@@ -35,6 +45,7 @@ struct ServeOptions {
   bool keepalive = false;
   bool events = false;
   std::string name;  // the control socket's: default the TUN device's name
+  std::string threads = "1";
 };
 
 // --events: every state change as it happens, in the simulator's timeline
@@ -53,15 +64,40 @@ class EventPrinter : public stack::StackObserver {
   Instant start_;
 };
 
-// How long after SIGINT/SIGTERM the stack keeps running so that the closes
-// it started can reach the peers (FIN, its ACK); TIME_WAIT is not waited out.
-constexpr Duration k_drain = seconds(5);
-
 Result<std::optional<std::uint16_t>, std::string> parse_port(const std::string& option, const std::string& text) {
   if (text.empty()) return std::optional<std::uint16_t>{};
   auto port = decimal_in_range(option, text, 1, 65535);
   if (!port) return fail(port.error());
   return std::optional<std::uint16_t>{static_cast<std::uint16_t>(*port)};
+}
+
+// Every stack held still on its own thread (a task that waits) while `read`
+// runs on this one; a stack whose thread has ended holds still anyway. The
+// tasks have let go of the lock and the flag on this frame before it returns.
+template <class F>
+auto with_stacks_held(std::vector<std::unique_ptr<StackThread>>& threads, F&& read) {
+  std::mutex lock;
+  std::condition_variable changed;
+  std::size_t posted = 0;
+  std::size_t holding = 0;
+  bool released = false;
+  for (auto& thread : threads) {
+    posted += thread->post([&](Instant) {
+      std::unique_lock guard(lock);
+      ++holding;
+      changed.notify_all();
+      changed.wait(guard, [&] { return released; });
+      --holding;
+      changed.notify_all();
+    });
+  }
+  std::unique_lock guard(lock);
+  changed.wait(guard, [&] { return holding == posted; });
+  auto result = read();
+  released = true;
+  changed.notify_all();
+  changed.wait(guard, [&] { return holding == 0; });
+  return result;
 }
 
 int run_serve(const ServeOptions& o) {
@@ -79,75 +115,111 @@ int run_serve(const ServeOptions& o) {
   }
   if (!services_config.echo && !services_config.discard && !services_config.http)
     return error("nothing to serve: give --echo PORT, --discard PORT and/or --http PORT");
+  auto thread_count = decimal_in_range("--threads", o.threads, 1, netdev::TunDevice::k_max_queues);
+  if (!thread_count) return error(thread_count.error());
   auto socket_path = control_socket_path(o.name.empty() ? o.tun.tun : o.name);
   if (!socket_path) return error("--name " + socket_path.error());
-  auto opened = open_tun_stack(o.tun);
+  auto opened = open_tun_stacks(o.tun, static_cast<int>(*thread_count));
   if (!opened) return error(opened.error());
-  TunStack& t = *opened;
-  auto control_server = ControlServer::open(*socket_path, [&t](const nlohmann::json& request, uid_t peer) {
-    return answer_control(t.stack.get(), t.loop->now(), request, peer);
-  });
-  if (!control_server) return error(control_server.error());
-  ControlServer& control = **control_server;
-  if (auto watched = t.loop->watch(control.poll_fd(), [&control](Instant) { control.serve(); }); !watched)
-    return error(watched.error());
-  EventPrinter printer(t.loop->now());
-  if (o.events) t.stack->add_observer(&printer);
-  Services services(*t.stack, services_config, o.keepalive);
-  if (auto r = services.listen(); !r) return error(r.error());
+  TunStacks& group = *opened;
 
-  // SIGINT and SIGTERM arrive through a signalfd, in the loop like any event.
+  // SIGINT and SIGTERM arrive through a signalfd on this thread; blocked
+  // before any stack thread starts, so that none of them takes one.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (signal_fd < 0) return error("signalfd failed");
+  const int ended_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (signal_fd < 0 || ended_fd < 0 || epoll_fd < 0) return error(fmt::format("signalfd, eventfd, epoll: {}", std::strerror(errno)));
 
-  api::EventLoop& loop = *t.loop;
-  std::optional<Instant> stop_at;
-  loop.on_ready([&](std::span<const int> ready, Instant now) { services.on_ready(ready, now); });
-  (void)loop.watch(signal_fd, [&](Instant now) {
-    signalfd_siginfo info{};
-    while (::read(signal_fd, &info, sizeof info) == sizeof info) {
-    }
-    if (!stop_at) {
-      services.close_all(now);
-      stop_at = now + k_drain;
-    }
+  EventPrinter printer(api::real_clock_now());
+  std::vector<std::unique_ptr<StackThread>> threads;
+  std::vector<stack::Stack*> stacks;
+  for (TunStack& lane : group.queues) {
+    if (o.events) lane.stack->add_observer(&printer);
+    threads.push_back(std::make_unique<StackThread>(lane, services_config, o.keepalive, ended_fd));
+    stacks.push_back(lane.stack.get());
+    if (auto r = threads.back()->listen(); !r) return error(r.error());
+  }
+  auto control_server = ControlServer::open(*socket_path, [&](const nlohmann::json& request, uid_t peer) {
+    return with_stacks_held(threads, [&] { return answer_control(stacks, api::real_clock_now(), request, peer); });
   });
+  if (!control_server) return error(control_server.error());
+  ControlServer& control = **control_server;
+  for (const int fd : {signal_fd, ended_fd, control.poll_fd()}) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.fd = fd;
+    (void)::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &e);
+  }
+  for (auto& thread : threads) {
+    if (auto r = thread->start(); !r) {
+      for (auto& started : threads) started->stop();
+      return error(r.error());
+    }
+  }
 
   std::string serving;
   for (auto [name, port] : {std::pair{"http", services_config.http}, std::pair{"echo", services_config.echo},
                             std::pair{"discard", services_config.discard}}) {
     if (port) serving += fmt::format("{}{} {}", serving.empty() ? "" : ", ", name, *port);
   }
-  fmt::print("finwait serve: ready on {}; {}; control {}\n", t.describe(), serving, control.path());
+  const std::string threads_text =
+      threads.size() == 1 ? "" : fmt::format("; {} threads, a stack per queue of a multi-queue TUN", threads.size());
+  fmt::print("finwait serve: ready on {}; {}{}; control {}\n", group.queues.front().describe(), serving, threads_text,
+             control.path());
   std::fflush(stdout);
 
-  // Serve until a signal; then drain until every connection is gone or only
-  // waits out TIME-WAIT, or k_drain has passed.
-  auto ran = loop.run([&] { return stop_at.has_value(); });
-  if (ran) {
-    ran = loop.run(
-        [&] {
-          bool busy = false;
-          for (const auto& c : t.stack->connections(loop.now())) busy = busy || c.state != tcp::State::time_wait;
-          return !busy || loop.now() >= *stop_at;
-        },
-        *stop_at);
+  // Serve control requests until a signal, or until a stack's loop ends
+  // (a device error); then every stack drains on its own thread.
+  bool stopping = false;
+  while (!stopping) {
+    epoll_event events[4];
+    const int n = ::epoll_wait(epoll_fd, events, 4, -1);
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == control.poll_fd()) {
+        control.serve();
+      } else {
+        stopping = true;
+      }
+    }
   }
+  for (auto& thread : threads) thread->stop();
+  for (auto& thread : threads) thread->join();
   ::close(signal_fd);
-  if (!ran) {
-    fmt::print(stderr, "finwait serve: {}\n", ran.error());
-    return 1;
+  ::close(ended_fd);
+  ::close(epoll_fd);
+  int status = 0;
+  for (auto& thread : threads) {
+    if (!thread->result()) {
+      fmt::print(stderr, "finwait serve: {}\n", thread->result().error());
+      status = 1;
+    }
   }
-  if (auto finished = t.finish(); !finished) {
+  if (auto finished = group.finish(); !finished) {
     fmt::print(stderr, "finwait serve: {}\n", finished.error());
-    return 1;
+    status = 1;
   }
-  const std::size_t left = t.stack->connection_count();
+  if (status != 0) return status;
+  std::size_t left = 0;
+  for (const stack::Stack* s : stacks) left += s->connection_count();
+  if (threads.size() > 1) {
+    // Which stack took which share, and how many packets the kernel brought
+    // to a queue whose stack did not own them (handed over to the owner).
+    for (std::size_t i = 0; i < group.queues.size(); ++i) {
+      const TunStack& lane = group.queues[i];
+      fmt::print("finwait serve: thread {} of {}: {} connections accepted, {} packets handed to another thread, "
+                 "{} taken from another{}\n",
+                 i + 1, group.queues.size(), lane.stack->counters().passive_opens, lane.steered->handed_off(),
+                 lane.steered->taken_over(),
+                 lane.steered->hand_off_drops() == 0
+                     ? ""
+                     : fmt::format(", {} dropped (the owner's inbox was full)", lane.steered->hand_off_drops()));
+    }
+  }
   fmt::print("finwait serve: stopped; {} connection{} left in TIME-WAIT\n", left, left == 1 ? "" : "s");
   return 0;
 }
@@ -163,6 +235,8 @@ void add_serve_command(CLI::App& app, CommandResult& result) {
   cmd->add_option("--http", o->http, "serve HTTP/1.1 GET /bytes/N on this port");
   cmd->add_flag("--keepalive", o->keepalive, "SO_KEEPALIVE on every accepted connection");
   cmd->add_flag("--events", o->events, "print every state change as it happens, with its cause");
+  cmd->add_option("--threads", o->threads,
+                  "N stacks, each on its own thread and its own queue of a multi-queue TUN (default 1)");
   cmd->add_option("--name", o->name,
                   "the stack's name for `finwait no --stack` and `finwait netstat --stack` (default: the TUN name)");
   cmd->callback([o, &result] { result.exit_status = run_serve(*o); });

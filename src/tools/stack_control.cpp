@@ -11,12 +11,19 @@
 namespace finwait::tools {
 
 nlohmann::json answer_control(stack::Stack* stack, Instant now, const nlohmann::json& request, uid_t peer) {
+  if (stack == nullptr) return answer_control(std::span<stack::Stack* const>{}, now, request, peer);
+  stack::Stack* one[] = {stack};
+  return answer_control(one, now, request, peer);
+}
+
+nlohmann::json answer_control(std::span<stack::Stack* const> stacks, Instant now, const nlohmann::json& request,
+                              uid_t peer) {
   const std::string op = request["op"];
   auto error = [](std::string message) { return nlohmann::json{{"ok", false}, {"error", std::move(message)}}; };
   if (op != "get" && op != "set" && op != "netstat")
     return error(fmt::format("unknown op '{}' (get, set, netstat)", quote_for_message(op)));
-  if (stack == nullptr) return error("the host is down (crashed): it has no stack until it reboots");
-  stack::Stack& s = *stack;
+  if (stacks.empty()) return error("the host is down (crashed): it has no stack until it reboots");
+  stack::Stack& s = *stacks.front();
   if (op == "get") {
     nlohmann::json values = nlohmann::json::object();
     for (const TunableDefinition& d : Tunables::definitions()) values[std::string(d.name)] = s.tunables().get(d.id);
@@ -34,7 +41,7 @@ nlohmann::json answer_control(stack::Stack* stack, Instant now, const nlohmann::
     auto value = changed.set(request["name"].get<std::string>(), request["value"].get<std::string>());
     if (!value) return error(value.error());
     if (auto bad = changed.inconsistency()) return error(*bad);
-    s.tunables() = changed;  // timers armed from now on see it
+    for (stack::Stack* each : stacks) each->tunables() = changed;  // timers armed from now on see it
     const TunableDefinition* d = Tunables::find(request["name"].get<std::string>());
     return {{"ok", true}, {"name", d->name}, {"value", *value}};
   }
@@ -43,10 +50,11 @@ nlohmann::json answer_control(stack::Stack* stack, Instant now, const nlohmann::
       return error(fmt::format("malformed request: netstat's \"{}\" is true or false", flag));
   }
   const NetstatOptions options{request.value("all", false), request.value("timers", false)};
+  const std::vector<const stack::Stack*> group(stacks.begin(), stacks.end());
   return {{"ok", true},
-          {"netstat", netstat_json(s, now, options)},
-          {"table", netstat_table(s, now, options)},
-          {"counters_text", netstat_counters(s.counters())}};
+          {"netstat", netstat_json(group, now, options)},
+          {"table", netstat_table(group, now, options)},
+          {"counters_text", netstat_counters(group)}};
 }
 
 }  // namespace finwait::tools

@@ -77,7 +77,22 @@ Result<bool, std::string> TunStack::finish() {
   return true;
 }
 
+Result<bool, std::string> TunStacks::finish() {
+  if (!capture) return true;
+  auto written = capture->commit();
+  if (!written) return fail("--pcap: " + written.error());
+  return true;
+}
+
 Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
+  auto opened = open_tun_stacks(o, 1);
+  if (!opened) return fail(opened.error());
+  TunStack t = std::move(opened->queues.front());
+  t.capture = std::move(opened->capture);
+  return t;
+}
+
+Result<TunStacks, std::string> open_tun_stacks(const TunStackOptions& o, int queues) {
   auto ours = parse_prefix("--addr", o.addr);
   if (!ours) return fail(ours.error());
   const std::uint32_t mask = ~std::uint32_t{0} << (32 - ours->length);
@@ -122,45 +137,67 @@ Result<TunStack, std::string> open_tun_stack(const TunStackOptions& o) {
   if (!seed) return fail(seed.error());
   faults.seed = static_cast<std::uint64_t>(*seed);
 
-  TunStack t;
-  if (!persisted->values.empty())
-    t.tunables_read = fmt::format("tunables from {} ({})", file_path, persisted->values.size());
-  t.address = ours->address;
-  t.host_address = host.address;
-  t.prefix_length = ours->length;
+  if (queues < 1 || queues > netdev::TunDevice::k_max_queues)
+    return fail(fmt::format("{} queues: expected 1 to {}", queues, netdev::TunDevice::k_max_queues));
+  TunStacks group;
   if (!o.pcap.empty()) {
     auto w = wire::PcapWriter::create(o.pcap);
     if (!w) return fail("--pcap: " + w.error());
-    t.capture = std::make_unique<wire::PcapWriter>(std::move(*w));
+    group.capture = std::make_unique<wire::PcapWriter>(std::move(*w));
+    if (queues > 1) group.capture_lock = std::make_unique<std::mutex>();
   }
-  auto device = netdev::TunDevice::open({o.tun, host.address, host.length, !o.no_offloads});
-  if (!device) return fail(device.error());
-  t.device = std::make_unique<netdev::TunDevice>(std::move(*device));
+  netdev::TunConfig device_config{o.tun, host.address, host.length, !o.no_offloads, queues};
+  auto devices = netdev::TunDevice::open_queues(device_config);
+  if (!devices) return fail(devices.error());
 
   stack::StackConfig config;
   config.name = o.tun;
   config.address = ours->address;
   config.profile = *profile;
-  config.mtu = t.device->mtu();
-  config.max_segmented_packet = t.device->offloads().max_segmented_packet;
+  config.mtu = devices->front().mtu();
+  config.max_segmented_packet = devices->front().offloads().max_segmented_packet;
   // On a real interface the secret must not be guessable (RFC 6528, RFC 6056).
   if (::getrandom(&config.secret, sizeof config.secret, 0) != sizeof config.secret)
     return fail(std::string("getrandom: no randomness for the stack's secret"));
-  t.stack = std::make_unique<stack::Stack>(config);
-  t.stack->tunables() = tunables;
-  // The device chain: TUN, then the faults, then the capture (which records
-  // what the stack sends, before any loss, and what reaches it).
-  netdev::Device* outermost = t.device.get();
-  if (faults.any()) {
-    t.faults = std::make_unique<netdev::FaultInjector>(*outermost, faults);
-    outermost = t.faults.get();
+  if (queues > 1) {
+    SipKey steering_key;
+    if (::getrandom(&steering_key, sizeof steering_key, 0) != sizeof steering_key)
+      return fail(std::string("getrandom: no randomness for the flow steering key"));
+    group.steering = std::make_unique<netdev::FlowSteering>(static_cast<std::size_t>(queues), steering_key);
   }
-  if (t.capture) {
-    t.tap = std::make_unique<netdev::PcapTap>(*outermost, *t.capture, api::real_clock_now);
-    outermost = t.tap.get();
+  for (int queue = 0; queue < queues; ++queue) {
+    TunStack t;
+    if (!persisted->values.empty())
+      t.tunables_read = fmt::format("tunables from {} ({})", file_path, persisted->values.size());
+    t.address = ours->address;
+    t.host_address = host.address;
+    t.prefix_length = ours->length;
+    t.device = std::make_unique<netdev::TunDevice>(std::move((*devices)[static_cast<std::size_t>(queue)]));
+    t.stack = std::make_unique<stack::Stack>(config);
+    t.stack->tunables() = tunables;
+    // The device chain: TUN, then the steering, then the faults, then the
+    // capture (which records what the stack sends, before any loss, and
+    // what reaches it).
+    netdev::Device* outermost = t.device.get();
+    if (group.steering) {
+      t.steered = std::make_unique<netdev::SteeredQueue>(*outermost, *group.steering, static_cast<std::size_t>(queue));
+      outermost = t.steered.get();
+    }
+    if (faults.any()) {
+      netdev::FaultConfig own = faults;
+      own.seed += static_cast<std::uint64_t>(queue);  // a stream per queue; queue 0 keeps the seed given
+      t.faults = std::make_unique<netdev::FaultInjector>(*outermost, own);
+      outermost = t.faults.get();
+    }
+    if (group.capture) {
+      t.tap = std::make_unique<netdev::PcapTap>(*outermost, *group.capture, api::real_clock_now,
+                                                group.capture_lock.get());
+      outermost = t.tap.get();
+    }
+    t.loop = std::make_unique<api::EventLoop>(*t.stack, *outermost);
+    group.queues.push_back(std::move(t));
   }
-  t.loop = std::make_unique<api::EventLoop>(*t.stack, *outermost);
-  return t;
+  return group;
 }
 
 }  // namespace finwait::tools

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "api/event_loop.h"
 #include "base/result.h"
 #include "netdev/fault_injector.h"
+#include "netdev/flow_steering.h"
 #include "netdev/pcap_tap.h"
 #include "netdev/tun_device.h"
 #include "stack/stack.h"
@@ -42,6 +44,7 @@ struct TunStack {
   std::unique_ptr<stack::Stack> stack;
   std::unique_ptr<api::EventLoop> loop;
   std::unique_ptr<wire::PcapWriter> capture;  // on the heap: the tap holds its address
+  std::unique_ptr<netdev::SteeredQueue> steered;  // one queue of several: what this stack owns
   std::unique_ptr<netdev::FaultInjector> faults;  // --loss, --duplicate, --corrupt
   std::unique_ptr<netdev::PcapTap> tap;       // the device the loop runs on, when capturing
   wire::Ipv4Address address;  // finwait's
@@ -56,8 +59,23 @@ struct TunStack {
   Result<bool, std::string> finish();
 };
 
+// A stack per queue of one multi-queue TUN interface, each to run on a
+// thread of its own; the FlowSteering between them gives each the packets
+// of the connections it owns. They share the options, the stack secret (a
+// Fast Open cookie or SYN cookie one made, another checks) and the capture.
+struct TunStacks {
+  std::unique_ptr<netdev::FlowSteering> steering;  // null with one queue
+  std::unique_ptr<wire::PcapWriter> capture;
+  std::unique_ptr<std::mutex> capture_lock;
+  std::vector<TunStack> queues;  // their own `capture` is null
+
+  Result<bool, std::string> finish();
+};
+
 // Checks every option first (a bad one touches nothing), then creates the
 // device. Messages name the option.
 Result<TunStack, std::string> open_tun_stack(const TunStackOptions& options);
+// The same with `queues` queues (1 to TunDevice::k_max_queues).
+Result<TunStacks, std::string> open_tun_stacks(const TunStackOptions& options, int queues);
 
 }  // namespace finwait::tools
