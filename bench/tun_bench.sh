@@ -3,7 +3,8 @@
 # TUN, both directions, with and without the vnet-header offloads; in the same
 # run the kernel against itself over a veth pair between two namespaces (with
 # its offloads and with them off), and connections per second from a kernel
-# client loop to finwait's HTTP responder and to nginx. Every figure is the
+# client loop to finwait's HTTP responder and to nginx; then two client
+# loops against one finwait stack and against `serve --threads 2`. Every figure is the
 # median of RUNS runs; ratios are against the veth figures of this run.
 #
 # Needs root. Everything happens in namespaces made here, on 198.18.0.0/15,
@@ -84,6 +85,12 @@ cps() {  # cps NS HOST: connections per second, median of RUNS runs
     ip netns exec "$1" "$peer" cps "$2" 80 "$cps_seconds" | sed -n 's/.*: \([0-9.]*\) per second$/\1/p'
   done | median
 }
+cps_two_loops() {  # cps_two_loops NS HOST: the same with two client loops at once, summed
+  for _ in $(seq 1 "$runs"); do
+    for _ in 1 2; do ip netns exec "$1" "$peer" cps "$2" 80 "$cps_seconds" & done | sed -n 's/.*: \([0-9.]*\) per second$/\1/p' |
+      awk '{ sum += $1 } END { print sum }'
+  done | median
+}
 
 echo "tun_bench: $bytes bytes per transfer, median of $runs runs, $(nproc) cores, $(uname -r)"
 veth_in=$(throughput "$veth_a" "$veth_b" 198.18.9.2 send)
@@ -100,6 +107,10 @@ start_finwait
 fw_in=$(throughput "$tun_ns" "" 198.18.8.2 send)
 fw_out=$(throughput "$tun_ns" "" 198.18.8.2 get)
 fw_cps=$(cps "$tun_ns" 198.18.8.2)
+fw_cps_two=$(cps_two_loops "$tun_ns" 198.18.8.2)
+stop_finwait
+start_finwait --threads 2
+fw_cps_threads=$(cps_two_loops "$tun_ns" 198.18.8.2)
 stop_finwait
 start_finwait --no-offloads
 fw_plain_in=$(throughput "$tun_ns" "" 198.18.8.2 send)
@@ -145,3 +156,5 @@ row "kernel <- finwait, TUN without offloads" "$fw_plain_out" "$veth_plain_out"
 printf '\n%-46s %8s %8s\n' "connections per second (GET /bytes/1)" "figure" "ratio"
 row "kernel client -> nginx, 1 worker (baseline)" "$nginx_cps" "$nginx_cps"
 row "kernel client -> finwait serve --http" "$fw_cps" "$nginx_cps"
+row "2 client loops -> finwait serve (baseline)" "$fw_cps_two" "$fw_cps_two"
+row "2 client loops -> finwait serve --threads 2" "$fw_cps_threads" "$fw_cps_two"
