@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 FINWAIT_RELEASE := build/release/src/finwait
 
-.PHONY: deps demo test unit-tests fuzz-smoke fuzz soak bench bench-tun format clean
+.PHONY: deps demo test unit-tests threads-tsan fuzz-smoke fuzz soak bench bench-tun format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -23,7 +23,7 @@ demo: deps
 	$(FINWAIT_RELEASE) sim story --profile rfc793
 
 # Fuzzers first so that ctest's summary is the closing line.
-test: deps fuzz-smoke unit-tests
+test: deps fuzz-smoke threads-tsan unit-tests
 
 # The release command too: tests of cost (10^6 events) measure what users run.
 unit-tests:
@@ -32,6 +32,18 @@ unit-tests:
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug
 	ctest --preset debug
+
+# serve --threads under ThreadSanitizer (interop.serve_threads, as root): a
+# data race stops finwait, fails the test and prints the report. Without
+# root it skips (77), unless FINWAIT_REQUIRE_TUN=1.
+TSAN_LOG := build/tsan/race
+threads-tsan:
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target finwait_cli
+	rm -f $(TSAN_LOG).*
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$(CURDIR)/$(TSAN_LOG)" \
+	  bash tests/interop/serve_threads_test.sh build/tsan/src/finwait || { status=$$?; cat $(TSAN_LOG).* 2>/dev/null; [ $$status -eq 77 ]; }
+	@if ls $(TSAN_LOG).* >/dev/null 2>&1; then cat $(TSAN_LOG).*; exit 1; fi
 
 # Every fuzz target for FUZZ_SECONDS each, starting from the committed corpus.
 fuzz-smoke:
