@@ -237,6 +237,7 @@ tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::S
   tcp::ConnectionConfig c;
   c.tunables = &tunables_;
   c.device_refuses = &device_refuses_;
+  c.spares = &spares_;
   c.local_port = flow.local_port;
   c.remote_port = flow.remote_port;
   // RFC 9293 3.7.1: the MSS we offer is the path's, or less if the

@@ -277,6 +277,7 @@ class Stack : private ip::Transport {
   StackConfig config_;
   Tunables tunables_;
   bool device_refuses_ = false;  // set_device_refuses()
+  tcp::SpareStorage spares_;     // lent to the connections (base/spare_storage.h)
   Counters counters_;
   ip::Ipv4Layer ip_{config_.address, counters_, *this};
   std::vector<StackObserver*> observers_;
@@ -299,7 +300,9 @@ class Stack : private ip::Transport {
                         const std::optional<tcp::FastOpenRequest>& fast_open);
   std::deque<Slot> slots_;  // a deque: slots never move, their timer nodes stay linked
   std::vector<std::uint32_t> free_slots_;
-  std::vector<Socket> sockets_;
+  // A deque too: growing it copies nothing and leaves no unused capacity
+  // (a vector doubling to hold 10^7 sockets would hold room for 1.7 x 10^7).
+  std::deque<Socket> sockets_;
   std::vector<int> free_fds_;
   // Sockets bound to a port by bind() or listen(), by port: binding checks
   // and listener lookup cost O(sockets on that port), not O(sockets).

@@ -44,6 +44,8 @@ Connection::Connection(const ConnectionConfig& config)
            config.tunables->duration(TunableId::tcp_rto_min),
            config.tunables->duration(TunableId::tcp_rto_max)) {
   FINWAIT_CHECK(tunables_ != nullptr);
+  spares_ = config.spares;
+  if (spares_ != nullptr) rtx_.set_spare(&spares_->retransmit);
   congestion_ = CongestionControl(options_.congestion.value_or(
       tunables().get(TunableId::tcp_congestion_control) == k_congestion_reno ? CongestionAlgorithm::reno
                                                                               : CongestionAlgorithm::cubic));
@@ -236,7 +238,7 @@ void Connection::set_state(State next, Cause cause) {
   event.from = state_;
   event.to = next;
   event.cause = cause;
-  events_.push_back(event);
+  queue_event(event);
   const State previous = state_;
   state_ = next;
   if (next == State::established && (previous == State::syn_sent || previous == State::syn_received)) {
@@ -252,7 +254,7 @@ void Connection::emit_event(EventKind kind, Errno error) {
   event.from = state_;
   event.to = state_;
   event.error = error;
-  events_.push_back(event);
+  queue_event(event);
 }
 
 void Connection::enter_closed(Cause cause, Errno error) {
@@ -267,7 +269,7 @@ void Connection::enter_closed(Cause cause, Errno error) {
     Event done;
     done.kind = EventKind::linger_done;
     done.completed = false;
-    events_.push_back(done);
+    queue_event(done);
   }
   // Whoever reads learns of the end: data still queued stays readable.
   emit_event(EventKind::readable);

@@ -22,6 +22,7 @@
 
 #include "base/errno.h"
 #include "base/result.h"
+#include "base/spare_storage.h"
 #include "base/tunables.h"
 #include "tcp/ack_scheduler.h"
 #include "tcp/byte_queue.h"
@@ -54,6 +55,15 @@ class ChallengeAckLimiter {
   virtual bool allow(Instant now) = 0;
 };
 
+// What a stack lends its connections (base/spare_storage.h): the storage of
+// the output lists, taken back each time the stack has read them, and of the
+// retransmission queue, taken back when it empties.
+struct SpareStorage {
+  std::vector<wire::TcpSegment> outgoing;
+  std::vector<Event> events;
+  std::vector<SentSegment> retransmit;
+};
+
 struct ConnectionConfig {
   const Tunables* tunables = nullptr;  // the stack's; read when timers are armed
   std::uint16_t local_port = 0;
@@ -74,6 +84,7 @@ struct ConnectionConfig {
   // The stack's: true while the device's queue refuses every packet (a
   // qdisc with no room), so that new data is not sent, as a local drop.
   const bool* device_refuses = nullptr;
+  SpareStorage* spares = nullptr;  // the stack's; none: each connection keeps its own
 };
 
 enum class Shutdown : std::uint8_t { read, write, both };
@@ -162,9 +173,10 @@ class Connection {
   // valid until the next call into this connection.
   const std::vector<wire::TcpSegment>& outgoing() const { return outgoing_; }
   const std::vector<Event>& events() const { return events_; }
+  // The stack has read them: an idle connection keeps no storage for them.
   void clear_output() {
-    outgoing_.clear();
-    events_.clear();
+    return_spare(outgoing_, spares_ != nullptr ? &spares_->outgoing : nullptr);
+    return_spare(events_, spares_ != nullptr ? &spares_->events : nullptr);
   }
   // When on_timer() should next be called; Instant::never() for none.
   Instant next_deadline() const;
@@ -489,8 +501,17 @@ class Connection {
   // first segment that finds the connection only waiting.
   std::optional<WaitState> waiting_;
 
-  std::vector<wire::TcpSegment> outgoing_;
-  std::vector<Event> events_;
+  void queue_segment(const wire::TcpSegment& segment) {
+    borrow_spare(outgoing_, spares_ != nullptr ? &spares_->outgoing : nullptr);
+    outgoing_.push_back(segment);
+  }
+  void queue_event(const Event& event) {
+    borrow_spare(events_, spares_ != nullptr ? &spares_->events : nullptr);
+    events_.push_back(event);
+  }
+  std::vector<wire::TcpSegment> outgoing_;  // pushed by queue_segment()
+  std::vector<Event> events_;               // pushed by queue_event()
+  SpareStorage* spares_ = nullptr;
 };
 
 }  // namespace finwait::tcp

@@ -486,7 +486,7 @@ bool Connection::process_ack(const TcpSegment& segment, Instant now) {
     Event done;
     done.kind = EventKind::linger_done;
     done.completed = true;
-    events_.push_back(done);
+    queue_event(done);
   }
   switch (state_) {
     case State::fin_wait_1:
@@ -719,9 +719,9 @@ void Connection::on_segment_waiting(const TcpSegment& segment, Instant now) {
   rcv_nxt_ = waiting_->rcv_nxt;
   ts_recent_ = waiting_->ts_recent;
   if (d.reply == WaitDisposition::Reply::ack) {
-    outgoing_.push_back(wait_ack(*waiting_, local_port_, remote_port_, now));
+    queue_segment(wait_ack(*waiting_, local_port_, remote_port_, now));
   } else if (d.reply == WaitDisposition::Reply::reset) {
-    outgoing_.push_back(reset_reply(segment));
+    queue_segment(reset_reply(segment));
   }
   if (d.next == State::closed) {
     enter_closed(d.cause, d.cause == Cause::data_after_close ? Errno::econnreset : Errno::ok);

@@ -59,7 +59,7 @@ void Connection::transmit(TcpSegment segment, Instant now) {
     if (!segment.flags.syn_set()) rwin_.announced(advertised);
     if (wire::seq_gt(right_edge, rcv_adv_)) rcv_adv_ = right_edge;
   }
-  outgoing_.push_back(segment);
+  queue_segment(segment);
 }
 
 std::uint32_t Connection::receive_window() const {
@@ -151,7 +151,7 @@ void Connection::send_reset_active(Instant now) {
 
 void Connection::send_reset_reply(const TcpSegment& to, Instant now) {
   (void)now;
-  outgoing_.push_back(reset_reply(to));
+  queue_segment(reset_reply(to));
 }
 
 void Connection::send_window_probe(Instant now) {

@@ -78,7 +78,7 @@ void Connection::on_timer(Instant now) {
     Event done;
     done.kind = EventKind::linger_done;
     done.completed = false;
-    events_.push_back(done);
+    queue_event(done);
   }
   if (ack_scheduler_.deadline() <= now) {
     ack_scheduler_.on_timer_fired();

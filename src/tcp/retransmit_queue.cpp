@@ -1,5 +1,7 @@
 #include "tcp/retransmit_queue.h"
 
+#include "base/spare_storage.h"
+
 #include <algorithm>
 
 namespace finwait::tcp {
@@ -38,18 +40,19 @@ void RetransmitQueue::recount(SentSegment& s, std::uint32_t packets) {
 void RetransmitQueue::push(SentSegment segment) {
   segment.packets = packets_of(segment);
   packets_out_ += segment.packets;
+  borrow_spare(entries_, spare_);
   entries_.push_back(segment);
 }
 
 void RetransmitQueue::clear() {
-  entries_.clear();
+  return_spare(entries_, spare_);
   head_ = 0;
   packets_out_ = sacked_out_ = lost_out_ = retrans_out_ = 0;
 }
 
 void RetransmitQueue::compact() {
   if (head_ == entries_.size()) {
-    entries_.clear();
+    return_spare(entries_, spare_);
     head_ = 0;
   } else if (head_ > 64 && head_ * 2 > entries_.size()) {
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));

@@ -38,6 +38,8 @@ class RetransmitQueue {
   // Packets are counted in this size (the MSS data is cut into).
   void set_mss(std::uint32_t mss);
   std::uint32_t mss() const { return mss_; }
+  // The stack's spare storage (base/spare_storage.h): an empty queue holds none.
+  void set_spare(std::vector<SentSegment>* spare) { spare_ = spare; }
 
   void push(SentSegment segment);
   void clear();
@@ -103,6 +105,7 @@ class RetransmitQueue {
   void compact();
 
   std::vector<SentSegment> entries_;
+  std::vector<SentSegment>* spare_ = nullptr;
   std::size_t head_ = 0;
   std::uint32_t mss_ = 536;
   std::uint32_t packets_out_ = 0;

@@ -1,0 +1,29 @@
+// Storage lent between objects that are mostly empty: an idle connection's
+// output lists and retransmission queue hold nothing, yet each would keep
+// the capacity it last grew to (a vector never shrinks by itself). Their
+// stack keeps one spare vector of each kind; an object borrows it when it
+// first needs room and gives storage back when it empties, keeping none.
+// So N idle connections hold no such memory, and the busy one reuses what
+// the last one used instead of allocating. One stack, one thread.
+#pragma once
+
+#include <vector>
+
+namespace finwait {
+
+// Before a push into `v`: takes the spare's storage if `v` has none.
+template <class T>
+void borrow_spare(std::vector<T>& v, std::vector<T>* spare) {
+  if (spare != nullptr && v.capacity() == 0 && spare->capacity() != 0) v.swap(*spare);
+}
+
+// Empties `v`; the spare, if any, keeps the larger storage of the two, `v` none.
+template <class T>
+void return_spare(std::vector<T>& v, std::vector<T>* spare) {
+  v.clear();
+  if (spare == nullptr) return;
+  if (spare->capacity() < v.capacity()) v.swap(*spare);
+  std::vector<T>().swap(v);
+}
+
+}  // namespace finwait
