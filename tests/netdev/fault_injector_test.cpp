@@ -4,36 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
+#include "recording_device.h"
 
 namespace finwait::netdev {
 namespace {
 
-struct Loopback : Device {
-  std::vector<std::vector<std::uint8_t>> sent;
-  std::deque<std::vector<std::uint8_t>> waiting;  // what receive() hands out
-  int poll_fd() const override { return -1; }
-  std::uint16_t mtu() const override { return 1500; }
-  Result<std::size_t, std::string> receive(std::span<ReceivedPacket> out) override {
-    std::size_t n = 0;
-    for (; n < out.size() && !waiting.empty(); ++n) {
-      out[n].storage = waiting.front();
-      out[n].length = waiting.front().size();
-      out[n].checksum_trusted = true;
-      waiting.pop_front();
-    }
-    return n;
-  }
-  Result<bool, std::string> send(std::span<const std::uint8_t> packet, std::uint16_t) override {
-    sent.emplace_back(packet.begin(), packet.end());
-    return true;
-  }
-};
-
 const std::vector<std::uint8_t> k_packet(60, 0x11);
 
 TEST(FaultInjector, WithoutFaultsPassesEverythingThrough) {
-  Loopback inner;
+  RecordingDevice inner;
   FaultInjector faults(inner, FaultConfig{});
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(faults.send(k_packet, 0).ok());
   EXPECT_EQ(inner.sent.size(), 100u);
@@ -41,7 +20,7 @@ TEST(FaultInjector, WithoutFaultsPassesEverythingThrough) {
 }
 
 TEST(FaultInjector, LossOneDropsEverythingBothWays) {
-  Loopback inner;
+  RecordingDevice inner;
   FaultInjector faults(inner, FaultConfig{.loss = 1});
   EXPECT_TRUE(faults.send(k_packet, 0).ok());  // as a wire loses it: the sender cannot tell
   EXPECT_TRUE(inner.sent.empty());
@@ -52,7 +31,7 @@ TEST(FaultInjector, LossOneDropsEverythingBothWays) {
 }
 
 TEST(FaultInjector, DuplicateOneDoublesEverythingBothWays) {
-  Loopback inner;
+  RecordingDevice inner;
   FaultInjector faults(inner, FaultConfig{.duplicate = 1});
   ASSERT_TRUE(faults.send(k_packet, 0).ok());
   EXPECT_EQ(inner.sent.size(), 2u);
@@ -64,7 +43,7 @@ TEST(FaultInjector, DuplicateOneDoublesEverythingBothWays) {
 }
 
 TEST(FaultInjector, CorruptionFlipsOneByteAfterTheIpHeaderAndRevokesTrust) {
-  Loopback inner;
+  RecordingDevice inner;
   FaultInjector faults(inner, FaultConfig{.corrupt = 1});
   ASSERT_TRUE(faults.send(k_packet, 0).ok());
   int differing = 0;
@@ -84,7 +63,7 @@ TEST(FaultInjector, CorruptionFlipsOneByteAfterTheIpHeaderAndRevokesTrust) {
 
 TEST(FaultInjector, OneSeedOneRun) {
   auto run = [](std::uint64_t seed) {
-    Loopback inner;
+    RecordingDevice inner;
     FaultInjector faults(inner, FaultConfig{.loss = 0.3, .duplicate = 0.1, .corrupt = 0.1, .seed = seed});
     for (int i = 0; i < 1000; ++i) (void)faults.send(k_packet, 0);
     return inner.sent;

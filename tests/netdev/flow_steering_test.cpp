@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <set>
 
 #include "base/big_endian.h"
+#include "recording_device.h"
 
 namespace finwait::netdev {
 namespace {
@@ -46,22 +46,6 @@ std::vector<std::uint8_t> icmp_quoting(std::uint32_t remote, std::uint16_t remot
   store_be16(&p[2], static_cast<std::uint16_t>(p.size()));
   return p;
 }
-
-struct QueueDevice : Device {
-  std::deque<std::vector<std::uint8_t>> waiting;
-  int poll_fd() const override { return -1; }
-  std::uint16_t mtu() const override { return 1500; }
-  Result<std::size_t, std::string> receive(std::span<ReceivedPacket> out) override {
-    std::size_t n = 0;
-    for (; n < out.size() && !waiting.empty(); ++n) {
-      out[n].storage = waiting.front();
-      out[n].length = waiting.front().size();
-      waiting.pop_front();
-    }
-    return n;
-  }
-  Result<bool, std::string> send(std::span<const std::uint8_t>, std::uint16_t) override { return true; }
-};
 
 TEST(FlowSteering, OneQueueOwnsEverything) {
   FlowSteering steering(1, SipKey{1, 2});
@@ -104,8 +88,8 @@ TEST(FlowSteering, WhatHasNoPortsGoesToQueueZero) {
 
 TEST(SteeredQueue, KeepsWhatItOwnsAndHandsOverTheRestInOrder) {
   FlowSteering steering(2, SipKey{5, 6});
-  QueueDevice first;
-  QueueDevice second;
+  RecordingDevice first;
+  RecordingDevice second;
   SteeredQueue queue0(first, steering, 0);
   SteeredQueue queue1(second, steering, 1);
   std::size_t owned_by_1 = 0;
@@ -140,7 +124,7 @@ TEST(SteeredQueue, KeepsWhatItOwnsAndHandsOverTheRestInOrder) {
 
 TEST(SteeredQueue, AFullInboxDropsAndCounts) {
   FlowSteering steering(2, SipKey{5, 6});
-  QueueDevice first;
+  RecordingDevice first;
   SteeredQueue queue0(first, steering, 0);
   std::vector<std::uint8_t> theirs;
   for (std::uint16_t port = 40000; theirs.empty(); ++port) {
