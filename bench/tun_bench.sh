@@ -87,8 +87,8 @@ cps() {  # cps NS HOST: connections per second, median of RUNS runs
 }
 cps_two_loops() {  # cps_two_loops NS HOST: the same with two client loops at once, summed
   for _ in $(seq 1 "$runs"); do
-    for _ in 1 2; do ip netns exec "$1" "$peer" cps "$2" 80 "$cps_seconds" & done | sed -n 's/.*: \([0-9.]*\) per second$/\1/p' |
-      awk '{ sum += $1 } END { print sum }'
+    for _ in 1 2; do ip netns exec "$1" "$peer" cps "$2" 80 "$cps_seconds" & done |
+      sed -n 's/.*: \([0-9.]*\) per second$/\1/p' | awk '{ sum += $1 } END { print sum }'
   done | median
 }
 

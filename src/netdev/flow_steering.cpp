@@ -40,7 +40,8 @@ FlowSteering::~FlowSteering() {
   }
 }
 
-std::size_t FlowSteering::owner_of(std::uint32_t remote, std::uint16_t remote_port, std::uint16_t local_port) const {
+std::size_t FlowSteering::owner_of(std::uint32_t remote, std::uint16_t remote_port,
+                                   std::uint16_t local_port) const {
   if (inboxes_.size() == 1) return 0;
   const std::uint64_t head = (std::uint64_t{remote} << 32) | (std::uint64_t{remote_port} << 16) | local_port;
   const std::uint64_t hash = siphash13_12(key_, head, 0);
@@ -56,8 +57,8 @@ std::size_t FlowSteering::owner(std::span<const std::uint8_t> packet) const {
     // Incoming: the source is the remote end.
     return owner_of(load_be32(&packet[12]), load_be16(&packet[ip]), load_be16(&packet[ip + 2]));
   }
-  if (protocol == wire::k_ip_protocol_icmp && packet.size() >= ip + 8 && packet[ip] != wire::k_icmp_echo_request &&
-      packet[ip] != wire::k_icmp_echo_reply) {
+  if (protocol == wire::k_ip_protocol_icmp && packet.size() >= ip + 8 &&
+      packet[ip] != wire::k_icmp_echo_request && packet[ip] != wire::k_icmp_echo_reply) {
     // An error quotes a packet this host sent: its destination is the remote end.
     const std::span<const std::uint8_t> quoted = packet.subspan(ip + 8);
     const std::size_t inner = unfragmented_header(quoted);
@@ -73,7 +74,8 @@ bool FlowSteering::hand_off(std::size_t queue, const ReceivedPacket& packet) {
     std::lock_guard guard(inbox.lock);
     if (inbox.parcels.size() >= k_inbox_limit) return false;
     const auto bytes = packet.bytes();
-    inbox.parcels.push_back(Parcel{{bytes.begin(), bytes.end()}, packet.checksum_trusted, packet.checksum_partial});
+    inbox.parcels.push_back(
+        Parcel{{bytes.begin(), bytes.end()}, packet.checksum_trusted, packet.checksum_partial});
   }
   const std::uint64_t one = 1;
   (void)::write(inbox.event_fd, &one, sizeof one);
@@ -103,7 +105,9 @@ std::size_t FlowSteering::take(std::size_t queue, std::span<ReceivedPacket> out)
   return n;
 }
 
-int FlowSteering::wake_fd(std::size_t queue) const { return inboxes_[queue]->event_fd; }
+int FlowSteering::wake_fd(std::size_t queue) const {
+  return inboxes_[queue]->event_fd;
+}
 
 SteeredQueue::SteeredQueue(Device& queue_device, FlowSteering& steering, std::size_t queue)
     : inner_(queue_device), steering_(steering), queue_(queue), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {

@@ -133,7 +133,8 @@ int run_serve(const ServeOptions& o) {
   const int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
   const int ended_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (signal_fd < 0 || ended_fd < 0 || epoll_fd < 0) return error(fmt::format("signalfd, eventfd, epoll: {}", std::strerror(errno)));
+  if (signal_fd < 0 || ended_fd < 0 || epoll_fd < 0)
+    return error(fmt::format("signalfd, eventfd, epoll: {}", std::strerror(errno)));
 
   EventPrinter printer(api::real_clock_now());
   std::vector<std::unique_ptr<StackThread>> threads;

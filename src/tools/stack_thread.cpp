@@ -86,7 +86,8 @@ void StackThread::run() {
     result_ = loop.run(
         [&] {
           bool busy = false;
-          for (const auto& c : lane_.stack->connections(loop.now())) busy = busy || c.state != tcp::State::time_wait;
+          for (const auto& c : lane_.stack->connections(loop.now()))
+            busy = busy || c.state != tcp::State::time_wait;
           return !busy || loop.now() >= *stop_at_;
         },
         *stop_at_);

@@ -16,7 +16,8 @@ namespace {
 constexpr std::uint32_t k_local = 0xc6120702;  // 198.18.7.2
 
 // A 40-byte IPv4 TCP packet from remote:remote_port to local:local_port.
-std::vector<std::uint8_t> tcp_packet(std::uint32_t remote, std::uint16_t remote_port, std::uint16_t local_port) {
+std::vector<std::uint8_t> tcp_packet(std::uint32_t remote, std::uint16_t remote_port,
+                                     std::uint16_t local_port) {
   std::vector<std::uint8_t> p(40, 0);
   p[0] = 0x45;
   store_be16(&p[2], 40);
@@ -32,7 +33,8 @@ std::vector<std::uint8_t> tcp_packet(std::uint32_t remote, std::uint16_t remote_
 
 // ICMP destination unreachable from a router, quoting a packet this host
 // sent to remote:remote_port from local_port.
-std::vector<std::uint8_t> icmp_quoting(std::uint32_t remote, std::uint16_t remote_port, std::uint16_t local_port) {
+std::vector<std::uint8_t> icmp_quoting(std::uint32_t remote, std::uint16_t remote_port,
+                                       std::uint16_t local_port) {
   std::vector<std::uint8_t> sent = tcp_packet(k_local, local_port, remote_port);
   store_be32(&sent[16], remote);
   std::vector<std::uint8_t> p(28, 0);
