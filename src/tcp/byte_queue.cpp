@@ -7,6 +7,12 @@ namespace finwait::tcp {
 
 void ByteQueue::reserve_from_head(std::size_t total) {
   if (head_ + total <= storage_.size()) return;
+  if (storage_.empty() && pool_ != nullptr && !pool_->buffers.empty()) {
+    storage_ = std::move(pool_->buffers.back());  // the most recently emptied: still in cache
+    pool_->buffers.pop_back();
+    head_ = 0;
+    if (total <= storage_.size()) return;
+  }
   // Slide what is kept to the front, then grow if that is not enough.
   const std::size_t kept = size_ + ahead_;
   if (head_ > 0) {
@@ -63,12 +69,16 @@ void ByteQueue::consume(std::size_t count) {
   size_ -= count;
   if (size_ == 0 && ahead_ == 0) {
     head_ = 0;
-    // An idle connection keeps little, but one that fills and drains its
-    // queue again and again keeps its storage: freeing and growing it each
-    // time would cost an allocation, zeroing and page faults per window.
-    if (storage_.size() > k_keep_when_empty && storage_.size() > 4 * peak_) {
-      storage_.clear();
-      storage_.shrink_to_fit();
+    // Storage far larger than the queue needed is freed; the rest goes to
+    // the pool, or, without one, stays: a queue that fills and drains again
+    // and again would otherwise pay an allocation, zeroing and page faults
+    // per window.
+    const bool oversized = storage_.size() > k_keep_when_empty && storage_.size() > 4 * peak_;
+    if (!oversized && pool_ != nullptr && !storage_.empty() && pool_->buffers.size() < BytePool::k_limit) {
+      pool_->buffers.push_back(std::move(storage_));
+      storage_ = {};
+    } else if (oversized || pool_ != nullptr) {
+      std::vector<std::uint8_t>().swap(storage_);
     }
     peak_ = 0;
   }

@@ -3,8 +3,11 @@
 // segment's payload) and the receive buffer (bytes the application has not
 // read yet, and past them the out-of-order data that is not readable until
 // the gap before it fills: tcp/reassembly.h says where it lies). Storage
-// grows on demand up to the capacity, is reused in steady state, and is
-// given back when a large queue drains (idle connections stay small).
+// grows on demand up to the capacity. With the stack's pool, a queue that
+// empties gives its storage to the pool and the next queue that needs room
+// takes it from there: an idle connection holds no buffer memory, and a
+// busy one refills without allocating. Without a pool (a unit test's
+// connection) it keeps its storage, unless it is far larger than needed.
 #pragma once
 
 #include <cstddef>
@@ -14,9 +17,17 @@
 
 namespace finwait::tcp {
 
+// Emptied queues' storage, kept for the next queue that needs room (one per
+// stack, one thread).
+struct BytePool {
+  static constexpr std::size_t k_limit = 32;  // buffers kept; past that, an emptied queue's storage is freed
+  std::vector<std::vector<std::uint8_t>> buffers;
+};
+
 class ByteQueue {
  public:
   explicit ByteQueue(std::size_t capacity = 0) : capacity_(capacity) {}
+  void set_pool(BytePool* pool) { pool_ = pool; }
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -53,6 +64,7 @@ class ByteQueue {
   // Makes storage_ hold head_ + `total` bytes, keeping the queued and ahead bytes.
   void reserve_from_head(std::size_t total);
 
+  BytePool* pool_ = nullptr;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
   std::size_t ahead_ = 0;  // extent of the bytes written past the end, gaps included

@@ -45,7 +45,11 @@ Connection::Connection(const ConnectionConfig& config)
            config.tunables->duration(TunableId::tcp_rto_max)) {
   FINWAIT_CHECK(tunables_ != nullptr);
   spares_ = config.spares;
-  if (spares_ != nullptr) rtx_.set_spare(&spares_->retransmit);
+  if (spares_ != nullptr) {
+    rtx_.set_spare(&spares_->retransmit);
+    send_queue_.set_pool(&spares_->byte_buffers);
+    receive_queue_.set_pool(&spares_->byte_buffers);
+  }
   congestion_ = CongestionControl(options_.congestion.value_or(
       tunables().get(TunableId::tcp_congestion_control) == k_congestion_reno ? CongestionAlgorithm::reno
                                                                               : CongestionAlgorithm::cubic));

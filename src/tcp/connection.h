@@ -62,6 +62,7 @@ struct SpareStorage {
   std::vector<wire::TcpSegment> outgoing;
   std::vector<Event> events;
   std::vector<SentSegment> retransmit;
+  BytePool byte_buffers;  // the send and receive queues'
 };
 
 struct ConnectionConfig {

@@ -23,6 +23,50 @@ TEST(ByteQueue, KeepsItsStorageWhileBusyAndGivesItBackWhenIdle) {
   EXPECT_EQ(q.allocated(), 0u);
 }
 
+TEST(ByteQueue, WithThePoolAnEmptiedQueueHoldsNothingAndTheNextOneReusesItsStorage) {
+  BytePool pool;
+  ByteQueue idle(1 << 20);
+  ByteQueue busy(1 << 20);
+  idle.set_pool(&pool);
+  busy.set_pool(&pool);
+  const std::vector<std::uint8_t> reply(10'000, 'r');
+  ASSERT_EQ(idle.append(reply), reply.size());
+  idle.consume(reply.size());
+  EXPECT_EQ(idle.allocated(), 0u) << "an idle connection's queue keeps no buffer memory";
+  ASSERT_EQ(pool.buffers.size(), 1u);
+  const std::uint8_t* storage = pool.buffers.back().data();
+  const std::vector<std::uint8_t> some(100, 's');
+  ASSERT_EQ(busy.append(some), some.size());
+  EXPECT_TRUE(pool.buffers.empty());
+  EXPECT_EQ(busy.peek(0, 100).data(), storage) << "taken from the pool, not allocated";
+  EXPECT_EQ(std::vector<std::uint8_t>(busy.peek(0, 100).begin(), busy.peek(0, 100).end()), some);
+}
+
+TEST(ByteQueue, AFullPoolFreesWhatEmptiesAndStorageFarTooLargeIsNeverPooled) {
+  BytePool pool;
+  std::vector<ByteQueue> queues(BytePool::k_limit + 1, ByteQueue(1 << 20));
+  const std::vector<std::uint8_t> some(1000, 's');
+  for (ByteQueue& q : queues) {
+    q.set_pool(&pool);
+    ASSERT_EQ(q.append(some), some.size());
+  }
+  for (ByteQueue& q : queues) q.consume(some.size());
+  EXPECT_EQ(pool.buffers.size(), BytePool::k_limit);
+  for (const ByteQueue& q : queues) EXPECT_EQ(q.allocated(), 0u);
+
+  BytePool other;
+  ByteQueue q(1 << 20);
+  q.set_pool(&other);
+  const std::vector<std::uint8_t> window(200 * 1024, 'w');
+  ASSERT_EQ(q.append(window), window.size());
+  q.consume(window.size());
+  ASSERT_EQ(other.buffers.size(), 1u);  // as large as it needed
+  ASSERT_EQ(q.append(some), some.size());
+  q.consume(some.size());  // 200 KiB for 1000 bytes: freed
+  EXPECT_TRUE(other.buffers.empty());
+  EXPECT_EQ(q.allocated(), 0u);
+}
+
 TEST(ByteQueue, AppendsUpToCapacityAndReadsInOrder) {
   ByteQueue q(10);
   std::vector<std::uint8_t> data(15);
