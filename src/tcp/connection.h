@@ -502,11 +502,14 @@ class Connection {
   // first segment that finds the connection only waiting.
   std::optional<WaitState> waiting_;
 
-  void queue_segment(const wire::TcpSegment& segment) {
+  // Always inlined, as push_back's fast path was: the callers build the
+  // segment or event just before, and a call would reload it through memory
+  // (a store-forwarding stall that cost 3 % of bulk goodput).
+  [[gnu::always_inline]] void queue_segment(const wire::TcpSegment& segment) {
     borrow_spare(outgoing_, spares_ != nullptr ? &spares_->outgoing : nullptr);
     outgoing_.push_back(segment);
   }
-  void queue_event(const Event& event) {
+  [[gnu::always_inline]] void queue_event(const Event& event) {
     borrow_spare(events_, spares_ != nullptr ? &spares_->events : nullptr);
     events_.push_back(event);
   }
