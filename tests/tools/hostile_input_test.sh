@@ -142,6 +142,8 @@ refused "serve: a loss over 100%" "--loss '150%': expected a probability" -- "$f
 refused "serve: a loss that is no number" "--loss 'lots'" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --loss lots
 refused "serve: a negative corruption" "--corrupt '-0.1'" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --corrupt -0.1
 refused "serve: a fault seed that is no number" "--fault-seed" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --loss 1% --fault-seed x
+refused "serve: no threads at all" "--threads: '0'" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --threads 0
+refused "serve: more threads than a TUN has queues" "within 1..256" -- "$finwait" serve --tun fw9 --addr 198.18.9.2/24 --http 80 --threads 1000
 
 echo "== script calls with absurd arguments"
 cat > "$scratch/absurd.pkt" <<'PKT'
