@@ -117,7 +117,7 @@ fw_plain_in=$(throughput "$tun_ns" "" 198.18.8.2 send)
 fw_plain_out=$(throughput "$tun_ns" "" 198.18.8.2 get)
 stop_finwait
 
-# nginx, one worker as finwait has one thread, across the veth pair.
+# nginx, one worker as one finwait stack has one thread, across the veth pair.
 cat > "$scratch/nginx.conf" << EOF
 daemon off;
 master_process off;
