@@ -15,7 +15,7 @@ void set_options(api::SocketApi& api, int fd, const tcp::SocketOptions& o, Insta
   if (o.keepalive) set(abi::sol_socket, abi::so_keepalive, std::int64_t{1});
   if (o.linger_on) set(abi::sol_socket, abi::so_linger, api::Linger{1, o.linger_seconds});
   if (o.linger2_negative) set(abi::ipproto_tcp, abi::tcp_linger2, std::int64_t{-1});
-  if (o.linger2) set(abi::ipproto_tcp, abi::tcp_linger2, (o.linger2->nanoseconds() + 999'999'999) / 1'000'000'000);
+  if (o.linger2) set(abi::ipproto_tcp, abi::tcp_linger2, ((*o.linger2).nanoseconds() + 999'999'999) / 1'000'000'000);
   if (o.user_timeout.nanoseconds() > 0) set(abi::ipproto_tcp, abi::tcp_user_timeout, o.user_timeout.milliseconds());
   auto whole_seconds = [](Duration d) { return std::max<std::int64_t>(1, d.nanoseconds() / 1'000'000'000); };
   if (o.keepalive_idle) set(abi::ipproto_tcp, abi::tcp_keepidle, whole_seconds(*o.keepalive_idle));

@@ -7,17 +7,18 @@
 
 #include "tcp/congestion_control.h"
 #include "time/instant.h"
+#include "time/optional_duration.h"
 
 namespace finwait::tcp {
 
 // Ordered by size, so that it packs: every socket and every connection holds
 // one (an idle connection's memory counts each byte twice).
 struct SocketOptions {
-  std::optional<Duration> keepalive_idle;      // TCP_KEEPIDLE, else tcp_keepidle
-  std::optional<Duration> keepalive_interval;  // TCP_KEEPINTVL, else tcp_keepintvl
+  OptionalDuration keepalive_idle;      // TCP_KEEPIDLE, else tcp_keepidle
+  OptionalDuration keepalive_interval;  // TCP_KEEPINTVL, else tcp_keepintvl
   // TCP_LINGER2: nullopt uses tcp_finwait2; a negative value (linger2_negative)
   // closes an orphan in FIN_WAIT_2 at once with RST (Linux).
-  std::optional<Duration> linger2;
+  OptionalDuration linger2;
   Duration user_timeout;                        // TCP_USER_TIMEOUT; zero = off
   std::optional<int> keepalive_count;           // TCP_KEEPCNT, else tcp_keepcnt
   std::optional<int> syn_count;                 // TCP_SYNCNT, else tcp_syn_retries
