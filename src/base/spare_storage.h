@@ -5,6 +5,11 @@
 // first needs room and gives storage back when it empties, keeping none.
 // So N idle connections hold no such memory, and the busy one reuses what
 // the last one used instead of allocating. One stack, one thread.
+//
+// One spare suffices here: the output lists are given back at the end of
+// the same sync that filled them. The send and receive queues, which stay
+// full across many calls and whose storage keeps its size (so that reuse
+// zeroes nothing), lend through tcp::BytePool instead, a bounded pool.
 #pragma once
 
 #include <vector>
