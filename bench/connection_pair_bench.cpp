@@ -27,16 +27,17 @@ using finwait::wire::TcpSegment;
 
 struct Pair {
   finwait::Tunables tunables{finwait::Profile::linux};
+  finwait::tcp::ConnectionContext context{&tunables};
   finwait::tcp::ConnectionConfig client_config;
   finwait::tcp::ConnectionConfig server_config;
   std::vector<TcpSegment> in_transit;
   std::int64_t segments = 0;
 
   Pair() {
-    client_config.tunables = &tunables;
+    client_config.context = &context;
     client_config.local_port = 40000;
     client_config.remote_port = 80;
-    server_config.tunables = &tunables;
+    server_config.context = &context;
     server_config.local_port = 80;
     server_config.remote_port = 40000;
   }

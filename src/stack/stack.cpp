@@ -235,9 +235,7 @@ Instant Stack::next_deadline() const {
 
 tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::SocketOptions& options) {
   tcp::ConnectionConfig c;
-  c.tunables = &tunables_;
-  c.device_refuses = &device_refuses_;
-  c.spares = &spares_;
+  c.context = &connection_context_;
   c.local_port = flow.local_port;
   c.remote_port = flow.remote_port;
   // RFC 9293 3.7.1: the MSS we offer is the path's, or less if the
@@ -248,8 +246,6 @@ tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::S
   c.received_segment_size = config_.received_segment_size;
   c.timestamp_offset = isn_.timestamp_offset(flow);
   c.options = options;
-  c.challenge_acks = &challenge_acks_;
-  c.counters = &counters_.transfer;
   return c;
 }
 

@@ -284,6 +284,8 @@ class Stack : private ip::Transport {
   IsnGenerator isn_;
   PortAllocator ports_;
   ChallengeAckBudget challenge_acks_{*this};
+  const tcp::ConnectionContext connection_context_{&tunables_, &challenge_acks_, &counters_.transfer,
+                                                   &device_refuses_, &spares_};
   TimingWheel wheel_;
   FlowTable flow_table_;
   ParkedTable parked_;

@@ -23,13 +23,19 @@ TransferCounters& uncounted() {
 constexpr std::uint32_t k_default_mss = 536;
 constexpr std::uint32_t k_gso_max_size = 65536 - 321;
 
+const ConnectionContext* required(const ConnectionContext* context) {
+  FINWAIT_CHECK(context != nullptr && context->tunables != nullptr);
+  return context;
+}
+
 }  // namespace
 
+TransferCounters& Connection::counters() const {
+  return context_->counters != nullptr ? *context_->counters : uncounted();
+}
+
 Connection::Connection(const ConnectionConfig& config)
-    : tunables_(config.tunables),
-      challenge_acks_(config.challenge_acks),
-      counters_(config.counters != nullptr ? config.counters : &uncounted()),
-      device_refuses_(config.device_refuses),
+    : context_(required(config.context)),
       options_(config.options),
       local_port_(config.local_port),
       remote_port_(config.remote_port),
@@ -38,17 +44,15 @@ Connection::Connection(const ConnectionConfig& config)
       received_segment_size_(config.received_segment_size),
       path_mss_(config.local_mss),
       timestamp_offset_(config.timestamp_offset),
-      rtt_(config.tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
+      rtt_(context_->tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
                                                          : RttEstimator::Flavor::linux,
-           config.tunables->duration(TunableId::tcp_rto_initial),
-           config.tunables->duration(TunableId::tcp_rto_min),
-           config.tunables->duration(TunableId::tcp_rto_max)) {
-  FINWAIT_CHECK(tunables_ != nullptr);
-  spares_ = config.spares;
-  if (spares_ != nullptr) {
-    rtx_.set_spare(&spares_->retransmit);
-    send_queue_.set_pool(&spares_->byte_buffers);
-    receive_queue_.set_pool(&spares_->byte_buffers);
+           context_->tunables->duration(TunableId::tcp_rto_initial),
+           context_->tunables->duration(TunableId::tcp_rto_min),
+           context_->tunables->duration(TunableId::tcp_rto_max)) {
+  if (spares() != nullptr) {
+    rtx_.set_spare(&spares()->retransmit);
+    send_queue_.set_pool(&spares()->byte_buffers);
+    receive_queue_.set_pool(&spares()->byte_buffers);
   }
   congestion_ = CongestionControl(options_.congestion.value_or(
       tunables().get(TunableId::tcp_congestion_control) == k_congestion_reno ? CongestionAlgorithm::reno
@@ -200,7 +204,7 @@ std::uint32_t Connection::effective_mss() const {
 std::uint32_t Connection::current_mss() const {
   const std::uint32_t mss = effective_mss();
   if (!negotiated_.sack) return mss;
-  const std::size_t blocks = sacks_.pending(negotiated_.timestamps ? 3 : 4);
+  const std::size_t blocks = sacks_pending() ? out_of_order_->sacks.pending(negotiated_.timestamps ? 3 : 4) : 0;
   const std::uint32_t sack_bytes = blocks == 0 ? 0 : 4 + 8 * static_cast<std::uint32_t>(blocks);
   return mss > sack_bytes + 48 ? mss - sack_bytes : 48;
 }

@@ -140,7 +140,7 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
       } else {
         // A retransmission (Linux's tcp_xmit_retransmit_queue), not new
         // data: counted so, and no small segment for Nagle to wait on.
-        ++counters_->retrans_segs;
+        ++counters().retrans_segs;
         ++total_retrans_;
         last_small_end_ = segment.ack;
       }
@@ -185,7 +185,7 @@ bool Connection::is_acceptable(const TcpSegment& segment) {
     if (!seq_gt(end, limit)) return true;
     if (segment.flags.fin_set() && !seq_gt(end - 1, limit)) return true;
     if (seq_gt(segment.seq, limit) || !receive_queue_.empty()) {
-      ++counters_->beyond_window;
+      ++counters().beyond_window;
       return false;
     }
     return true;
@@ -220,7 +220,7 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
       send_challenge_ack(now);
       return;
     }
-    ++counters_->paws_estab;
+    ++counters().paws_estab;
     // Linux's tcp_send_dupack(), rate-limited: the duplicate's old data as a D-SACK.
     const SeqNum end = segment.seq + static_cast<std::uint32_t>(segment.payload.size());
     if (!segment.payload.empty() && seq_lt(segment.seq, rcv_nxt_))
@@ -574,7 +574,7 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   // failing), a segment is dropped whole.
   const SeqNum limit = rcv_nxt_ + static_cast<std::uint32_t>(receive_queue_.free_space());
   if (!seq_lt(segment.seq, limit) || rwin_.charged() > rwin_.buffer()) {
-    ++counters_->rcvq_drop;
+    ++counters().rcvq_drop;
     send_ack(now);
     return;
   }
@@ -591,13 +591,14 @@ void Connection::process_text(const TcpSegment& segment, Instant now) {
   const SeqNum delivered_to = rcv_nxt_ + static_cast<std::uint32_t>(taken);
   rcv_nxt_ = delivered_to;
   bool gap_filled = false;
-  if (!reassembly_.empty()) {
+  if (out_of_order_ != nullptr && !out_of_order_->held.empty()) {
     // The held data RCV.NXT now reaches joins the readable bytes.
-    const Reassembly::Drained drained = reassembly_.drain(rcv_nxt_);
+    const Reassembly::Drained drained = out_of_order_->held.drain(rcv_nxt_);
     if (drained.duplicate) note_duplicate(*drained.duplicate);
     receive_queue_.extend(static_cast<std::size_t>(wire::seq_diff(drained.rcv_nxt, rcv_nxt_)));
     rcv_nxt_ = drained.rcv_nxt;
-    sacks_.on_rcv_nxt(rcv_nxt_, reassembly_.empty());
+    out_of_order_->sacks.on_rcv_nxt(rcv_nxt_, out_of_order_->held.empty());
+    release_out_of_order();
     gap_filled = true;  // Linux acknowledges at once while anything was held
   }
   const auto readable = static_cast<std::size_t>(wire::seq_diff(rcv_nxt_, delivered_to)) + taken;
@@ -623,9 +624,9 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
   const auto offset = static_cast<std::size_t>(wire::seq_diff(segment.seq, rcv_nxt_));
   const auto length = static_cast<std::size_t>(wire::seq_diff(end, segment.seq));
   const SeqRange range{segment.seq, end};
-  const Reassembly::Added added = reassembly_.add(range);
+  const Reassembly::Added added = out_of_order().held.add(range);
   if (!added.stored) {
-    ++counters_->ofo_drop;
+    ++counters().ofo_drop;
   } else {
     receive_queue_.write_ahead(offset, segment.payload.first(length));
     const auto packet_bytes = static_cast<std::uint32_t>(40 + segment.options.size() + segment.payload.size());
@@ -639,7 +640,7 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
     }
     // Linux 6.18: not for a socket not yet accepted, nor an orphan.
     if (held_by_application_ && !orphaned_) {
-      if (const auto held_to = reassembly_.right_edge()) {
+      if (const auto held_to = out_of_order_->held.right_edge()) {
         rwin_.grow_for_out_of_order(static_cast<std::uint32_t>(wire::seq_diff(*held_to, rcv_nxt_)));
         // The bytes kept follow the memory allowed (the window may now offer more).
         receive_queue_.set_capacity(std::max(receive_queue_.capacity(), receive_capacity()));
@@ -648,23 +649,33 @@ void Connection::receive_out_of_order(const TcpSegment& segment, SeqNum end, Ins
     if (added.duplicate) {
       note_duplicate(*added.duplicate);
     } else {
-      ++counters_->ofo_queue;
+      ++counters().ofo_queue;
     }
     const bool with_fin =
         segment.flags.fin_set() && end == segment.seq + static_cast<std::uint32_t>(segment.payload.size());
     if (with_fin) fin_held_at_ = end;
     // Linux's SACK block covers the FIN's sequence number too.
-    if (negotiated_.sack) sacks_.on_out_of_order(SeqRange{range.left, with_fin ? end + 1 : end});
+    if (negotiated_.sack) out_of_order_->sacks.on_out_of_order(SeqRange{range.left, with_fin ? end + 1 : end});
   }
+  release_out_of_order();  // a segment nothing took leaves nothing behind
   // RFC 5681 4.2 (and 3.2): an out-of-order segment is acknowledged at once,
   // the duplicate ACK carrying the SACK blocks (RFC 2018 4).
   send_ack(now);
 }
 
+Connection::OutOfOrder& Connection::out_of_order() {
+  if (out_of_order_ == nullptr) out_of_order_ = std::make_unique<OutOfOrder>();
+  return *out_of_order_;
+}
+
+void Connection::release_out_of_order() {
+  if (out_of_order_ != nullptr && out_of_order_->held.empty() && !out_of_order_->sacks.any()) out_of_order_.reset();
+}
+
 void Connection::note_duplicate(SeqRange range) {
   if (negotiated_.sack && tunables().enabled(TunableId::tcp_dsack)) {
-    sacks_.on_duplicate(range);
-    ++counters_->dsack_sent;
+    out_of_order().sacks.on_duplicate(range);
+    ++counters().dsack_sent;
   }
 }
 
@@ -678,8 +689,7 @@ void Connection::process_fin(Instant now) {
   fin_received_ = true;
   // Linux's tcp_fin(): nothing after the FIN can be data; the SACK state,
   // the pending D-SACK too, is reset (so a FIN on old data gets no D-SACK).
-  reassembly_.clear();
-  sacks_.clear();
+  out_of_order_.reset();
   emit_event(EventKind::readable);
   switch (state_) {
     case State::syn_received:

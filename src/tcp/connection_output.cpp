@@ -38,10 +38,11 @@ TcpSegment Connection::make_segment(std::uint8_t flags, SeqNum seq, Instant now)
     // Linux pads them with two NOPs to a word boundary.
     segment.options.add_nop().add_nop().add_timestamps(timestamp_value(now), ts_recent_);
   }
-  if (negotiated_.sack && !segment.flags.syn_set() && !segment.flags.rst_set() && sacks_.any()) {
+  if (negotiated_.sack && !segment.flags.syn_set() && !segment.flags.rst_set() && sacks_pending()) {
     // RFC 2018 3: as many blocks as fit beside the other options (3 with
     // timestamps, 4 without), after two NOPs as Linux aligns them.
-    const wire::SackBlocks blocks = sacks_.take_blocks(negotiated_.timestamps ? 3 : 4);
+    const wire::SackBlocks blocks = out_of_order_->sacks.take_blocks(negotiated_.timestamps ? 3 : 4);
+    release_out_of_order();
     if (blocks.count > 0) segment.options.add_nop().add_nop().add_sack(std::span(blocks.blocks.data(), blocks.count));
   }
   return segment;
@@ -73,7 +74,8 @@ std::size_t Connection::receive_capacity() const {
 
 std::uint64_t Connection::held_out_of_order() const {
   std::uint64_t held = 0;
-  for (const SeqRange& range : reassembly_.ranges()) held += static_cast<std::uint32_t>(wire::seq_diff(range.right, range.left));
+  if (out_of_order_ == nullptr) return held;
+  for (const SeqRange& range : out_of_order_->held.ranges()) held += static_cast<std::uint32_t>(wire::seq_diff(range.right, range.left));
   return held;
 }
 
@@ -129,7 +131,7 @@ void Connection::send_challenge_ack(Instant now) {
   // tcp_invalid_ratelimit) and per stack (tcp_challenge_ack_limit).
   const Duration gap = tunables().duration(TunableId::tcp_invalid_ratelimit);
   if (last_invalid_ack_ != Instant::never() && now - last_invalid_ack_ < gap) return;
-  if (challenge_acks_ != nullptr && !challenge_acks_->allow(now)) return;
+  if (context_->challenge_acks != nullptr && !context_->challenge_acks->allow(now)) return;
   last_invalid_ack_ = now;
   send_ack(now);
 }
@@ -179,7 +181,7 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   // the data stays unsent and the probe timer tries again.
   if (!retransmission && device_refuses()) return false;
   if (retransmission) {
-    ++counters_->retrans_segs;
+    ++counters().retrans_segs;
     ++total_retrans_;
   }
   // Segments sent in one instant of virtual time leave a nanosecond apart,
@@ -366,7 +368,7 @@ void Connection::retransmit_first(Instant now) {
   if (rtx_.empty()) return;
   if (rtx_.front().syn) {
     rtx_.front().retransmitted = true;
-    ++counters_->retrans_segs;
+    ++counters().retrans_segs;
     ++total_retrans_;
     send_handshake(now);
     return;

@@ -145,7 +145,7 @@ void Connection::enter_recovery(Instant now) {
   if (ca_state_ != CaState::cwr) start_cwnd_reduction(now);
   ca_state_ = CaState::recovery;
   loss_probe_at_ = Instant::never();
-  ++(negotiated_.sack ? counters_->sack_recovery : counters_->reno_recovery);
+  ++(negotiated_.sack ? counters().sack_recovery : counters().reno_recovery);
 }
 
 void Connection::check_sack_reordering(SeqNum low_seq) {
@@ -346,7 +346,7 @@ bool Connection::on_path_mtu(std::uint32_t mtu, SeqNum quoted_seq, Instant now) 
     if (mss >= path_mss_) return true;
     path_mss_ = mss;
     offer_.mss = std::min(offer_.mss, mss);
-    ++counters_->retrans_segs;
+    ++counters().retrans_segs;
     ++total_retrans_;
     send_handshake(now);
     return true;

@@ -154,7 +154,7 @@ void Connection::on_retransmit_timer(Instant now) {
   }
   // RFC 5681 3.1 and RFC 6675 5.1: after a timeout the window is one
   // segment, ssthresh falls, and all that is not SACKed counts as lost.
-  ++counters_->timeouts;
+  ++counters().timeouts;
   enter_loss(now);
   loss_probe_at_ = Instant::never();
   // RFC 6298 5.4-5.6: retransmit the earliest unacknowledged segment, back off, restart.
@@ -191,7 +191,7 @@ void Connection::on_loss_probe_timer(Instant now) {
   // RFC 8985 7.3: send one new segment if the window allows, else retransmit
   // the most recently sent segment; then re-arm the RTO from now.
   loss_probe_out_ = true;
-  ++counters_->loss_probes;
+  ++counters().loss_probes;
   const std::uint32_t mss = current_mss();
   // Linux's tcp_send_loss_probe(): new data if the peer's window takes it
   // (the probe may exceed cwnd by one segment), else the last MSS sent.

@@ -181,7 +181,7 @@ class ConnectionHarness {
  private:
   ConnectionConfig make_config() {
     ConnectionConfig config;
-    config.tunables = &tunables_;
+    config.context = &context_;
     config.local_port = 8080;
     config.remote_port = 40000;
     config.options = options_;
@@ -230,6 +230,7 @@ class ConnectionHarness {
   }
 
   Tunables tunables_;
+  ConnectionContext context_{&tunables_};
   SocketOptions options_;
   std::optional<Connection> connection_;
   Instant now_;
