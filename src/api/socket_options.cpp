@@ -22,7 +22,7 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
   const Descriptor* d = socket_at(fd);
   if (d == nullptr) return CallResult::failed(is_epoll(fd) ? Errno::enotsock : Errno::ebadf);
   const int sfd = d->stack_fd;
-  tcp::SocketOptions& o = *stack_.options(sfd);
+  tcp::SocketOptions o = *stack_.options(sfd);
   const Tunables& t = stack_.tunables();
   const bool is_int = std::holds_alternative<std::int64_t>(value);
   // The kernel takes an int: a larger number arrives as its low 32 bits (as
@@ -140,7 +140,7 @@ CallResult SocketApi::setsockopt(int fd, int level, int option, const OptionValu
   } else {
     return CallResult::failed(Errno::enoprotoopt);
   }
-  stack_.apply_options(sfd, now);
+  stack_.set_options(sfd, o, now);
   return CallResult::of(0);
 }
 

@@ -182,8 +182,9 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   }
   const FlowKey flow{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port};
   // RFC 7413: data in the SYN is taken now, or a cookie goes back, or neither.
-  const tcp::FastOpenListener fast_open_listener{listener.options.fastopen_queue, listener.fast_open_pending,
-                                                 listener.options.fastopen_no_cookie};
+  const tcp::SocketOptions& listener_options = options_of(listener);
+  const tcp::FastOpenListener fast_open_listener{listener_options.fastopen_queue, listener.fast_open_pending,
+                                                 listener_options.fastopen_no_cookie};
   const tcp::FastOpenDecision fast_open =
       tcp::decide_fast_open(tunables_.get(TunableId::tcp_fastopen), fast_open_listener, packet.tcp, fast_open_keys_,
                             packet.ip.src, packet.ip.dst);
@@ -196,7 +197,7 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   Slot& slot = slots_[index];
   slot.flow = flow;
   slot.listener = listener_fd;
-  slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener.options), packet.tcp,
+  slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener_options), packet.tcp,
                                                         isn.value_or(isn_.next(flow, now)), now, fast_open.answer));
   flow_table_.insert(flow, index);
   if (fast_open.answer.accept_data) {
@@ -522,8 +523,8 @@ Errno Stack::listen(int fd, int backlog) {
   // listener that did not ask, with the backlog as its queue.
   const std::int64_t fast_open = tunables_.get(TunableId::tcp_fastopen);
   if ((fast_open & tcp::fast_open_bits::server_without_sockopt) != 0 &&
-      (fast_open & tcp::fast_open_bits::server) != 0 && s->options.fastopen_queue == 0) {
-    s->options.fastopen_queue = s->backlog;
+      (fast_open & tcp::fast_open_bits::server) != 0 && options_of(*s).fastopen_queue == 0) {
+    own_options(*s).fastopen_queue = s->backlog;
   }
   return Errno::ok;
 }
@@ -546,7 +547,6 @@ Result<int, Errno> Stack::accept(int fd) {
   if (s->accept_queue.empty()) return fail(Errno::eagain);
   const std::uint32_t index = s->accept_queue.front();
   s->accept_queue.erase(s->accept_queue.begin());
-  const tcp::SocketOptions inherited = s->options;
   const int child = socket();
   Socket& c = sockets_[static_cast<std::size_t>(child)];
   Slot& slot = slots_[index];
@@ -556,8 +556,7 @@ Result<int, Errno> Stack::accept(int fd) {
   c.bound = true;
   c.local_address = slot.flow.local;
   c.local_port = slot.flow.local_port;
-  c.options = inherited;
-  c.slot = index;
+  c.slot = index;  // the connection holds the options it inherited
   c.connected_once = true;
   if (tcp::Connection* accepted = connection_of(child)) accepted->on_accepted();
   // A new descriptor is ready at once, as epoll reports a socket added to it:
@@ -586,7 +585,7 @@ Errno Stack::connect(int fd, Ipv4Address address, std::uint16_t port, Instant no
   // TCP_FASTOPEN_CONNECT (Linux's tcp_fastopen_defer_connect): with a cookie
   // for this server, connect() succeeds at once and the first write sends
   // the SYN with its data; without one, the SYN asks for a cookie.
-  if (s->options.fastopen_connect) {
+  if (options_of(*s).fastopen_connect) {
     if (fast_open_cookies_.count(address) != 0) {
       s->deferred_connect = std::pair{address, port};
       return Errno::ok;
@@ -643,9 +642,10 @@ Errno Stack::open_connection(int fd, Ipv4Address address, std::uint16_t port, In
   Slot& slot = slots_[index];
   slot.flow = flow;
   slot.fd = fd;
+  const tcp::ConnectionConfig config = connection_config(flow, options_of(*s));
   s->slot = index;
-  slot.connection.emplace(
-      tcp::Connection::open_active(connection_config(flow, s->options), isn_.next(flow, now), now, fast_open));
+  s->own_options.reset();  // the connection holds them now
+  slot.connection.emplace(tcp::Connection::open_active(config, isn_.next(flow, now), now, fast_open));
   flow_table_.insert(flow, index);
   sync(index, now);
   return Errno::einprogress;
@@ -745,6 +745,7 @@ Errno Stack::disconnect(int fd, Instant now) {
       }
     }
     slot.fd = -1;
+    own_options(*s);  // the options outlive the connection
     s->slot.reset();
     sync(index, now);
   }
@@ -792,17 +793,32 @@ bool Stack::close_pending(int fd) const {
   return s != nullptr && s->closing;
 }
 
-tcp::SocketOptions* Stack::options(int fd) {
-  Socket* s = socket_at(fd);
-  return s == nullptr ? nullptr : &s->options;
+const tcp::SocketOptions* Stack::options(int fd) const {
+  const Socket* s = socket_at(fd);
+  return s == nullptr ? nullptr : &options_of(*s);
 }
 
-Errno Stack::apply_options(int fd, Instant now) {
+const tcp::SocketOptions& Stack::options_of(const Socket& s) const {
+  static const tcp::SocketOptions k_defaults;
+  if (s.own_options != nullptr) return *s.own_options;
+  if (s.slot && slots_[*s.slot].connection) return slots_[*s.slot].connection->options();
+  return k_defaults;
+}
+
+tcp::SocketOptions& Stack::own_options(Socket& s) {
+  if (s.own_options == nullptr) s.own_options = std::make_unique<tcp::SocketOptions>(options_of(s));
+  return *s.own_options;
+}
+
+Errno Stack::set_options(int fd, const tcp::SocketOptions& options, Instant now) {
   Socket* s = socket_at(fd);
   if (s == nullptr) return Errno::ebadf;
   if (s->slot && slots_[*s->slot].connection && !slots_[*s->slot].connection->is_closed()) {
-    slots_[*s->slot].connection->set_options(s->options, now);
+    s->own_options.reset();
+    slots_[*s->slot].connection->set_options(options, now);
     sync(*s->slot, now);
+  } else {
+    own_options(*s) = options;
   }
   return Errno::ok;
 }

@@ -119,9 +119,11 @@ class Stack : private ip::Transport {
   // "closing" until the FIN is acknowledged or N seconds pass: close_pending().
   Errno close(int fd, Instant now);
   bool close_pending(int fd) const;
-  // Options are applied at once to a connection that exists.
-  tcp::SocketOptions* options(int fd);
-  Errno apply_options(int fd, Instant now);
+  // A socket's options: its connection's once it has one (a second copy
+  // would cost every connection 96 bytes), else its own. nullptr: no socket.
+  const tcp::SocketOptions* options(int fd) const;
+  // Replaces them; a connection that exists takes them at once.
+  Errno set_options(int fd, const tcp::SocketOptions& options, Instant now);
   bool set_nonblocking(int fd, bool on);
   bool set_reuse_address(int fd, bool on);
   bool reuse_address(int fd) const;
@@ -221,7 +223,9 @@ class Stack : private ip::Transport {
     bool connected_once = false;
     wire::Ipv4Address local_address;
     std::uint16_t local_port = 0;
-    tcp::SocketOptions options;
+    // Set while no live connection holds the options (none: the defaults);
+    // dropped when a connection takes them, so that it holds the only copy.
+    std::unique_ptr<tcp::SocketOptions> own_options;
     std::optional<std::uint32_t> slot;
     int backlog = 0;
     std::size_t syn_queue = 0;
@@ -271,6 +275,8 @@ class Stack : private ip::Transport {
   void release_socket(int fd);
   Socket* socket_at(int fd);
   const Socket* socket_at(int fd) const;
+  const tcp::SocketOptions& options_of(const Socket& s) const;
+  tcp::SocketOptions& own_options(Socket& s);  // for a socket no live connection holds
   tcp::Connection* connection_of(int fd);
   const tcp::Connection* connection_of(int fd) const;
 

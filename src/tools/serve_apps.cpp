@@ -41,7 +41,9 @@ Result<bool, std::string> Services::listen() {
     const int fd = stack_.socket();
     stack_.set_nonblocking(fd, true);
     stack_.set_reuse_address(fd, true);
-    stack_.options(fd)->keepalive = keepalive_;  // inherited by accepted connections
+    tcp::SocketOptions options;
+    options.keepalive = keepalive_;  // inherited by accepted connections
+    (void)stack_.set_options(fd, options, Instant{});  // no connection: the time is not read
     if (const Errno e = stack_.bind(fd, {}, *port); e != Errno::ok)
       return fail(fmt::format("{} {}: bind: {}", name, *port, to_string(e)));
     if (const Errno e = stack_.listen(fd, 4096); e != Errno::ok)

@@ -135,6 +135,36 @@ TEST(SocketApi, OptionsAreValidatedAsLinuxDoes) {
   EXPECT_EQ(std::get<std::int64_t>(get(abi::sol_socket, abi::so_rcvbuf)), 20000);
 }
 
+// The connection holds the only copy of its socket's options (the socket
+// keeps its own only while it has none): they must read the same before the
+// connection, during it, in the child a listener gave them to, and after
+// connect(AF_UNSPEC) took the connection away.
+TEST(SocketApi, OptionsFollowTheSocketThroughItsConnection) {
+  Pair p;
+  auto get = [](SocketApi& api, int fd, int level, int option) {
+    OptionValue v;
+    EXPECT_TRUE(api.getsockopt(fd, level, option, v).ok());
+    return std::get<std::int64_t>(v);
+  };
+  const int l = p.listener();
+  ASSERT_TRUE(p.server.setsockopt(l, abi::ipproto_tcp, abi::tcp_keepidle, std::int64_t{77}, p.now).ok());
+  const int c = static_cast<int>(p.client.socket(abi::af_inet, abi::sock_stream | abi::sock_nonblock, 0).value);
+  ASSERT_TRUE(p.client.setsockopt(c, abi::ipproto_tcp, abi::tcp_keepcnt, std::int64_t{5}, p.now).ok());
+  ASSERT_EQ(p.client.connect(c, k_server_address, 80, p.now).error, Errno::einprogress);
+  p.pump();
+  const CallResult accepted = p.server.accept(l);
+  ASSERT_TRUE(accepted.ok());
+  const int a = static_cast<int>(accepted.value);
+  EXPECT_EQ(get(p.server, a, abi::ipproto_tcp, abi::tcp_keepidle), 77);  // inherited
+  EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepcnt), 5);    // set before connect()
+  ASSERT_TRUE(p.client.setsockopt(c, abi::ipproto_tcp, abi::tcp_keepintvl, std::int64_t{9}, p.now).ok());
+  EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepintvl), 9);  // set while connected
+  ASSERT_TRUE(p.client.disconnect(c, p.now).ok());
+  EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepcnt), 5);  // outlive the connection
+  EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepintvl), 9);
+  EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepidle), 7200);  // the default (Linux's 2 h)
+}
+
 TEST(SocketApi, BlockingCallsSayTheyWouldBlockThenFinish) {
   Pair p;
   const int listener = p.listener();

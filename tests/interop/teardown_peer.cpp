@@ -173,9 +173,10 @@ int main(int argc, char** argv) {
       } else if (mode == "linger0") {
         if (stack.readable_bytes(fd) > 0) {
           read_all(now);
-          stack.options(fd)->linger_on = true;
-          stack.options(fd)->linger_seconds = 0;
-          (void)stack.apply_options(fd, now);
+          tcp::SocketOptions options = *stack.options(fd);
+          options.linger_on = true;
+          options.linger_seconds = 0;
+          (void)stack.set_options(fd, options, now);
           close_now(now);
         }
       } else if (mode == "unread") {
