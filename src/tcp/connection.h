@@ -142,7 +142,7 @@ class Connection {
   // tcp_v4_err closes with the error.
   bool on_unreachable(wire::SeqNum seq, Errno error, Instant now);
   // A cookie the server's SYN-ACK handed us (RFC 7413 4.1.2), to keep.
-  const std::optional<wire::FastOpenCookie>& learned_cookie() const { return learned_cookie_; }
+  const wire::FastOpenCookie* learned_cookie() const { return learned_cookie_.get(); }  // nullptr: none
   std::uint16_t peer_mss() const { return negotiated_.peer_mss; }
   // A SYN reached a listener: sends the SYN-ACK, enters SYN-RECEIVED.
   static Connection open_passive(const ConnectionConfig& config, const wire::TcpSegment& syn,
@@ -458,7 +458,7 @@ class Connection {
   bool fast_open_child_ = false;   // RFC 7413: accepted in SYN-RECEIVED, may send before the ACK
   bool syn_data_acked_ = false;    // data in the SYN was taken (TCPI_OPT_SYN_DATA)
   std::uint32_t syn_data_ = 0;     // client: bytes sent in the SYN
-  std::optional<wire::FastOpenCookie> learned_cookie_;
+  std::unique_ptr<wire::FastOpenCookie> learned_cookie_;  // allocated: few connections learn one
   bool last_write_more_ = false;           // the last write said MSG_MORE: no PSH at its end
   bool wakeup_push_ = false;               // the probe timer sends: PSH (tcp_write_wakeup)
   bool fill_small_window_ = false;         // the probe timer sends what a small window takes
@@ -489,22 +489,23 @@ class Connection {
   RttEstimator rtt_;
 
   // Timers: one deadline each; next_deadline() is their minimum.
+  // (The counts and flags follow the deadlines, so that no padding lies between.)
   Instant retransmit_at_ = Instant::never();
-  int retransmits_ = 0;                       // consecutive expiries for the oldest segment
   Instant retrans_stamp_ = Instant::never();  // first transmission of what is being retransmitted
   Instant loss_probe_at_ = Instant::never();
-  bool loss_probe_out_ = false;
   Instant persist_at_ = Instant::never();
-  int persist_probes_ = 0;
   Instant persist_since_ = Instant::never();
   Instant keepalive_at_ = Instant::never();
-  int keepalive_probes_ = 0;
   Instant last_received_;  // keepalive idle clock
   Instant finwait2_at_ = Instant::never();
-  bool finwait2_orphan_timer_ = false;
   Instant time_wait_at_ = Instant::never();
   Instant keepinit_at_ = Instant::never();
   Instant linger_at_ = Instant::never();
+  int retransmits_ = 0;  // consecutive expiries for the oldest segment
+  int persist_probes_ = 0;
+  int keepalive_probes_ = 0;
+  bool loss_probe_out_ = false;
+  bool finwait2_orphan_timer_ = false;
 
   // The application's side.
   bool orphaned_ = false;
@@ -515,8 +516,9 @@ class Connection {
   bool writable_blocked_ = false;
 
   // TIME-WAIT and orphaned FIN-WAIT-2: the state's own form, taken at the
-  // first segment that finds the connection only waiting.
-  std::optional<WaitState> waiting_;
+  // first segment that finds the connection only waiting (allocated then:
+  // few connections wait unparked).
+  std::unique_ptr<WaitState> waiting_;
 
   // Always inlined, as push_back's fast path was: the callers build the
   // segment or event just before, and a call would reload it through memory

@@ -109,7 +109,9 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
     // RFC 7413 4.2.1 (Linux's tcp_rcv_fastopen_synack): keep the cookie the
     // server sends; data of the SYN it did not acknowledge goes again at once,
     // and that segment acknowledges the SYN-ACK.
-    if (auto cookie = segment.options.fast_open(); cookie && cookie->size > 0) learned_cookie_ = cookie;
+    if (auto cookie = segment.options.fast_open(); cookie && cookie->size > 0) {
+      learned_cookie_ = std::make_unique<wire::FastOpenCookie>(*cookie);
+    }
     bool resend_syn_data = false;
     if (syn_data_ > 0) {
       const auto acked = static_cast<std::uint32_t>(std::max(wire::seq_diff(segment.ack, iss_ + 1), 0));
@@ -722,7 +724,7 @@ void Connection::process_fin(Instant now) {
 // TIME-WAIT and orphaned FIN-WAIT-2: one rule for the full connection and
 // the stack's parked entries (tcp/wait_state.h).
 void Connection::on_segment_waiting(const TcpSegment& segment, Instant now) {
-  if (!waiting_) waiting_ = wait_state();
+  if (!waiting_) waiting_ = std::make_unique<WaitState>(wait_state());
   const WaitPolicy policy{tunables().enabled(TunableId::tcp_rfc1337),
                           tunables().duration(TunableId::tcp_invalid_ratelimit)};
   const WaitDisposition d = on_wait_segment(*waiting_, segment, now, policy);
