@@ -330,7 +330,8 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
   // MSG_EOR: only when the whole write was taken does the record end here
   // (Linux marks the skb that holds the write's last byte).
   if (flags.end_of_record && accepted == data.size()) {
-    record_ends_.push_back(send_base_ + static_cast<std::uint32_t>(send_queue_.size()));
+    if (record_ends_ == nullptr) record_ends_ = std::make_unique<std::vector<SeqNum>>();
+    record_ends_->push_back(send_base_ + static_cast<std::uint32_t>(send_queue_.size()));
   }
   // MSG_MORE: Linux's tcp_push() with TCP_NAGLE_CORK for this call. What it
   // holds with nothing in flight leaves when the probe timer fires

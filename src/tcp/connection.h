@@ -453,7 +453,8 @@ class Connection {
   Duration min_rtt_ = Duration::from_nanoseconds(-1);  // none yet
   Instant reorder_at_ = Instant::never();
   Instant last_data_sent_ = Instant::never();  // Linux's lsndtime
-  std::vector<wire::SeqNum> record_ends_;  // MSG_EOR boundaries past SND.UNA, in order
+  // MSG_EOR boundaries past SND.UNA, in order; allocated while there are any.
+  std::unique_ptr<std::vector<wire::SeqNum>> record_ends_;
   bool cork_once_ = false;                 // MSG_MORE: this write's output holds as TCP_CORK
   bool fast_open_child_ = false;   // RFC 7413: accepted in SYN-RECEIVED, may send before the ACK
   bool syn_data_acked_ = false;    // data in the SYN was taken (TCPI_OPT_SYN_DATA)

@@ -395,8 +395,11 @@ Connection::AckOutcome Connection::take_acknowledgment(const TcpSegment& segment
     const auto n = static_cast<std::size_t>(wire::seq_diff(acked_data_end, send_base_));
     send_queue_.consume(n);
     send_base_ = acked_data_end;
-    while (!record_ends_.empty() && !wire::seq_gt(record_ends_.front(), send_base_)) {
-      record_ends_.erase(record_ends_.begin());
+    if (record_ends_ != nullptr) {
+      while (!record_ends_->empty() && !wire::seq_gt(record_ends_->front(), send_base_)) {
+        record_ends_->erase(record_ends_->begin());
+      }
+      if (record_ends_->empty()) record_ends_.reset();
     }
     outcome.data_acked = true;
   }

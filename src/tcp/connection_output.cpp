@@ -193,8 +193,8 @@ bool Connection::send_data_segment(SeqNum seq, std::uint32_t max_length, bool re
   std::uint8_t flags = k_ack;
   // PSH where a write ended that no later write extends: the end of the
   // data, and the end of a record (Linux marks the skb at each write's end).
-  const bool record_end =
-      std::find(record_ends_.begin(), record_ends_.end(), seq + length) != record_ends_.end();
+  const bool record_end = record_ends_ != nullptr &&
+                          std::find(record_ends_->begin(), record_ends_->end(), seq + length) != record_ends_->end();
   // MSG_MORE leaves its end unmarked (Linux's tcp_push skips tcp_mark_push);
   // what the probe timer sends is marked (tcp_write_wakeup).
   const bool write_end = seq + length == data_end && !last_write_more_;
@@ -331,7 +331,8 @@ void Connection::output(Instant now) {
 }
 
 std::uint32_t Connection::within_record(SeqNum seq, std::uint32_t wanted) const {
-  for (const SeqNum end : record_ends_) {
+  if (record_ends_ == nullptr) return wanted;
+  for (const SeqNum end : *record_ends_) {
     if (wire::seq_gt(end, seq)) return std::min(wanted, static_cast<std::uint32_t>(wire::seq_diff(end, seq)));
   }
   return wanted;
