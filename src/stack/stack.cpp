@@ -175,15 +175,16 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   Socket& listener = sockets_[static_cast<std::size_t>(listener_fd)];
   // The backlog bounds the SYN and accept queues together; a full one drops
   // the SYN (the peer retries), as Linux does.
-  if (listener.syn_queue + listener.accept_queue.size() >=
-      static_cast<std::size_t>(std::max(listener.backlog, 1))) {
+  if (listener.queues->syn_queue + listener.queues->accept_queue.size() >=
+      static_cast<std::size_t>(std::max(listener.queues->backlog, 1))) {
     ++counters_.listen_drops;
     return;
   }
   const FlowKey flow{packet.ip.dst, packet.ip.src, packet.tcp.dst_port, packet.tcp.src_port};
   // RFC 7413: data in the SYN is taken now, or a cookie goes back, or neither.
   const tcp::SocketOptions& listener_options = options_of(listener);
-  const tcp::FastOpenListener fast_open_listener{listener_options.fastopen_queue, listener.fast_open_pending,
+  const tcp::FastOpenListener fast_open_listener{listener_options.fastopen_queue,
+                                                 listener.queues->fast_open_pending,
                                                  listener_options.fastopen_no_cookie};
   const tcp::FastOpenDecision fast_open =
       tcp::decide_fast_open(tunables_.get(TunableId::tcp_fastopen), fast_open_listener, packet.tcp, fast_open_keys_,
@@ -203,13 +204,13 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   if (fast_open.answer.accept_data) {
     // Linux's tcp_conn_request: a Fast Open child is accepted at once, still
     // in SYN-RECEIVED (RFC 7413 4.2.2).
-    listener.accept_queue.push_back(index);
+    listener.queues->accept_queue.push_back(index);
     slot.in_accept_queue = true;
     slot.fast_open_pending = true;
-    ++listener.fast_open_pending;
+    ++listener.queues->fast_open_pending;
     mark_ready(listener_fd);
   } else {
-    ++listener.syn_queue;
+    ++listener.queues->syn_queue;
   }
   sync(index, now);
 }
@@ -304,7 +305,7 @@ void Stack::end_fast_open_pending(Slot& slot) {
   slot.fast_open_pending = false;
   if (slot.listener >= 0) {
     Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
-    if (listener.fast_open_pending > 0) --listener.fast_open_pending;
+    if (listener.queues->fast_open_pending > 0) --listener.queues->fast_open_pending;
   }
 }
 
@@ -319,8 +320,8 @@ void Stack::sync(std::uint32_t index, Instant now) {
       if (slot.fast_open_pending && event.from == State::syn_received) end_fast_open_pending(slot);
     } else if (event.kind == tcp::EventKind::connected && slot.listener >= 0 && !slot.in_accept_queue) {
       Socket& listener = sockets_[static_cast<std::size_t>(slot.listener)];
-      --listener.syn_queue;
-      listener.accept_queue.push_back(index);
+      --listener.queues->syn_queue;
+      listener.queues->accept_queue.push_back(index);
       slot.in_accept_queue = true;
       mark_ready(slot.listener);
     } else if (event.kind == tcp::EventKind::linger_done && slot.fd >= 0) {
@@ -345,8 +346,8 @@ void Stack::sync(std::uint32_t index, Instant now) {
         wheel_.cancel(slot.timer);
         return;
       }
-      if (listener.syn_queue > 0) {
-        --listener.syn_queue;
+      if (listener.queues->syn_queue > 0) {
+        --listener.queues->syn_queue;
       }
       slot.listener = -1;
       slot.in_accept_queue = false;
@@ -518,13 +519,14 @@ Errno Stack::listen(int fd, int backlog) {
     bound_by_port_[port].push_back(fd);
   }
   s->listening = true;
-  s->backlog = std::clamp(backlog, 1, k_max_backlog);
+  if (s->queues == nullptr) s->queues = std::make_unique<Socket::ListenQueues>();
+  s->queues->backlog = std::clamp(backlog, 1, k_max_backlog);
   // Linux's inet_listen: TFO_SERVER_WO_SOCKOPT1 turns Fast Open on for a
   // listener that did not ask, with the backlog as its queue.
   const std::int64_t fast_open = tunables_.get(TunableId::tcp_fastopen);
   if ((fast_open & tcp::fast_open_bits::server_without_sockopt) != 0 &&
       (fast_open & tcp::fast_open_bits::server) != 0 && options_of(*s).fastopen_queue == 0) {
-    own_options(*s).fastopen_queue = s->backlog;
+    own_options(*s).fastopen_queue = s->queues->backlog;
   }
   return Errno::ok;
 }
@@ -544,9 +546,9 @@ Result<int, Errno> Stack::accept(int fd) {
   Socket* s = socket_at(fd);
   if (s == nullptr) return fail(Errno::ebadf);
   if (!s->listening) return fail(Errno::einval);
-  if (s->accept_queue.empty()) return fail(Errno::eagain);
-  const std::uint32_t index = s->accept_queue.front();
-  s->accept_queue.erase(s->accept_queue.begin());
+  if (s->queues->accept_queue.empty()) return fail(Errno::eagain);
+  const std::uint32_t index = s->queues->accept_queue.front();
+  s->queues->accept_queue.erase(s->queues->accept_queue.begin());
   const int child = socket();
   Socket& c = sockets_[static_cast<std::size_t>(child)];
   Slot& slot = slots_[index];
@@ -706,7 +708,7 @@ void Stack::stop_listening(int fd, Instant now) {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].connection && slots_[i].listener == fd) children.push_back(static_cast<std::uint32_t>(i));
   }
-  s.accept_queue.clear();
+  s.queues->accept_queue.clear();
   for (std::uint32_t index : children) {
     tcp::Connection& child = *slots_[index].connection;
     const bool queued = slots_[index].in_accept_queue;
@@ -721,8 +723,7 @@ void Stack::stop_listening(int fd, Instant now) {
     sync(index, now);
   }
   s.listening = false;
-  s.syn_queue = 0;
-  s.fast_open_pending = 0;
+  s.queues.reset();
 }
 
 Errno Stack::disconnect(int fd, Instant now) {
@@ -865,7 +866,7 @@ SocketReadiness Stack::readiness(int fd) const {
   if (s == nullptr) return r;
   if (s->error != Errno::ok) r.error = true;
   if (s->listening) {
-    r.readable = !s->accept_queue.empty();
+    r.readable = !s->queues->accept_queue.empty();
     return r;
   }
   const tcp::Connection* c = connection_of(fd);
@@ -991,7 +992,7 @@ std::vector<Stack::ListenerInfo> Stack::listeners() const {
   std::vector<ListenerInfo> out;
   for (const Socket& s : sockets_) {
     if (s.open && s.listening)
-      out.push_back({s.local_address, s.local_port, s.accept_queue.size(), s.backlog});
+      out.push_back({s.local_address, s.local_port, s.queues->accept_queue.size(), s.queues->backlog});
   }
   return out;
 }

@@ -227,13 +227,18 @@ class Stack : private ip::Transport {
     // dropped when a connection takes them, so that it holds the only copy.
     std::unique_ptr<tcp::SocketOptions> own_options;
     std::optional<std::uint32_t> slot;
-    int backlog = 0;
-    std::size_t syn_queue = 0;
-    int fast_open_pending = 0;  // its Fast Open children still in SYN-RECEIVED
     // TCP_FASTOPEN_CONNECT with a cookie held: connect() returned 0 and the
     // SYN waits for the first write, to carry it (Linux's defer_connect).
     std::optional<std::pair<wire::Ipv4Address, std::uint16_t>> deferred_connect;
-    std::vector<std::uint32_t> accept_queue;  // short: a vector costs nothing while empty
+    // A listener's, allocated by listen(): a connected socket pays 8 bytes
+    // for them.
+    struct ListenQueues {
+      int backlog = 0;
+      std::size_t syn_queue = 0;
+      int fast_open_pending = 0;  // its Fast Open children still in SYN-RECEIVED
+      std::vector<std::uint32_t> accept_queue;
+    };
+    std::unique_ptr<ListenQueues> queues;  // set while listening
     Errno error = Errno::ok;
     bool in_ready = false;
   };
