@@ -198,7 +198,7 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   Slot& slot = slots_[index];
   slot.flow = flow;
   slot.listener = listener_fd;
-  slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener_options), packet.tcp,
+  slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener), packet.tcp,
                                                         isn.value_or(isn_.next(flow, now)), now, fast_open.answer));
   flow_table_.insert(flow, index);
   if (fast_open.answer.accept_data) {
@@ -235,7 +235,8 @@ Instant Stack::next_deadline() const {
 
 // --- connections ------------------------------------------------------------
 
-tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::SocketOptions& options) {
+tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const Socket& socket) {
+  const tcp::SocketOptions& options = options_of(socket);
   tcp::ConnectionConfig c;
   c.context = &connection_context_;
   c.local_port = flow.local_port;
@@ -247,7 +248,7 @@ tcp::ConnectionConfig Stack::connection_config(const FlowKey& flow, const tcp::S
   c.max_segmented_packet = config_.max_segmented_packet;
   c.received_segment_size = config_.received_segment_size;
   c.timestamp_offset = isn_.timestamp_offset(flow);
-  c.options = options;
+  c.options = shared_options_of(socket);
   return c;
 }
 
@@ -644,7 +645,7 @@ Errno Stack::open_connection(int fd, Ipv4Address address, std::uint16_t port, In
   Slot& slot = slots_[index];
   slot.flow = flow;
   slot.fd = fd;
-  const tcp::ConnectionConfig config = connection_config(flow, options_of(*s));
+  const tcp::ConnectionConfig config = connection_config(flow, *s);
   s->slot = index;
   s->own_options.reset();  // the connection holds them now
   slot.connection.emplace(tcp::Connection::open_active(config, isn_.next(flow, now), now, fast_open));
@@ -806,8 +807,17 @@ const tcp::SocketOptions& Stack::options_of(const Socket& s) const {
   return k_defaults;
 }
 
+std::shared_ptr<const tcp::SocketOptions> Stack::shared_options_of(const Socket& s) const {
+  if (s.own_options != nullptr) return s.own_options;
+  if (s.slot && slots_[*s.slot].connection) return slots_[*s.slot].connection->shared_options();
+  return nullptr;
+}
+
 tcp::SocketOptions& Stack::own_options(Socket& s) {
-  if (s.own_options == nullptr) s.own_options = std::make_unique<tcp::SocketOptions>(options_of(s));
+  // Copy on write: connections may share the socket's copy (a listener's children).
+  if (s.own_options == nullptr || s.own_options.use_count() > 1) {
+    s.own_options = std::make_shared<tcp::SocketOptions>(options_of(s));
+  }
   return *s.own_options;
 }
 

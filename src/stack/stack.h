@@ -225,7 +225,8 @@ class Stack : private ip::Transport {
     std::uint16_t local_port = 0;
     // Set while no live connection holds the options (none: the defaults);
     // dropped when a connection takes them, so that it holds the only copy.
-    std::unique_ptr<tcp::SocketOptions> own_options;
+    // A listener's children share it (copied before it changes).
+    std::shared_ptr<tcp::SocketOptions> own_options;
     std::optional<std::uint32_t> slot;
     // TCP_FASTOPEN_CONNECT with a cookie held: connect() returned 0 and the
     // SYN waits for the first write, to carry it (Linux's defer_connect).
@@ -254,7 +255,7 @@ class Stack : private ip::Transport {
     std::int64_t used_ = 0;
   };
 
-  tcp::ConnectionConfig connection_config(const FlowKey& flow, const tcp::SocketOptions& options);
+  tcp::ConnectionConfig connection_config(const FlowKey& flow, const Socket& socket);  // with its options
   std::uint32_t new_slot();
   void free_slot(std::uint32_t index);
   void sync(std::uint32_t index, Instant now);
@@ -281,6 +282,7 @@ class Stack : private ip::Transport {
   Socket* socket_at(int fd);
   const Socket* socket_at(int fd) const;
   const tcp::SocketOptions& options_of(const Socket& s) const;
+  std::shared_ptr<const tcp::SocketOptions> shared_options_of(const Socket& s) const;  // nullptr: the defaults
   tcp::SocketOptions& own_options(Socket& s);  // for a socket no live connection holds
   tcp::Connection* connection_of(int fd);
   const tcp::Connection* connection_of(int fd) const;

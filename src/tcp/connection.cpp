@@ -28,6 +28,12 @@ const ConnectionContext* required(const ConnectionContext* context) {
   return context;
 }
 
+// One copy of the defaults for every connection that took them.
+const std::shared_ptr<const SocketOptions>& default_options() {
+  static const auto defaults = std::make_shared<const SocketOptions>();
+  return defaults;
+}
+
 }  // namespace
 
 TransferCounters& Connection::counters() const {
@@ -36,7 +42,7 @@ TransferCounters& Connection::counters() const {
 
 Connection::Connection(const ConnectionConfig& config)
     : context_(required(config.context)),
-      options_(config.options),
+      options_(config.options != nullptr ? config.options : default_options()),
       local_port_(config.local_port),
       remote_port_(config.remote_port),
       local_mss_(config.local_mss),
@@ -54,17 +60,17 @@ Connection::Connection(const ConnectionConfig& config)
     send_queue_.set_pool(&spares()->byte_buffers);
     receive_queue_.set_pool(&spares()->byte_buffers);
   }
-  congestion_ = CongestionControl(options_.congestion.value_or(
+  congestion_ = CongestionControl(options_->congestion.value_or(
       tunables().get(TunableId::tcp_congestion_control) == k_congestion_reno ? CongestionAlgorithm::reno
                                                                               : CongestionAlgorithm::cubic));
   send_queue_.set_capacity(
-      options_.send_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
+      options_->send_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_sendspace))));
   const bool linux_window = tunables().profile() == Profile::linux;
   ReceiveWindow::Setup window;
   window.flavor = linux_window ? ReceiveWindow::Flavor::linux : ReceiveWindow::Flavor::bytes;
   window.buffer =
-      options_.receive_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace)));
-  window.locked = options_.receive_buffer.has_value();
+      options_->receive_buffer.value_or(static_cast<std::uint32_t>(tunables().get(TunableId::tcp_recvspace)));
+  window.locked = options_->receive_buffer.has_value();
   window.max_buffer = static_cast<std::uint32_t>(tunables().get(TunableId::tcp_rmem_max));
   rwin_ = ReceiveWindow(window);
   receive_queue_.set_capacity(receive_capacity());
@@ -75,9 +81,9 @@ Connection::Connection(const ConnectionConfig& config)
 
 bool Connection::send_room(bool for_wakeup) const {
   if (send_queue_.free_space() == 0) return false;
-  if (options_.notsent_lowat == 0) return true;
+  if (options_->notsent_lowat == 0) return true;
   const std::uint64_t unsent = unsent_bytes();
-  return (unsent << (for_wakeup ? 1 : 0)) < options_.notsent_lowat;
+  return (unsent << (for_wakeup ? 1 : 0)) < options_->notsent_lowat;
 }
 
 Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, Instant now,
@@ -314,7 +320,7 @@ Result<std::size_t, Errno> Connection::send(std::span<const std::uint8_t> data, 
     return fail(Errno::eagain);
   }
   restart_after_idle(now);
-  const std::size_t accepted = options_.notsent_lowat != 0 && tunables().profile() == Profile::linux
+  const std::size_t accepted = options_->notsent_lowat != 0 && tunables().profile() == Profile::linux
                                    ? append_under_notsent_lowat(data)
                                    : send_queue_.append(data);
   // A full buffer, even after a partial write, asks for a writable event
@@ -370,7 +376,7 @@ std::size_t Connection::append_under_notsent_lowat(std::span<const std::uint8_t>
   std::size_t tail_room = 0;  // a fresh write starts a new skb (tcp_skb_can_collapse_to aside)
   while (accepted < data.size()) {
     if (tail_room == 0) {
-      if (send_queue_.free_space() == 0 || unsent >= options_.notsent_lowat) break;
+      if (send_queue_.free_space() == 0 || unsent >= options_->notsent_lowat) break;
       tail_room = size_goal;
     }
     const std::size_t taken = send_queue_.append(data.subspan(accepted, std::min(tail_room, data.size() - accepted)));
@@ -464,7 +470,7 @@ CloseOutcome Connection::close(Instant now) {
     enter_closed(Cause::unread_data_abort, Errno::ok);
     return CloseOutcome::closed;
   }
-  if (options_.linger_on && options_.linger_seconds == 0) {
+  if (options_->linger_on && options_->linger_seconds == 0) {
     // SO_LINGER {1, 0}: abort (Linux's tcp_disconnect: RST only where the peer
     // may still hold the connection).
     if (resets) send_reset_active(now);
@@ -486,8 +492,8 @@ CloseOutcome Connection::close(Instant now) {
   if (state_ == State::fin_wait_2) arm_finwait2(now);
   if (state_ == State::closed) return CloseOutcome::closed;
   const bool fin_acked = fin_sent_ && wire::seq_gt(snd_una_, fin_seq_);
-  if (options_.linger_on && options_.linger_seconds > 0 && !fin_acked) {
-    linger_at_ = now + seconds(options_.linger_seconds);
+  if (options_->linger_on && options_->linger_seconds > 0 && !fin_acked) {
+    linger_at_ = now + seconds(options_->linger_seconds);
     return CloseOutcome::lingering;
   }
   return CloseOutcome::orphaned;
@@ -512,23 +518,23 @@ void Connection::drop(Instant now, Cause cause) {
 }
 
 void Connection::set_options(const SocketOptions& options, Instant now) {
-  const bool keepalive_changed = options.keepalive != options_.keepalive ||
-                                 options.keepalive_idle != options_.keepalive_idle ||
-                                 options.keepalive_interval != options_.keepalive_interval;
+  const bool keepalive_changed = options.keepalive != options_->keepalive ||
+                                 options.keepalive_idle != options_->keepalive_idle ||
+                                 options.keepalive_interval != options_->keepalive_interval;
   const bool linger2_changed =
-      options.linger2 != options_.linger2 || options.linger2_negative != options_.linger2_negative;
-  const bool keepalive_turned_on = options.keepalive && !options_.keepalive;
+      options.linger2 != options_->linger2 || options.linger2_negative != options_->linger2_negative;
+  const bool keepalive_turned_on = options.keepalive && !options_->keepalive;
   // Uncorking, or turning Nagle off, sends what they held (Linux's
   // tcp_push_pending_frames from __tcp_sock_set_cork and __tcp_sock_set_nodelay).
-  const bool push = (options_.cork && !options.cork) || (options.nodelay && !options_.nodelay);
-  const bool congestion_changed = options.congestion && options.congestion != options_.congestion &&
+  const bool push = (options_->cork && !options.cork) || (options.nodelay && !options_->nodelay);
+  const bool congestion_changed = options.congestion && options.congestion != options_->congestion &&
                                   *options.congestion != congestion_.algorithm();
-  options_ = options;
+  options_ = std::make_shared<const SocketOptions>(options);
   // Linux's tcp_set_congestion_control(): the new algorithm starts fresh, the window stays.
-  if (congestion_changed) congestion_ = CongestionControl(*options_.congestion);
-  if (options_.send_buffer) send_queue_.set_capacity(*options_.send_buffer);
-  if (options_.receive_buffer) {
-    rwin_.resize(*options_.receive_buffer, true);
+  if (congestion_changed) congestion_ = CongestionControl(*options_->congestion);
+  if (options_->send_buffer) send_queue_.set_capacity(*options_->send_buffer);
+  if (options_->receive_buffer) {
+    rwin_.resize(*options_->receive_buffer, true);
     receive_queue_.set_capacity(receive_capacity());
   }
   if (keepalive_turned_on) {

@@ -92,7 +92,10 @@ struct ConnectionConfig {
   // RFC 7323 5.4: a per-connection offset hides the clock in TSval (injected
   // like the ISN, so tests are repeatable).
   std::uint32_t timestamp_offset = 0;
-  SocketOptions options;
+  // Shared, never changed in place: the children of one listener, and the
+  // connections that took the defaults, hold one copy between them
+  // (set_options() gives a connection its own). nullptr: the defaults.
+  std::shared_ptr<const SocketOptions> options;
 };
 
 enum class Shutdown : std::uint8_t { read, write, both };
@@ -173,7 +176,8 @@ class Connection {
   void drop(Instant now, Cause cause);
 
   // Options that change timers re-arm them at once.
-  const SocketOptions& options() const { return options_; }
+  const SocketOptions& options() const { return *options_; }
+  const std::shared_ptr<const SocketOptions>& shared_options() const { return options_; }
   void set_options(const SocketOptions& options, Instant now);
 
   // --- outputs ----------------------------------------------------------
@@ -384,7 +388,7 @@ class Connection {
   int keepalive_count() const;
 
   const ConnectionContext* context_;
-  SocketOptions options_;
+  std::shared_ptr<const SocketOptions> options_;  // never null
   std::uint16_t local_port_;
   std::uint16_t remote_port_;
   std::uint16_t local_mss_;

@@ -265,8 +265,8 @@ void Connection::output(Instant now) {
     // small final piece while an earlier small segment is unacknowledged,
     // unless TCP_NODELAY or a FIN is waiting to go with it. TCP_CORK holds
     // it whatever is in flight (Linux's tcp_nagle_check, TCP_NAGLE_CORK).
-    const bool nagle_holds = wire::seq_gt(last_small_end_, snd_una_) && !options_.nodelay;
-    const bool hold_small = (options_.cork || cork_once_ || nagle_holds) && !fin_queued_;
+    const bool nagle_holds = wire::seq_gt(last_small_end_, snd_una_) && !options_->nodelay;
+    const bool hold_small = (options_->cork || cork_once_ || nagle_holds) && !fin_queued_;
     // A large segment leaves its short tail behind when that would be held
     // (Linux's tcp_mss_split_point).
     const bool split_for_hold = hold_small && length > mss && length == unsent && length % mss != 0;
@@ -316,7 +316,7 @@ void Connection::output(Instant now) {
     persist_at_ = Instant::never();
     arm_loss_probe(now);
     // Under TCP_NOTSENT_LOWAT sending, not only acknowledgment, makes room.
-    if (writable_blocked_ && options_.notsent_lowat != 0 && send_room(true)) {
+    if (writable_blocked_ && options_->notsent_lowat != 0 && send_room(true)) {
       writable_blocked_ = false;
       emit_event(EventKind::writable);
     }

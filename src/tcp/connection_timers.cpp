@@ -98,13 +98,13 @@ void Connection::on_timer(Instant now) {
 }
 
 bool Connection::user_timeout_expired(Instant since, Instant now) const {
-  return !options_.user_timeout.is_zero() && since != Instant::never() &&
-         now - since >= options_.user_timeout;
+  return !options_->user_timeout.is_zero() && since != Instant::never() &&
+         now - since >= options_->user_timeout;
 }
 
 int Connection::retry_limit() const {
   const bool opening = state_ == State::syn_sent || state_ == State::syn_received;
-  if (opening && options_.syn_count) return *options_.syn_count;
+  if (opening && options_->syn_count) return *options_->syn_count;
   // BSD (and so AIX): establishment is bounded by tcp_keepinit alone
   // (TCPTV_KEEP_INIT); SYNs and SYN-ACKs are retransmitted with backoff until
   // it expires. Without it (Linux), the retry counts end the attempt.
@@ -130,8 +130,8 @@ void Connection::arm_retransmit(Instant now) {
   Instant deadline = now + backed_off(retransmits_);
   // RFC 5482 / Linux's tcp_clamp_rto_to_user_timeout(): do not wait past the
   // user timeout to find out that it has expired.
-  if (!options_.user_timeout.is_zero() && retrans_stamp_ != Instant::never()) {
-    deadline = std::min(deadline, std::max(now, retrans_stamp_ + options_.user_timeout));
+  if (!options_->user_timeout.is_zero() && retrans_stamp_ != Instant::never()) {
+    deadline = std::min(deadline, std::max(now, retrans_stamp_ + options_->user_timeout));
   }
   retransmit_at_ = deadline;
 }
@@ -266,9 +266,9 @@ void Connection::on_resource_probe(Instant now) {
   }
   ++persist_probes_;
   Duration wait = milliseconds(500);
-  if (!options_.user_timeout.is_zero()) {
+  if (!options_->user_timeout.is_zero()) {
     // tcp_clamp_probe0_to_user_timeout(), at least TCP_TIMEOUT_MIN (2 ms).
-    const Duration left = options_.user_timeout - (now - persist_since_);
+    const Duration left = options_->user_timeout - (now - persist_since_);
     wait = std::min(wait, std::max(left, milliseconds(2)));
   }
   persist_at_ = now + wait;
@@ -290,21 +290,21 @@ Duration Connection::backed_off(int times) const {
 }
 
 Duration Connection::keepalive_idle() const {
-  return options_.keepalive_idle.value_or(tunables().duration(TunableId::tcp_keepidle));
+  return options_->keepalive_idle.value_or(tunables().duration(TunableId::tcp_keepidle));
 }
 
 Duration Connection::keepalive_interval() const {
-  return options_.keepalive_interval.value_or(tunables().duration(TunableId::tcp_keepintvl));
+  return options_->keepalive_interval.value_or(tunables().duration(TunableId::tcp_keepintvl));
 }
 
 int Connection::keepalive_count() const {
-  return options_.keepalive_count.value_or(static_cast<int>(tunables().get(TunableId::tcp_keepcnt)));
+  return options_->keepalive_count.value_or(static_cast<int>(tunables().get(TunableId::tcp_keepcnt)));
 }
 
 void Connection::arm_keepalive(Instant now) {
   // DESIGN.md "Tunables": keepalive runs in every synchronized state,
   // FIN-WAIT-2 and orphans included, as on Linux.
-  if (!options_.keepalive || !is_synchronized(state_) || state_ == State::time_wait) {
+  if (!options_->keepalive || !is_synchronized(state_) || state_ == State::time_wait) {
     keepalive_at_ = Instant::never();
     return;
   }
@@ -314,7 +314,7 @@ void Connection::arm_keepalive(Instant now) {
 
 void Connection::on_keepalive_timer(Instant now) {
   keepalive_at_ = Instant::never();
-  if (!options_.keepalive || !is_synchronized(state_) || state_ == State::time_wait) return;
+  if (!options_->keepalive || !is_synchronized(state_) || state_ == State::time_wait) return;
   if (flight_size() > 0 || unsent_bytes() > 0) {
     // Data in flight has its own timer (Linux: keepalive waits while packets are out).
     keepalive_at_ = now + keepalive_idle();
@@ -328,8 +328,8 @@ void Connection::on_keepalive_timer(Instant now) {
   // RFC 1122 4.2.3.6, Linux's tcp_keepalive_timer(): after `count` unanswered
   // probes, drop with RST. With TCP_USER_TIMEOUT the bound is the user timeout
   // instead of the count (RFC 5482, as Linux).
-  const bool by_user_timeout = !options_.user_timeout.is_zero();
-  if ((by_user_timeout && idle >= options_.user_timeout && keepalive_probes_ > 0) ||
+  const bool by_user_timeout = !options_->user_timeout.is_zero();
+  if ((by_user_timeout && idle >= options_->user_timeout && keepalive_probes_ > 0) ||
       (!by_user_timeout && keepalive_probes_ >= keepalive_count())) {
     send_reset_active(now);
     enter_closed(by_user_timeout ? Cause::user_timeout : Cause::keepalive_timeout, Errno::etimedout);
@@ -344,13 +344,13 @@ void Connection::arm_finwait2(Instant now) {
   finwait2_at_ = Instant::never();
   if (state_ != State::fin_wait_2) return;
   if (orphaned_) {
-    if (options_.linger2_negative) {
+    if (options_->linger2_negative) {
       // Linux: TCP_LINGER2 < 0 sends RST instead of waiting in FIN-WAIT-2.
       send_reset_active(now);
       enter_closed(Cause::linger2_negative, Errno::ok);
       return;
     }
-    Duration timeout = options_.linger2.value_or(tunables().duration(TunableId::tcp_finwait2));
+    Duration timeout = options_->linger2.value_or(tunables().duration(TunableId::tcp_finwait2));
     if (timeout.is_zero()) return;  // rfc793: no timer, as RFC 793 has none
     // Linux's tcp_fin_time(): never less than 3.5 RTO, so a slow final ACK can still come.
     const Duration floor = rtt_.rto() * 7 / 2;

@@ -135,9 +135,10 @@ TEST(SocketApi, OptionsAreValidatedAsLinuxDoes) {
   EXPECT_EQ(std::get<std::int64_t>(get(abi::sol_socket, abi::so_rcvbuf)), 20000);
 }
 
-// The connection holds the only copy of its socket's options (the socket
-// keeps its own only while it has none): they must read the same before the
-// connection, during it, in the child a listener gave them to, and after
+// The connection holds its socket's options (the socket keeps its own only
+// while it has none), and a listener's children share the listener's copy:
+// they must read the same before the connection, during it, in the child a
+// listener gave them to (whatever the listener changes later), and after
 // connect(AF_UNSPEC) took the connection away.
 TEST(SocketApi, OptionsFollowTheSocketThroughItsConnection) {
   Pair p;
@@ -156,6 +157,10 @@ TEST(SocketApi, OptionsFollowTheSocketThroughItsConnection) {
   ASSERT_TRUE(accepted.ok());
   const int a = static_cast<int>(accepted.value);
   EXPECT_EQ(get(p.server, a, abi::ipproto_tcp, abi::tcp_keepidle), 77);  // inherited
+  // The child holds the listener's copy until one of them changes it.
+  ASSERT_TRUE(p.server.setsockopt(l, abi::ipproto_tcp, abi::tcp_keepidle, std::int64_t{88}, p.now).ok());
+  EXPECT_EQ(get(p.server, a, abi::ipproto_tcp, abi::tcp_keepidle), 77);
+  EXPECT_EQ(get(p.server, l, abi::ipproto_tcp, abi::tcp_keepidle), 88);
   EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepcnt), 5);    // set before connect()
   ASSERT_TRUE(p.client.setsockopt(c, abi::ipproto_tcp, abi::tcp_keepintvl, std::int64_t{9}, p.now).ok());
   EXPECT_EQ(get(p.client, c, abi::ipproto_tcp, abi::tcp_keepintvl), 9);  // set while connected

@@ -184,7 +184,7 @@ class ConnectionHarness {
     config.context = &context_;
     config.local_port = 8080;
     config.remote_port = 40000;
-    config.options = options_;
+    config.options = std::make_shared<const SocketOptions>(options_);
     return config;
   }
 
