@@ -12,6 +12,8 @@
 // zeroes nothing), lend through tcp::BytePool instead, a bounded pool.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace finwait {
@@ -30,5 +32,26 @@ void return_spare(std::vector<T>& v, std::vector<T>* spare) {
   if (spare->capacity() < v.capacity()) v.swap(*spare);
   std::vector<T>().swap(v);
 }
+
+// Objects that every connection holds for a while and then gives up (the
+// handshake's option offer): a bounded free list, so that the churn of
+// connections reuses them instead of allocating. What take() returns holds
+// whatever its last holder left: the taker assigns it whole.
+template <class T, std::size_t Limit = 32>
+class SparePool {
+ public:
+  std::unique_ptr<T> take() {
+    if (free_.empty()) return std::make_unique<T>();
+    std::unique_ptr<T> object = std::move(free_.back());
+    free_.pop_back();
+    return object;
+  }
+  void give(std::unique_ptr<T> object) {
+    if (object != nullptr && free_.size() < Limit) free_.push_back(std::move(object));
+  }
+
+ private:
+  std::vector<std::unique_ptr<T>> free_;
+};
 
 }  // namespace finwait

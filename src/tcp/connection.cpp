@@ -96,7 +96,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.send_base_ = iss + 1;
   // Linux's tcp_connect_init(): the window for segments of our own MSS.
   c.rwin_.choose_initial(c.local_mss_, c.tunables().enabled(TunableId::tcp_window_scaling));
-  c.offer_ = c.our_offer(now);
+  c.set_offer(c.our_offer(now));
   c.last_received_ = now;
   c.held_by_application_ = true;
   c.set_state(State::syn_sent, Cause::app_connect);
@@ -104,7 +104,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
     // RFC 7413 4.1.1 and 4.2.1: with a cookie, the SYN carries it and as much
     // of the first write as fits a segment less the 40 bytes options may
     // take (Linux's tcp_send_syn_data); without one, it asks for one.
-    c.offer_.fast_open = fast_open->cookie.value_or(wire::FastOpenCookie{});
+    c.offer_->fast_open = fast_open->cookie.value_or(wire::FastOpenCookie{});
     if (fast_open->cookie && !fast_open->data.empty()) {
       // Linux's tcp_fastopen_cookie_check: the MSS cached with the cookie
       // clamps the segment.
@@ -117,7 +117,7 @@ Connection Connection::open_active(const ConnectionConfig& config, SeqNum iss, I
   c.send_handshake(now);
   // Only the first SYN carries the option and the data; a retransmitted SYN
   // is a plain one (Linux retransmits the SYN it kept apart from the data).
-  c.offer_.fast_open.reset();
+  c.offer_->fast_open.reset();
   const Duration keepinit = c.tunables().duration(TunableId::tcp_keepinit);
   if (!keepinit.is_zero()) c.keepinit_at_ = now + keepinit;
   return c;
@@ -148,9 +148,9 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   const bool timestamps = c.tunables().enabled(TunableId::tcp_timestamps) && syn.options.timestamps();
   c.rwin_.choose_initial(c.local_mss_ - (timestamps ? 12 : 0),
                          c.tunables().enabled(TunableId::tcp_window_scaling) && syn.options.window_scale());
-  c.offer_ = answer_offer(c.our_offer(now), syn.options);
+  c.set_offer(answer_offer(c.our_offer(now), syn.options));
   c.apply_negotiated(
-      negotiate(c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));
+      negotiate(*c.offer_, syn.options, static_cast<std::uint16_t>(c.tunables().get(TunableId::tcp_mssdflt))));
   // RFC 7323 2.2: the window of a SYN is never scaled.
   c.snd_wnd_ = syn.window;
   c.max_snd_wnd_ = c.snd_wnd_;
@@ -159,7 +159,7 @@ Connection Connection::open_passive(const ConnectionConfig& config, const wire::
   c.last_received_ = now;
   c.set_state(State::syn_received, Cause::syn_received);
   c.ecn_.on_syn_received(EcnState::listener_agrees(static_cast<int>(c.tunables().get(TunableId::tcp_ecn)), syn));
-  c.offer_.fast_open = fast_open.cookie;
+  c.offer_->fast_open = fast_open.cookie;
   if (fast_open.accept_data) {
     // RFC 7413 4.2.2: the SYN's data is taken before the handshake ends and
     // the SYN-ACK acknowledges it (Linux's tcp_fastopen_add_skb).
@@ -245,6 +245,17 @@ WaitState Connection::wait_state() const {
   return w;
 }
 
+void Connection::set_offer(const OptionOffer& offer) {
+  if (offer_ == nullptr) offer_ = spares() != nullptr ? spares()->offers.take() : std::make_unique<OptionOffer>();
+  *offer_ = offer;
+  advertised_mss_ = offer.mss;
+}
+
+void Connection::release_offer() {
+  if (spares() != nullptr) spares()->offers.give(std::move(offer_));
+  offer_.reset();
+}
+
 void Connection::set_state(State next, Cause cause) {
   if (next == state_) return;
   Event event;
@@ -256,6 +267,7 @@ void Connection::set_state(State next, Cause cause) {
   const State previous = state_;
   state_ = next;
   if (next == State::established && (previous == State::syn_sent || previous == State::syn_received)) {
+    release_offer();
     keepinit_at_ = Instant::never();
     rwin_.established(negotiated_.rcv_wscale, local_mss_);
     emit_event(EventKind::connected);

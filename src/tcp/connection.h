@@ -64,6 +64,7 @@ struct SpareStorage {
   std::vector<Event> events;
   std::vector<SentSegment> retransmit;
   BytePool byte_buffers;  // the send and receive queues'
+  SparePool<OptionOffer> offers;  // held from the SYN until ESTABLISHED
 };
 
 // What every connection of a stack shares, held through one pointer so that
@@ -415,7 +416,12 @@ class Connection {
   ReceiveWindow rwin_;  // what we offer, from the receive buffer
 
   Negotiated negotiated_;
-  OptionOffer offer_;
+  // What our SYN or SYN-ACK offers: held until ESTABLISHED (a retransmission
+  // repeats it), then given back to the stack; the MSS it offered stays.
+  std::unique_ptr<OptionOffer> offer_;
+  std::uint16_t advertised_mss_ = 0;
+  void set_offer(const OptionOffer& offer);
+  void release_offer();
   std::uint32_t ts_recent_ = 0;
   Instant ts_recent_at_;            // when TS.Recent was taken (PAWS's exceptions)
   wire::SeqNum last_ack_sent_;      // RFC 7323's Last.ACK.sent (Linux's rcv_wup)

@@ -37,7 +37,7 @@ TcpInfo Connection::tcp_info(Instant now) const {
     info.rcv_wscale = negotiated_.rcv_wscale;
   }
   info.rto_us = micros(rtt_.rto());
-  info.snd_mss = state_ == State::syn_sent || state_ == State::listen ? offer_.mss : current_mss();
+  info.snd_mss = state_ == State::syn_sent || state_ == State::listen ? advertised_mss_ : current_mss();
   info.rcv_mss = static_cast<std::uint32_t>(ack_scheduler_.rcv_mss());
   info.unacked = rtx_.packets_out();
   info.sacked = rtx_.sacked_out();
@@ -48,7 +48,7 @@ TcpInfo Connection::tcp_info(Instant now) const {
   info.rttvar_us = micros(rtt_.rttvar());
   info.snd_ssthresh = cwnd_.ssthresh;
   info.snd_cwnd = cwnd_.cwnd;
-  info.advmss = offer_.mss;
+  info.advmss = advertised_mss_;
   info.reordering = rack_.degree;
   info.busy_time_us = chrono_.micros(SendChrono::Kind::busy, now);
   info.rwnd_limited_us = chrono_.micros(SendChrono::Kind::rwnd_limited, now);

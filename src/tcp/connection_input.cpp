@@ -86,7 +86,7 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
     ts_recent_at_ = now;
   }
   apply_negotiated(
-      negotiate(offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
+      negotiate(*offer_, segment.options, static_cast<std::uint16_t>(tunables().get(TunableId::tcp_mssdflt))));
   ecn_.on_syn_answer(segment);
   last_received_ = now;
   // RFC 7323 2.2: the window of a SYN is never scaled.
@@ -151,7 +151,7 @@ void Connection::on_segment_syn_sent(const TcpSegment& segment, Instant now) {
   }
   // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment
   // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it."
-  offer_ = answer_offer(offer_, segment.options);
+  set_offer(answer_offer(*offer_, segment.options));
   set_state(State::syn_received, Cause::syn_received);
   send_handshake(now);
 }

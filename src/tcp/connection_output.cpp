@@ -97,8 +97,8 @@ void Connection::send_handshake(Instant now) {
   // the same options with a fresh TSval.
   const bool syn_ack = state_ != State::syn_sent;
   TcpSegment segment = make_segment(syn_ack ? (k_syn | k_ack) : k_syn, iss_, now);
-  if (offer_.timestamps) *offer_.timestamps = wire::TcpTimestamps{timestamp_value(now), ts_recent_};
-  segment.options = build_handshake_options(offer_);
+  if (offer_->timestamps) *offer_->timestamps = wire::TcpTimestamps{timestamp_value(now), ts_recent_};
+  segment.options = build_handshake_options(*offer_);
   if (rtx_.empty()) {
     SentSegment syn;
     syn.start = iss_;

@@ -345,7 +345,8 @@ bool Connection::on_path_mtu(std::uint32_t mtu, SeqNum quoted_seq, Instant now) 
     // path's MSS; the data goes after the handshake.
     if (mss >= path_mss_) return true;
     path_mss_ = mss;
-    offer_.mss = std::min(offer_.mss, mss);
+    offer_->mss = std::min(offer_->mss, mss);
+    advertised_mss_ = offer_->mss;
     ++counters().retrans_segs;
     ++total_retrans_;
     send_handshake(now);
