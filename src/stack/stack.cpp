@@ -335,7 +335,9 @@ void Stack::sync(std::uint32_t index, Instant now) {
   }
   c.clear_output();
   if (slot.fast_open_pending && c.state() != State::syn_received) end_fast_open_pending(slot);
-  if (const wire::FastOpenCookie* cookie = c.learned_cookie()) fast_open_cookies_[slot.flow.remote] = {*cookie, c.peer_mss()};
+  if (const wire::FastOpenCookie* cookie = c.learned_cookie()) {
+    fast_open_cookies_[slot.flow.remote] = {*cookie, c.peer_mss()};
+  }
   if (c.is_closed()) {
     flow_table_.erase(slot.flow);
     if (slot.listener >= 0) {
