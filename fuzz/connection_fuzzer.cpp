@@ -10,6 +10,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -50,11 +51,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider in(data, size);
   const Profile profile = static_cast<Profile>(in.ConsumeIntegralInRange<int>(0, 2));
   Tunables tunables(profile);
+  const finwait::tcp::ConnectionContext context{&tunables};
+  finwait::tcp::SocketOptions options;
+  options.keepalive = in.ConsumeBool();
   finwait::tcp::ConnectionConfig config;
-  config.tunables = &tunables;
+  config.context = &context;
   config.local_port = 80;
   config.remote_port = 1234;
-  config.options.keepalive = in.ConsumeBool();
+  config.options = std::make_shared<const finwait::tcp::SocketOptions>(options);
   const SeqNum peer_isn(in.ConsumeIntegral<std::uint32_t>());
   const SeqNum iss(in.ConsumeIntegral<std::uint32_t>());
   Instant now = Instant::from_nanoseconds(in.ConsumeIntegralInRange<std::int64_t>(0, 1'000'000'000'000));
