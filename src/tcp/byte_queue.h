@@ -10,8 +10,10 @@
 // connection) it keeps its storage, unless it is far larger than needed.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -19,23 +21,31 @@ namespace finwait::tcp {
 
 // Emptied queues' storage, kept for the next queue that needs room (one per
 // stack, one thread).
+// A queue's storage: a block of bytes left uninitialised (each byte is
+// written before it is read), with its size.
+struct ByteBlock {
+  std::unique_ptr<std::uint8_t[]> bytes;
+  std::uint32_t size = 0;
+};
+
 struct BytePool {
   static constexpr std::size_t k_limit = 32;  // buffers kept; past that, an emptied queue's storage is freed
-  std::vector<std::vector<std::uint8_t>> buffers;
+  std::vector<ByteBlock> buffers;
 };
 
 class ByteQueue {
  public:
-  explicit ByteQueue(std::size_t capacity = 0) : capacity_(capacity) {}
+  explicit ByteQueue(std::size_t capacity = 0) : capacity_(clamp(capacity)) {}
   void set_pool(BytePool* pool) { pool_ = pool; }
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   std::size_t capacity() const { return capacity_; }
   std::size_t free_space() const { return capacity_ > size_ ? capacity_ - size_ : 0; }
-  std::size_t allocated() const { return storage_.size(); }  // bytes of storage held
-  // A smaller capacity keeps what is queued; it only refuses more.
-  void set_capacity(std::size_t capacity) { capacity_ = capacity; }
+  std::size_t allocated() const { return allocated_; }  // bytes of storage held
+  // A smaller capacity keeps what is queued; it only refuses more. At most
+  // 4 GiB - 1 (more than any socket buffer Linux allows, INT_MAX doubled).
+  void set_capacity(std::size_t capacity) { capacity_ = clamp(capacity); }
 
   // Appends as much as fits; returns how much.
   std::size_t append(std::span<const std::uint8_t> bytes);
@@ -60,18 +70,22 @@ class ByteQueue {
 
  private:
   static constexpr std::size_t k_keep_when_empty = 64 * 1024;
-  std::vector<std::uint8_t> storage_;
-  // Makes storage_ hold head_ + `total` bytes, keeping the queued and ahead bytes.
+  static std::uint32_t clamp(std::size_t n) { return static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX)); }
+  // Makes the storage hold head_ + `total` bytes, keeping the queued and ahead bytes.
   void reserve_from_head(std::size_t total);
 
+  // Every connection holds two queues, most of them empty: 40 bytes each,
+  // not the 72 that a std::vector and std::size_t counts took.
+  std::unique_ptr<std::uint8_t[]> storage_;
   BytePool* pool_ = nullptr;
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
-  std::size_t ahead_ = 0;  // extent of the bytes written past the end, gaps included
-  std::size_t capacity_;
+  std::uint32_t allocated_ = 0;  // bytes at storage_
+  std::uint32_t head_ = 0;
+  std::uint32_t size_ = 0;
+  std::uint32_t ahead_ = 0;  // extent of the bytes written past the end, gaps included
+  std::uint32_t capacity_;
   // The most held at once since the queue was last empty: storage much
   // larger than that is given back when it empties again.
-  std::size_t peak_ = 0;
+  std::uint32_t peak_ = 0;
 };
 
 }  // namespace finwait::tcp

@@ -34,7 +34,7 @@ TEST(ByteQueue, WithThePoolAnEmptiedQueueHoldsNothingAndTheNextOneReusesItsStora
   idle.consume(reply.size());
   EXPECT_EQ(idle.allocated(), 0u) << "an idle connection's queue keeps no buffer memory";
   ASSERT_EQ(pool.buffers.size(), 1u);
-  const std::uint8_t* storage = pool.buffers.back().data();
+  const std::uint8_t* storage = pool.buffers.back().bytes.get();
   const std::vector<std::uint8_t> some(100, 's');
   ASSERT_EQ(busy.append(some), some.size());
   EXPECT_TRUE(pool.buffers.empty());
@@ -44,7 +44,8 @@ TEST(ByteQueue, WithThePoolAnEmptiedQueueHoldsNothingAndTheNextOneReusesItsStora
 
 TEST(ByteQueue, AFullPoolFreesWhatEmptiesAndStorageFarTooLargeIsNeverPooled) {
   BytePool pool;
-  std::vector<ByteQueue> queues(BytePool::k_limit + 1, ByteQueue(1 << 20));
+  std::vector<ByteQueue> queues;
+  for (std::size_t i = 0; i <= BytePool::k_limit; ++i) queues.emplace_back(1 << 20);
   const std::vector<std::uint8_t> some(1000, 's');
   for (ByteQueue& q : queues) {
     q.set_pool(&pool);
