@@ -46,9 +46,9 @@ Connection::Connection(const ConnectionConfig& config)
       local_port_(config.local_port),
       remote_port_(config.remote_port),
       local_mss_(config.local_mss),
+      path_mss_(config.local_mss),
       max_segmented_packet_(config.max_segmented_packet),
       received_segment_size_(config.received_segment_size),
-      path_mss_(config.local_mss),
       timestamp_offset_(config.timestamp_offset),
       rtt_(context_->tunables->profile() == Profile::rfc793 ? RttEstimator::Flavor::rfc6298
                                                          : RttEstimator::Flavor::linux,

@@ -393,9 +393,9 @@ class Connection {
   std::uint16_t local_port_;
   std::uint16_t remote_port_;
   std::uint16_t local_mss_;
+  std::uint16_t path_mss_;  // what the path takes (RFC 1191), at most local_mss_
   std::uint32_t max_segmented_packet_;
   std::uint32_t received_segment_size_;
-  std::uint16_t path_mss_;  // what the path takes (RFC 1191), at most local_mss_
   std::uint32_t timestamp_offset_;
 
   State state_ = State::closed;
@@ -420,24 +420,23 @@ class Connection {
   // repeats it), then given back to the stack; the MSS it offered stays.
   std::unique_ptr<OptionOffer> offer_;
   std::uint16_t advertised_mss_ = 0;
+  bool fin_queued_ = false;  // the application asked for a FIN
+  bool fin_sent_ = false;
   void set_offer(const OptionOffer& offer);
   void release_offer();
   std::uint32_t ts_recent_ = 0;
   Instant ts_recent_at_;            // when TS.Recent was taken (PAWS's exceptions)
   wire::SeqNum last_ack_sent_;      // RFC 7323's Last.ACK.sent (Linux's rcv_wup)
+  wire::SeqNum send_base_;          // sequence number of send_queue_'s first byte
 
   // Sending.
   ByteQueue send_queue_;     // bytes from send_base_ on, acknowledged or not
-  wire::SeqNum send_base_;   // sequence number of send_queue_'s first byte
-  bool fin_queued_ = false;  // the application asked for a FIN
-  bool fin_sent_ = false;
   wire::SeqNum last_small_end_;  // end of the last segment shorter than the MSS (Nagle, Minshall)
   wire::SeqNum fin_seq_;
   RetransmitQueue rtx_;
   CongestionWindow cwnd_;
-  CongestionControl congestion_;
-  CaState ca_state_ = CaState::open;
   EcnState ecn_;
+  CongestionControl congestion_;
   SendChrono chrono_;  // busy and rwnd-limited time (TCP_INFO)
   wire::SeqNum high_seq_;  // SND.NXT when recovery or loss began (RFC 6582's "recover")
   // PRR (RFC 6937) as Linux's tcp_cwnd_reduction() keeps it.
@@ -448,7 +447,6 @@ class Connection {
   // Whether the window was what limited the last transmissions (Linux's tcp_cwnd_validate).
   std::uint32_t max_packets_out_ = 0;
   wire::SeqNum cwnd_usage_seq_;
-  bool is_cwnd_limited_ = false;
   // RACK (RFC 8985 6): the most recently sent segment known delivered.
   struct Rack {
     Instant sent = Instant::never();
@@ -492,8 +490,6 @@ class Connection {
   void release_out_of_order();  // frees, if nothing is held or left to report
   bool sacks_pending() const { return out_of_order_ != nullptr && out_of_order_->sacks.any(); }
   std::optional<wire::SeqNum> fin_held_at_;  // a FIN that came with out-of-order data
-  bool fin_received_ = false;
-  bool read_shut_ = false;
   AckScheduler ack_scheduler_;
   Instant last_invalid_ack_ = Instant::never();  // tcp_invalid_ratelimit
 
@@ -525,6 +521,10 @@ class Connection {
   bool write_shut_ = false;
   Errno error_ = Errno::ok;
   bool writable_blocked_ = false;
+  bool fin_received_ = false;
+  bool read_shut_ = false;
+  CaState ca_state_ = CaState::open;
+  bool is_cwnd_limited_ = false;  // see max_packets_out_
 
   // TIME-WAIT and orphaned FIN-WAIT-2: the state's own form, taken at the
   // first segment that finds the connection only waiting (allocated then:

@@ -54,7 +54,7 @@ void RetransmitQueue::compact() {
   if (head_ == entries_.size()) {
     return_spare(entries_, spare_);
     head_ = 0;
-  } else if (head_ > 64 && head_ * 2 > entries_.size()) {
+  } else if (head_ > 64 && std::size_t{head_} * 2 > entries_.size()) {
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }

@@ -106,7 +106,7 @@ class RetransmitQueue {
 
   std::vector<SentSegment> entries_;
   std::vector<SentSegment>* spare_ = nullptr;
-  std::size_t head_ = 0;
+  std::uint32_t head_ = 0;  // entries before it are acknowledged (32 bits: 8 bytes less a connection)
   std::uint32_t mss_ = 536;
   std::uint32_t packets_out_ = 0;
   std::uint32_t sacked_out_ = 0;

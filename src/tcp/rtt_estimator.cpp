@@ -5,7 +5,7 @@
 namespace finwait::tcp {
 
 RttEstimator::RttEstimator(Flavor flavor, Duration initial_rto, Duration min_rto, Duration max_rto)
-    : flavor_(flavor), min_rto_(min_rto), max_rto_(max_rto), rto_(initial_rto) {}
+    : min_rto_(min_rto), max_rto_(max_rto), rto_(initial_rto), flavor_(flavor) {}
 
 void RttEstimator::on_sample(Duration rtt, wire::SeqNum snd_una, wire::SeqNum snd_nxt) {
   // A zero sample is kept as 1 us (Linux does the same), so that "no sample

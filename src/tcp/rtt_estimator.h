@@ -40,7 +40,6 @@ class RttEstimator {
   void sample_linux(std::int64_t rtt_us, wire::SeqNum snd_una, wire::SeqNum snd_nxt);
   void bound_rto(Duration rto);
 
-  Flavor flavor_;
   Duration min_rto_;
   Duration max_rto_;
   Duration rto_;
@@ -50,6 +49,7 @@ class RttEstimator {
   std::int64_t mdev_max_us_ = 0;
   std::int64_t rttvar_us_ = 0;
   wire::SeqNum rtt_seq_;
+  Flavor flavor_;  // last, in rtt_seq_'s padding
 };
 
 }  // namespace finwait::tcp
