@@ -41,6 +41,8 @@ std::optional<ParseError> TcpOptions::parse_into(std::span<const std::uint8_t> b
   std::copy(bytes.begin(), bytes.end(), out.bytes_.begin());
   out.size_ = static_cast<std::uint8_t>(bytes.size());
   out.first_eol_ = k_no_eol;
+  out.kinds_ = 0;
+  out.timestamps_at_ = k_no_eol;
   std::size_t i = 0;
   while (i < bytes.size()) {
     const std::uint8_t kind = bytes[i];
@@ -57,6 +59,10 @@ std::optional<ParseError> TcpOptions::parse_into(std::span<const std::uint8_t> b
     const std::size_t length = bytes[i + 1];
     // RFC 9293 3.2: the length counts kind and length octets, so it is at least 2.
     if (length < 2 || i + length > bytes.size()) return ParseError::bad_option_length;
+    out.kinds_ |= kind_bit(kind);
+    if (kind == tcp_option_kind::timestamps && out.timestamps_at_ == k_no_eol) {
+      out.timestamps_at_ = static_cast<std::uint8_t>(i);
+    }
     i += length;
   }
   return std::nullopt;
@@ -77,6 +83,10 @@ bool TcpOptions::try_add_raw(std::uint8_t kind, std::span<const std::uint8_t> da
   if (size_ + length > k_max_size) return false;
   bytes_[size_] = kind;
   bytes_[size_ + 1] = static_cast<std::uint8_t>(length);
+  if (first_eol_ == k_no_eol) {
+    kinds_ |= kind_bit(kind);
+    if (kind == tcp_option_kind::timestamps && timestamps_at_ == k_no_eol) timestamps_at_ = size_;
+  }
   std::copy(data.begin(), data.end(), bytes_.begin() + size_ + 2);
   size_ = static_cast<std::uint8_t>(size_ + length);
   return true;
@@ -172,6 +182,7 @@ std::optional<TcpOption> TcpOptions::find(std::uint8_t kind) const {
   // first EOL, and every length before it was validated by parse() or written
   // by try_add_raw(). Each segment's options are searched several times, so
   // this loop is on every packet's path.
+  if ((kinds_ & kind_bit(kind)) == 0) return std::nullopt;
   const std::size_t end = first_eol_ != k_no_eol ? first_eol_ : size_;
   std::size_t i = 0;
   while (i < end) {
@@ -219,9 +230,10 @@ bool TcpOptions::sack_permitted() const {
 }
 
 std::optional<TcpTimestamps> TcpOptions::timestamps() const {
-  auto option = find(tcp_option_kind::timestamps);
-  if (!option || option->data.size() + 2 != k_timestamps_length) return std::nullopt;
-  return TcpTimestamps{load_be32(option->data.data()), load_be32(option->data.data() + 4)};
+  // What find() would return, from where parse_into() or try_add_raw() saw it.
+  if (timestamps_at_ == k_no_eol || bytes_[timestamps_at_ + 1] != k_timestamps_length) return std::nullopt;
+  const std::uint8_t* data = &bytes_[timestamps_at_ + 2];
+  return TcpTimestamps{load_be32(data), load_be32(data + 4)};
 }
 
 SackBlocks TcpOptions::sack_blocks() const {

@@ -157,6 +157,16 @@ class TcpOptions {
   // Offset of the first EOL; everything after it is padding. k_no_eol if none.
   static constexpr std::uint8_t k_no_eol = 0xff;
   std::uint8_t first_eol_ = k_no_eol;
+  // The kinds before the first EOL, one bit each (kinds from 15 on share the
+  // last): a query for an option a segment does not carry (MD5, SACK, MSS
+  // after the handshake) answers without a walk.
+  static constexpr std::uint16_t kind_bit(std::uint8_t kind) {
+    return static_cast<std::uint16_t>(1u << (kind < 15 ? kind : 15));
+  }
+  std::uint16_t kinds_ = 0;
+  // Where the first timestamps option starts, or k_no_eol: every segment
+  // carries one, and it is read several times a segment.
+  std::uint8_t timestamps_at_ = k_no_eol;
 };
 
 }  // namespace finwait::wire
