@@ -42,7 +42,7 @@ class Ipv4Layer {
   // The segment size to cut packet i into when it exceeds the MTU (TSO).
   std::uint16_t outgoing_segment_size(std::size_t i) const { return out_frames_[i].segment_size; }
   void clear_outgoing() {
-    out_bytes_.clear();
+    out_used_ = 0;
     out_frames_.clear();
   }
 
@@ -61,7 +61,12 @@ class Ipv4Layer {
   IpCounters& counters_;
   Transport& transport_;
   std::uint16_t next_id_ = 1;
+  // The frames' bytes, the first out_used_ of them: the buffer only grows, so
+  // that laying out a packet does not first zero the bytes it then writes
+  // (emit_ipv4 and emit_tcp write every byte of theirs).
   std::vector<std::uint8_t> out_bytes_;
+  std::size_t out_used_ = 0;
+  std::span<std::uint8_t> claim_out(std::size_t size);
   std::vector<OutFrame> out_frames_;
 };
 

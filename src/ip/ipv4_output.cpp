@@ -17,22 +17,26 @@ void Ipv4Layer::send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wir
   emit(ip, {}, &segment, now, segment_size);
 }
 
+std::span<std::uint8_t> Ipv4Layer::claim_out(std::size_t size) {
+  const std::size_t start = out_used_;
+  if (out_bytes_.size() < start + size) out_bytes_.resize(std::max(out_bytes_.size() * 2, start + size));
+  out_used_ = start + size;
+  return std::span(out_bytes_).subspan(start, size);
+}
+
 void Ipv4Layer::emit(const wire::Ipv4Header& ip, std::span<const std::uint8_t> transport,
                      const wire::TcpSegment* segment, Instant now, std::uint16_t segment_size) {
-  const std::size_t start = out_bytes_.size();
+  const std::size_t start = out_used_;
   std::size_t size = 0;
   if (segment != nullptr) {
     wire::Ipv4TcpPacket packet{ip, *segment};
     size = wire::ipv4_tcp_size(packet);
-    out_bytes_.resize(start + size);
-    wire::emit_ipv4_tcp(packet, std::span(out_bytes_).subspan(start, size));
+    wire::emit_ipv4_tcp(packet, claim_out(size));
     ++counters_.out_segs;
     if (segment->flags.rst_set()) ++counters_.out_rsts;
   } else {
     size = ip.header_size() + transport.size();
-    out_bytes_.resize(start + size);
-    const std::size_t header =
-        wire::emit_ipv4(ip, transport.size(), std::span(out_bytes_).subspan(start, size));
+    const std::size_t header = wire::emit_ipv4(ip, transport.size(), claim_out(size));
     std::copy(transport.begin(), transport.end(),
               out_bytes_.begin() + static_cast<std::ptrdiff_t>(start + header));
   }

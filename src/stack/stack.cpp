@@ -19,6 +19,17 @@ namespace {
 
 constexpr int k_max_backlog = 4096;  // Linux's somaxconn
 
+// A connection built where its slot holds it: optional::emplace() of a
+// factory's result would build a temporary and move its 900-odd bytes; a
+// conversion to the connection is elided into the slot itself.
+template <class Make>
+struct BuiltInPlace {
+  Make make;
+  operator tcp::Connection() const { return make(); }  // NOLINT(google-explicit-constructor)
+};
+template <class Make>
+BuiltInPlace(Make) -> BuiltInPlace<Make>;
+
 }  // namespace
 
 bool Stack::ChallengeAckBudget::allow(Instant now) {
@@ -198,8 +209,10 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
   Slot& slot = slots_[index];
   slot.flow = flow;
   slot.listener = listener_fd;
-  slot.connection.emplace(tcp::Connection::open_passive(connection_config(flow, listener), packet.tcp,
-                                                        isn.value_or(isn_.next(flow, now)), now, fast_open.answer));
+  slot.connection.emplace(BuiltInPlace{[&] {
+    return tcp::Connection::open_passive(connection_config(flow, listener), packet.tcp,
+                                         isn.value_or(isn_.next(flow, now)), now, fast_open.answer);
+  }});
   flow_table_.insert(flow, index);
   if (fast_open.answer.accept_data) {
     // Linux's tcp_conn_request: a Fast Open child is accepted at once, still
@@ -650,7 +663,8 @@ Errno Stack::open_connection(int fd, Ipv4Address address, std::uint16_t port, In
   const tcp::ConnectionConfig config = connection_config(flow, *s);
   s->slot = index;
   s->own_options.reset();  // the connection holds them now
-  slot.connection.emplace(tcp::Connection::open_active(config, isn_.next(flow, now), now, fast_open));
+  slot.connection.emplace(
+      BuiltInPlace{[&] { return tcp::Connection::open_active(config, isn_.next(flow, now), now, fast_open); }});
   flow_table_.insert(flow, index);
   sync(index, now);
   return Errno::einprogress;
