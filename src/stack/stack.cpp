@@ -230,7 +230,7 @@ void Stack::on_syn_for_listener(int listener_fd, const wire::Ipv4TcpPacket& pack
 
 void Stack::on_timer(Instant now) {
   due_.clear();
-  wheel_.advance(now, [&](TimerNode& node) { due_.push_back(static_cast<std::uint32_t>(node.cookie)); });
+  wheel_.advance(now, [&](TimerNode& node) { due_.push_back(node.cookie); });
   for (std::uint32_t index : due_) {
     Slot& slot = slots_[index];
     if (!slot.connection) continue;

@@ -205,8 +205,8 @@ class Stack : private ip::Transport {
  private:
   struct Slot {
     std::optional<tcp::Connection> connection;
-    FlowKey flow;
     TimerNode timer;
+    FlowKey flow;  // 12 bytes, then the 4-byte and 1-byte fields: no padding between
     int fd = -1;        // the socket holding it; -1 for orphans and the not yet accepted
     int listener = -1;  // the listening socket while in its queues
     bool in_accept_queue = false;

@@ -36,9 +36,6 @@ class TimerNode {
   bool armed() const { return state_ == State::armed; }
   Instant deadline() const { return Instant::from_nanoseconds(deadline_ns_); }
 
-  // For the owner: passed back untouched when the timer fires.
-  std::uint64_t cookie = 0;
-
  private:
   friend class TimingWheel;
   enum class State : std::uint8_t { idle, armed, firing };
@@ -48,6 +45,12 @@ class TimerNode {
   std::uint64_t sequence_ = 0;
   std::uint16_t slot_ = 0;
   State state_ = State::idle;
+
+ public:
+  // For the owner (an index, say): passed back untouched when the timer
+  // fires. 32 bits and last, beside slot_ and state_, so that a node takes
+  // 40 bytes, not 48: every connection holds one.
+  std::uint32_t cookie = 0;
 };
 
 class TimingWheel {
