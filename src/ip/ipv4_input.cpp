@@ -31,7 +31,7 @@ void Ipv4Layer::on_packet(std::span<const std::uint8_t> packet, Instant now, boo
     ++counters_.unknown_protocol;
     return;
   }
-  auto tcp = wire::parse_ipv4_tcp(packet, checksum_trusted ? wire::ChecksumPolicy::trust_tcp : wire::ChecksumPolicy::verify);
+  auto tcp = wire::parse_ipv4_tcp(*ip, checksum_trusted ? wire::ChecksumPolicy::trust_tcp : wire::ChecksumPolicy::verify);
   if (!tcp) {
     ++counters_.bad_segments[static_cast<std::size_t>(tcp.error())];
     ++counters_.in_errs;

@@ -9,14 +9,18 @@ namespace finwait::wire {
 Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(std::span<const std::uint8_t> bytes, ChecksumPolicy policy) {
   auto ip = Ipv4View::parse(bytes);
   if (!ip) return fail(ip.error());
-  if (policy != ChecksumPolicy::ignore && !ip->header_checksum_ok()) {
+  return parse_ipv4_tcp(*ip, policy);
+}
+
+Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(const Ipv4View& ip, ChecksumPolicy policy) {
+  if (policy != ChecksumPolicy::ignore && !ip.header_checksum_ok()) {
     return fail(ParseError::bad_ip_checksum);
   }
-  Ipv4TcpPacket packet{ip->to_value(), {}};
+  Ipv4TcpPacket packet{ip.to_value(), {}};
   if (packet.ip.is_fragment()) return fail(ParseError::fragmented);
   if (packet.ip.protocol != k_ip_protocol_tcp) return fail(ParseError::not_tcp);
-  if (auto error = parse_tcp_into(ip->payload(), packet.tcp)) return fail(*error);
-  if (policy == ChecksumPolicy::verify && tcp_checksum(ip->src(), ip->dst(), ip->payload()) != 0) {
+  if (auto error = parse_tcp_into(ip.payload(), packet.tcp)) return fail(*error);
+  if (policy == ChecksumPolicy::verify && tcp_checksum(ip.src(), ip.dst(), ip.payload()) != 0) {
     return fail(ParseError::bad_checksum);
   }
   packet.tcp.ecn = ecn_of_tos(packet.ip.type_of_service);

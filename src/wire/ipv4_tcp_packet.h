@@ -27,6 +27,9 @@ enum class ChecksumPolicy {
 // carries TCP, the TCP header and options, then the checksums (per policy).
 Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(std::span<const std::uint8_t> bytes,
                                                  ChecksumPolicy policy = ChecksumPolicy::verify);
+// The same for a packet whose IP header the caller has parsed already (the
+// IP layer, which looked at it to demultiplex): not parsed twice.
+Result<Ipv4TcpPacket, ParseError> parse_ipv4_tcp(const Ipv4View& ip, ChecksumPolicy policy);
 
 // Both checksums of a packet already known to parse.
 struct ChecksumStatus {
