@@ -36,6 +36,13 @@ const std::shared_ptr<const SocketOptions>& default_options() {
 
 }  // namespace
 
+void Connection::take_output() {
+  output_ = spares() != nullptr ? spares()->outputs.take() : std::make_unique<ConnectionOutput>();
+}
+
+// Constant-initialised (empty vectors): read without a guard.
+constinit const ConnectionOutput Connection::k_no_output;
+
 TransferCounters& Connection::counters() const {
   return context_->counters != nullptr ? *context_->counters : uncounted();
 }

@@ -56,12 +56,18 @@ class ChallengeAckLimiter {
   virtual bool allow(Instant now) = 0;
 };
 
-// What a stack lends its connections (base/spare_storage.h): the storage of
-// the output lists, taken back each time the stack has read them, and of the
-// retransmission queue, taken back when it empties.
-struct SpareStorage {
-  std::vector<wire::TcpSegment> outgoing;
+// What a connection has to say until its stack reads it: segments to
+// transmit, in order, and events.
+struct ConnectionOutput {
+  std::vector<wire::TcpSegment> segments;
   std::vector<Event> events;
+};
+
+// What a stack lends its connections (base/spare_storage.h): the output
+// lists, taken back each time the stack has read them, and the storage of
+// the retransmission queue, taken back when it empties.
+struct SpareStorage {
+  SparePool<ConnectionOutput, 4> outputs;  // one is out at a time: the connection being synced
   std::vector<SentSegment> retransmit;
   BytePool byte_buffers;  // the send and receive queues'
   SparePool<OptionOffer> offers;  // held from the SYN until ESTABLISHED
@@ -184,12 +190,15 @@ class Connection {
   // --- outputs ----------------------------------------------------------
   // Segments to transmit, in order. Payloads point into the send buffer:
   // valid until the next call into this connection.
-  const std::vector<wire::TcpSegment>& outgoing() const { return outgoing_; }
-  const std::vector<Event>& events() const { return events_; }
-  // The stack has read them: an idle connection keeps no storage for them.
+  const std::vector<wire::TcpSegment>& outgoing() const { return output().segments; }
+  const std::vector<Event>& events() const { return output().events; }
+  // The stack has read them: an idle connection gives the lists back and
+  // keeps a null pointer (8 bytes, not the 48 of two empty vectors).
   void clear_output() {
-    return_spare(outgoing_, spares() != nullptr ? &spares()->outgoing : nullptr);
-    return_spare(events_, spares() != nullptr ? &spares()->events : nullptr);
+    if (output_ == nullptr) return;
+    output_->segments.clear();
+    output_->events.clear();
+    if (spares() != nullptr) spares()->outputs.give(std::move(output_));
   }
   // When on_timer() should next be called; Instant::never() for none.
   Instant next_deadline() const;
@@ -535,15 +544,17 @@ class Connection {
   // segment or event just before, and a call would reload it through memory
   // (a store-forwarding stall that cost 3 % of bulk goodput).
   [[gnu::always_inline]] void queue_segment(const wire::TcpSegment& segment) {
-    borrow_spare(outgoing_, spares() != nullptr ? &spares()->outgoing : nullptr);
-    outgoing_.push_back(segment);
+    if (output_ == nullptr) take_output();
+    output_->segments.push_back(segment);
   }
   [[gnu::always_inline]] void queue_event(const Event& event) {
-    borrow_spare(events_, spares() != nullptr ? &spares()->events : nullptr);
-    events_.push_back(event);
+    if (output_ == nullptr) take_output();
+    output_->events.push_back(event);
   }
-  std::vector<wire::TcpSegment> outgoing_;  // pushed by queue_segment()
-  std::vector<Event> events_;               // pushed by queue_event()
+  void take_output();  // from the stack's spares, else new
+  static const ConnectionOutput k_no_output;  // what a connection with nothing to say shows
+  const ConnectionOutput& output() const { return output_ != nullptr ? *output_ : k_no_output; }
+  std::unique_ptr<ConnectionOutput> output_;  // pushed by queue_segment() and queue_event()
 };
 
 }  // namespace finwait::tcp

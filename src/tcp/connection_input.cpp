@@ -295,11 +295,11 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
   // Seventh, the segment text.
   const bool had_text = !segment.payload.empty();
   const SeqNum rcv_before = rcv_nxt_;
-  const std::size_t queued_before = outgoing_.size();
+  const std::size_t queued_before = outgoing().size();
   process_text(segment, now);
   // An ACK for all of it may have gone already (a gap filled, a duplicate).
-  const bool answered = outgoing_.size() > queued_before && outgoing_.back().flags.ack_set() &&
-                        outgoing_.back().ack == rcv_nxt_;
+  const bool answered = outgoing().size() > queued_before && outgoing().back().flags.ack_set() &&
+                        outgoing().back().ack == rcv_nxt_;
   if (state_ == State::closed) return;
   // Eighth, the FIN bit, once everything before it has been received (a
   // FIN that came out of order waits with its data).
@@ -311,7 +311,7 @@ void Connection::on_segment_synchronized(const TcpSegment& segment, Instant now)
     fin_held_at_.reset();
     process_fin(now);
     // The FIN came out of order: its gap just filled, so no delay (RFC 5681 4.2).
-    if (fin_reached && !(outgoing_.size() > queued_before && outgoing_.back().ack == rcv_nxt_)) send_ack(now);
+    if (fin_reached && !(outgoing().size() > queued_before && outgoing().back().ack == rcv_nxt_)) send_ack(now);
   } else if (segment.flags.fin_set() &&
              seq_lt(segment.seq + static_cast<std::uint32_t>(segment.payload.size()), rcv_nxt_)) {
     send_ack(now);  // a retransmitted FIN: acknowledge it again
