@@ -1,15 +1,16 @@
 // Storage lent between objects that are mostly empty: an idle connection's
-// output lists and retransmission queue hold nothing, yet each would keep
-// the capacity it last grew to (a vector never shrinks by itself). Their
-// stack keeps one spare vector of each kind; an object borrows it when it
-// first needs room and gives storage back when it empties, keeping none.
-// So N idle connections hold no such memory, and the busy one reuses what
-// the last one used instead of allocating. One stack, one thread.
+// retransmission queue holds nothing, yet would keep the capacity it last
+// grew to (a vector never shrinks by itself). Their stack keeps one spare
+// vector; an object borrows it when it first needs room and gives storage
+// back when it empties, keeping none. So N idle connections hold no such
+// memory, and the busy one reuses what the last one used instead of
+// allocating. One stack, one thread.
 //
-// One spare suffices here: the output lists are given back at the end of
-// the same sync that filled them. The send and receive queues, which stay
-// full across many calls and whose storage keeps its size (so that reuse
-// zeroes nothing), lend through tcp::BytePool instead, a bounded pool.
+// Objects that come and go whole (a connection's output lists, given back
+// at the end of the sync that filled them; the handshake's option offer)
+// lend through a SparePool. The send and receive queues, which stay full
+// across many calls and whose storage keeps its size, lend through
+// tcp::BytePool, a bounded pool of blocks.
 #pragma once
 
 #include <cstddef>
