@@ -63,7 +63,7 @@ Connection::Connection(const ConnectionConfig& config)
            context_->tunables->duration(TunableId::tcp_rto_min),
            context_->tunables->duration(TunableId::tcp_rto_max)) {
   if (spares() != nullptr) {
-    rtx_.set_spare(&spares()->retransmit);
+    rtx_.set_pool(&spares()->retransmit);
     send_queue_.set_pool(&spares()->byte_buffers);
     receive_queue_.set_pool(&spares()->byte_buffers);
   }

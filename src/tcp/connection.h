@@ -68,7 +68,7 @@ struct ConnectionOutput {
 // the retransmission queue, taken back when it empties.
 struct SpareStorage {
   SparePool<ConnectionOutput, 4> outputs;  // one is out at a time: the connection being synced
-  std::vector<SentSegment> retransmit;
+  SparePool<RetransmitEntries> retransmit;  // a queue's entries while anything is in flight
   BytePool byte_buffers;  // the send and receive queues'
   SparePool<OptionOffer> offers;  // held from the SYN until ESTABLISHED
 };

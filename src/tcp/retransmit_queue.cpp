@@ -1,7 +1,5 @@
 #include "tcp/retransmit_queue.h"
 
-#include "base/spare_storage.h"
-
 #include <algorithm>
 
 namespace finwait::tcp {
@@ -30,38 +28,51 @@ std::uint32_t RetransmitQueue::packets_of(const SentSegment& s) const {
 
 void RetransmitQueue::recount(SentSegment& s, std::uint32_t packets) {
   auto adjust = [&](std::uint32_t& counter) { counter = counter - s.packets + packets; };
-  adjust(packets_out_);
-  if (s.sacked) adjust(sacked_out_);
-  if (s.lost) adjust(lost_out_);
-  if (s.retrans_in_flight) adjust(retrans_out_);
+  adjust(e_->packets_out);
+  if (s.sacked) adjust(e_->sacked_out);
+  if (s.lost) adjust(e_->lost_out);
+  if (s.retrans_in_flight) adjust(e_->retrans_out);
   s.packets = packets;
 }
 
 void RetransmitQueue::push(SentSegment segment) {
+  if (e_ == nullptr) e_ = pool_ != nullptr ? pool_->take() : std::make_unique<RetransmitEntries>();
   segment.packets = packets_of(segment);
-  packets_out_ += segment.packets;
-  borrow_spare(entries_, spare_);
-  entries_.push_back(segment);
+  e_->packets_out += segment.packets;
+  e_->list.push_back(segment);
 }
 
 void RetransmitQueue::clear() {
-  return_spare(entries_, spare_);
-  head_ = 0;
-  packets_out_ = sacked_out_ = lost_out_ = retrans_out_ = 0;
+  if (e_ == nullptr) return;
+  e_->list.clear();
+  e_->head = 0;
+  e_->packets_out = e_->sacked_out = e_->lost_out = e_->retrans_out = 0;
+  release_entries();
+}
+
+void RetransmitQueue::release_entries() {
+  // A pooled object holds what its last holder left: only an empty one goes.
+  if (pool_ != nullptr) pool_->give(std::move(e_));
 }
 
 void RetransmitQueue::compact() {
-  if (head_ == entries_.size()) {
-    return_spare(entries_, spare_);
-    head_ = 0;
-  } else if (head_ > 64 && std::size_t{head_} * 2 > entries_.size()) {
-    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
+  if (e_->head == e_->list.size()) {
+    e_->list.clear();
+    e_->head = 0;
+    // Every count is zero once nothing is queued; were one not, it would be
+    // kept rather than lost.
+    if (e_->packets_out == 0 && e_->sacked_out == 0 && e_->lost_out == 0 && e_->retrans_out == 0) {
+      release_entries();
+    }
+  } else if (e_->head > 64 && std::size_t{e_->head} * 2 > e_->list.size()) {
+    e_->list.erase(e_->list.begin(), e_->list.begin() + static_cast<std::ptrdiff_t>(e_->head));
+    e_->head = 0;
   }
 }
 
 RetransmitQueue::Acked RetransmitQueue::acknowledge(SeqNum ack, const OnDelivered& on_delivered) {
   Acked acked;
+  if (e_ == nullptr) return acked;
   while (!empty()) {
     SentSegment& s = front();
     if (seq_le(s.end(), ack)) {
@@ -77,7 +88,7 @@ RetransmitQueue::Acked RetransmitQueue::acknowledge(SeqNum ack, const OnDelivere
         acked.rtt_from = s.sent;
       }
       recount(s, 0);
-      ++head_;
+      ++e_->head;
       continue;
     }
     if (seq_lt(s.start, ack)) {
@@ -124,31 +135,31 @@ RetransmitQueue::Sacked RetransmitQueue::apply_sack(const wire::SackBlocks& bloc
       }
     }
     // RFC 2018 and Linux's tcp_is_sackblock_valid(): only what was sent and is not yet acknowledged.
-    if (seq_lt(b.left, snd_una) || seq_gt(b.right, snd_nxt)) continue;
-    for (std::size_t i = head_; i < entries_.size(); ++i) {
-      SentSegment* s = &entries_[i];
+    if (seq_lt(b.left, snd_una) || seq_gt(b.right, snd_nxt) || e_ == nullptr) continue;
+    for (std::size_t i = e_->head; i < e_->list.size(); ++i) {
+      SentSegment* s = &e_->list[i];
       if (seq_le(b.right, s->start)) break;
       if (seq_le(s->end(), b.left) || s->sacked) continue;
       // Cut the entry at the block's edges so that only what it covers is marked.
       if (seq_lt(s->start, b.left)) {
-        split(i - head_, static_cast<std::uint32_t>(wire::seq_diff(b.left, s->start)));
+        split(i - e_->head, static_cast<std::uint32_t>(wire::seq_diff(b.left, s->start)));
         continue;  // the next entry starts at the block's left edge
       }
       if (seq_gt(s->end(), b.right)) {
-        split(i - head_, static_cast<std::uint32_t>(wire::seq_diff(b.right, s->start)));
-        s = &entries_[i];
+        split(i - e_->head, static_cast<std::uint32_t>(wire::seq_diff(b.right, s->start)));
+        s = &e_->list[i];
       }
       s->sacked = true;
-      sacked_out_ += s->packets;
+      e_->sacked_out += s->packets;
       result.packets += s->packets;
       if (s->lost) {
         s->lost = false;
-        lost_out_ -= s->packets;
+        e_->lost_out -= s->packets;
         result.lost_cleared += s->packets;
       }
       if (s->retrans_in_flight) {
         s->retrans_in_flight = false;
-        retrans_out_ -= s->packets;
+        e_->retrans_out -= s->packets;
       }
       note_lowest_original(result.lowest_original, *s);
       if (on_delivered) on_delivered(*s);
@@ -162,11 +173,11 @@ void RetransmitQueue::mark_lost(std::size_t i) {
   if (s.sacked) return;
   if (s.retrans_in_flight) {
     s.retrans_in_flight = false;
-    retrans_out_ -= s.packets;
+    e_->retrans_out -= s.packets;
   }
   if (!s.lost) {
     s.lost = true;
-    lost_out_ += s.packets;
+    e_->lost_out += s.packets;
   }
 }
 
@@ -186,12 +197,12 @@ void RetransmitQueue::split(std::size_t i, std::uint32_t length) {
   s.fin = false;
   recount(s, packets_of(s));
   const std::uint32_t rest_packets = packets_of(rest);
-  packets_out_ += rest_packets;
-  if (rest.sacked) sacked_out_ += rest_packets;
-  if (rest.lost) lost_out_ += rest_packets;
-  if (rest.retrans_in_flight) retrans_out_ += rest_packets;
+  e_->packets_out += rest_packets;
+  if (rest.sacked) e_->sacked_out += rest_packets;
+  if (rest.lost) e_->lost_out += rest_packets;
+  if (rest.retrans_in_flight) e_->retrans_out += rest_packets;
   rest.packets = rest_packets;
-  entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(head_ + i + 1), rest);
+  e_->list.insert(e_->list.begin() + static_cast<std::ptrdiff_t>(e_->head + i + 1), rest);
 }
 
 void RetransmitQueue::on_retransmit(std::size_t i, Instant now) {
@@ -200,19 +211,20 @@ void RetransmitQueue::on_retransmit(std::size_t i, Instant now) {
   s.retransmitted = true;
   if (!s.retrans_in_flight) {
     s.retrans_in_flight = true;
-    retrans_out_ += s.packets;
+    e_->retrans_out += s.packets;
   }
 }
 
 void RetransmitQueue::clear_sacks() {
-  for (std::size_t i = head_; i < entries_.size(); ++i) entries_[i].sacked = false;
-  sacked_out_ = 0;
+  if (e_ == nullptr) return;
+  for (std::size_t i = e_->head; i < e_->list.size(); ++i) e_->list[i].sacked = false;
+  e_->sacked_out = 0;
 }
 
 std::optional<SeqNum> RetransmitQueue::highest_sacked() const {
-  if (sacked_out_ == 0) return std::nullopt;
-  for (std::size_t i = entries_.size(); i > head_; --i) {
-    if (entries_[i - 1].sacked) return entries_[i - 1].end();
+  if (sacked_out() == 0) return std::nullopt;
+  for (std::size_t i = e_->list.size(); i > e_->head; --i) {
+    if (e_->list[i - 1].sacked) return e_->list[i - 1].end();
   }
   return std::nullopt;
 }

@@ -9,9 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "base/spare_storage.h"
 #include "time/instant.h"
 #include "wire/seq_num.h"
 #include "wire/tcp_options.h"
@@ -33,24 +35,38 @@ struct SentSegment {
   wire::SeqNum end() const { return start + length; }
 };
 
+// A queue's entries and their counts: held only while anything is in
+// flight, so that an idle connection's queue is 24 bytes, not 56.
+struct RetransmitEntries {
+  std::vector<SentSegment> list;
+  std::uint32_t head = 0;  // entries before it are acknowledged
+  std::uint32_t packets_out = 0;
+  std::uint32_t sacked_out = 0;
+  std::uint32_t lost_out = 0;
+  std::uint32_t retrans_out = 0;
+};
+
 class RetransmitQueue {
  public:
   // Packets are counted in this size (the MSS data is cut into).
   void set_mss(std::uint32_t mss);
   std::uint32_t mss() const { return mss_; }
-  // The stack's spare storage (base/spare_storage.h): an empty queue holds none.
-  void set_spare(std::vector<SentSegment>* spare) { spare_ = spare; }
+  // The stack's pool (base/spare_storage.h): an emptied queue gives its
+  // entries back there and the next one to send takes them. Without one, a
+  // queue allocates its own when it first sends and keeps them.
+  void set_pool(SparePool<RetransmitEntries>* pool) { pool_ = pool; }
 
   void push(SentSegment segment);
   void clear();
-  bool empty() const { return head_ == entries_.size(); }
-  std::size_t size() const { return entries_.size() - head_; }
-  SentSegment& front() { return entries_[head_]; }
-  const SentSegment& front() const { return entries_[head_]; }
-  SentSegment& back() { return entries_.back(); }
-  const SentSegment& back() const { return entries_.back(); }
-  SentSegment& at(std::size_t i) { return entries_[head_ + i]; }
-  const SentSegment& at(std::size_t i) const { return entries_[head_ + i]; }
+  bool empty() const { return e_ == nullptr || e_->head == e_->list.size(); }
+  std::size_t size() const { return e_ == nullptr ? 0 : e_->list.size() - e_->head; }
+  // These four: only while the queue is not empty.
+  SentSegment& front() { return e_->list[e_->head]; }
+  const SentSegment& front() const { return e_->list[e_->head]; }
+  SentSegment& back() { return e_->list.back(); }
+  const SentSegment& back() const { return e_->list.back(); }
+  SentSegment& at(std::size_t i) { return e_->list[e_->head + i]; }
+  const SentSegment& at(std::size_t i) const { return e_->list[e_->head + i]; }
 
   struct Acked {
     std::uint32_t packets = 0;          // newly acknowledged, SACKed ones included
@@ -87,14 +103,14 @@ class RetransmitQueue {
   // (RFC 2018 8: the receiver may renege): forget every SACK mark.
   void clear_sacks();
 
-  std::uint32_t packets_out() const { return packets_out_; }
-  std::uint32_t sacked_out() const { return sacked_out_; }
-  std::uint32_t lost_out() const { return lost_out_; }
-  std::uint32_t retrans_out() const { return retrans_out_; }
+  std::uint32_t packets_out() const { return e_ != nullptr ? e_->packets_out : 0; }
+  std::uint32_t sacked_out() const { return e_ != nullptr ? e_->sacked_out : 0; }
+  std::uint32_t lost_out() const { return e_ != nullptr ? e_->lost_out : 0; }
+  std::uint32_t retrans_out() const { return e_ != nullptr ? e_->retrans_out : 0; }
   // RFC 6675's pipe, Linux's tcp_packets_in_flight().
   std::uint32_t in_flight() const {
-    const std::uint32_t left = sacked_out_ + lost_out_;
-    return (packets_out_ > left ? packets_out_ - left : 0) + retrans_out_;
+    const std::uint32_t left = sacked_out() + lost_out();
+    return (packets_out() > left ? packets_out() - left : 0) + retrans_out();
   }
   // The highest sequence number SACKed, or SND.UNA's if none.
   std::optional<wire::SeqNum> highest_sacked() const;
@@ -103,15 +119,11 @@ class RetransmitQueue {
   std::uint32_t packets_of(const SentSegment& s) const;
   void recount(SentSegment& s, std::uint32_t packets);
   void compact();
+  void release_entries();  // to the pool, if there is one; the counts are all zero
 
-  std::vector<SentSegment> entries_;
-  std::vector<SentSegment>* spare_ = nullptr;
-  std::uint32_t head_ = 0;  // entries before it are acknowledged (32 bits: 8 bytes less a connection)
+  std::unique_ptr<RetransmitEntries> e_;  // null while nothing is in flight (with a pool)
+  SparePool<RetransmitEntries>* pool_ = nullptr;
   std::uint32_t mss_ = 536;
-  std::uint32_t packets_out_ = 0;
-  std::uint32_t sacked_out_ = 0;
-  std::uint32_t lost_out_ = 0;
-  std::uint32_t retrans_out_ = 0;
 };
 
 }  // namespace finwait::tcp
