@@ -23,6 +23,40 @@ wire::SackBlocks sack(std::initializer_list<std::pair<std::uint32_t, std::uint32
   return b;
 }
 
+TEST(RetransmitQueue, WithThePoolAnEmptiedQueueGivesItsEntriesBackAndTheNextTakesThem) {
+  SparePool<RetransmitEntries> pool;
+  RetransmitQueue idle;
+  RetransmitQueue busy;
+  idle.set_pool(&pool);
+  busy.set_pool(&pool);
+  idle.set_mss(1000);
+  busy.set_mss(1000);
+  idle.push(segment(1, 3000));
+  idle.push(segment(3001, 1000));
+  EXPECT_EQ(idle.acknowledge(SeqNum{4001}).packets, 4u);
+  EXPECT_TRUE(idle.empty());
+  EXPECT_EQ(idle.packets_out(), 0u);
+  EXPECT_EQ(idle.in_flight(), 0u);
+  EXPECT_FALSE(idle.highest_sacked().has_value());
+  // Nothing to act on: each call is answered as for an empty queue.
+  EXPECT_EQ(idle.acknowledge(SeqNum{5001}).packets, 0u);
+  EXPECT_EQ(idle.apply_sack(sack({{1, 2}}), SeqNum{4001}, SeqNum{4001}).dsack, true);
+  idle.clear_sacks();
+  idle.clear();
+  EXPECT_TRUE(idle.empty());
+
+  busy.push(segment(1, 500));
+  EXPECT_EQ(busy.size(), 1u);
+  EXPECT_EQ(busy.front().start, SeqNum{1});
+  EXPECT_EQ(busy.packets_out(), 1u) << "the entries taken from the pool start with no counts";
+  // A partial ACK keeps the rest; the whole ACK empties it.
+  busy.push(segment(501, 2500));
+  EXPECT_EQ(busy.acknowledge(SeqNum{1501}).packets, 2u);
+  EXPECT_EQ(busy.packets_out(), 2u);
+  EXPECT_EQ(busy.acknowledge(SeqNum{3001}).packets, 2u);
+  EXPECT_TRUE(busy.empty());
+}
+
 TEST(RetransmitQueue, CountsPacketsOfTheMss) {
   RetransmitQueue q;
   q.set_mss(1000);

@@ -126,6 +126,37 @@ TEST(TcpOptions, FirstOccurrenceWins) {
   EXPECT_EQ(options.mss(), 1000);
 }
 
+// The queries answer from what parse_into() and the add_* calls noted (the
+// kinds present, where the timestamps lie): the same as a walk would, for
+// parsed and built options alike.
+TEST(TcpOptions, TimestampsAreTheFirstBeforeEndOfListParsedOrBuilt) {
+  const std::vector<std::uint8_t> after_eol = {1, 1, 0, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+  EXPECT_FALSE(TcpOptions::parse(after_eol)->timestamps().has_value());
+  TcpOptions built;
+  built.add_nop().add_eol().add_timestamps(1, 2);
+  EXPECT_FALSE(built.timestamps().has_value());
+  EXPECT_FALSE(built.window_scale().has_value());
+
+  // A first one of the wrong length hides a later good one, as in a walk.
+  const std::vector<std::uint8_t> short_first = {8, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+  EXPECT_FALSE(TcpOptions::parse(short_first)->timestamps().has_value());
+
+  const std::vector<std::uint8_t> linux_ack = {1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9};
+  auto parsed = TcpOptions::parse(linux_ack);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->timestamps(), (wire::TcpTimestamps{7, 9}));
+  EXPECT_FALSE(parsed->has_md5());
+  EXPECT_EQ(parsed->sack_blocks().count, 0);
+  TcpOptions same;
+  same.add_nop().add_nop().add_timestamps(7, 9);
+  EXPECT_EQ(same, *parsed) << "a built value equals the parsed one, what each noted included";
+
+  // Reused in place, a value forgets what the last packet carried.
+  ASSERT_FALSE(TcpOptions::parse_into(std::vector<std::uint8_t>{2, 4, 0x05, 0xb4}, *parsed).has_value());
+  EXPECT_FALSE(parsed->timestamps().has_value());
+  EXPECT_EQ(parsed->mss(), 1460);
+}
+
 TEST(TcpOptions, SackIsPrintedRelativeToABase) {
   TcpOptions options;
   options.add_sack({{SeqNum(1001), SeqNum(2001)}});
