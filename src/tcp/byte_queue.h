@@ -19,18 +19,25 @@
 
 namespace finwait::tcp {
 
-// Emptied queues' storage, kept for the next queue that needs room (one per
-// stack, one thread).
-// A queue's storage: a block of bytes left uninitialised (each byte is
-// written before it is read), with its size.
-struct ByteBlock {
+// What a queue holds while it holds bytes: a block left uninitialised (each
+// byte is written before it is read), where the queued bytes start in it, how
+// many there are, and how far out-of-order bytes reach past them.
+struct ByteStorage {
   std::unique_ptr<std::uint8_t[]> bytes;
+  std::uint32_t allocated = 0;  // bytes at `bytes`
+  std::uint32_t head = 0;
   std::uint32_t size = 0;
+  std::uint32_t ahead = 0;  // extent of the bytes written past the end, gaps included
+  // The most held at once since the queue was last empty: storage much
+  // larger than that is given back when it empties again.
+  std::uint32_t peak = 0;
 };
 
+// Emptied queues' storage, kept for the next queue that needs room (one per
+// stack, one thread).
 struct BytePool {
   static constexpr std::size_t k_limit = 32;  // buffers kept; past that, an emptied queue's storage is freed
-  std::vector<ByteBlock> buffers;
+  std::vector<std::unique_ptr<ByteStorage>> buffers;
 };
 
 class ByteQueue {
@@ -38,11 +45,11 @@ class ByteQueue {
   explicit ByteQueue(std::size_t capacity = 0) : capacity_(clamp(capacity)) {}
   void set_pool(BytePool* pool) { pool_ = pool; }
 
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return s_ != nullptr ? s_->size : 0; }
+  bool empty() const { return size() == 0; }
   std::size_t capacity() const { return capacity_; }
-  std::size_t free_space() const { return capacity_ > size_ ? capacity_ - size_ : 0; }
-  std::size_t allocated() const { return allocated_; }  // bytes of storage held
+  std::size_t free_space() const { return capacity_ > size() ? capacity_ - size() : 0; }
+  std::size_t allocated() const { return s_ != nullptr ? s_->allocated : 0; }  // bytes of storage held
   // A smaller capacity keeps what is queued; it only refuses more. At most
   // 4 GiB - 1 (more than any socket buffer Linux allows, INT_MAX doubled).
   void set_capacity(std::size_t capacity) { capacity_ = clamp(capacity); }
@@ -56,8 +63,9 @@ class ByteQueue {
   // Removes up to `count` bytes from the front.
   void consume(std::size_t count);
   void clear() {
-    ahead_ = 0;
-    consume(size_);
+    if (s_ == nullptr) return;
+    s_->ahead = 0;
+    consume(s_->size);
   }
 
   // Out-of-order data: writes `bytes` starting `offset` bytes past the
@@ -71,21 +79,14 @@ class ByteQueue {
  private:
   static constexpr std::size_t k_keep_when_empty = 64 * 1024;
   static std::uint32_t clamp(std::size_t n) { return static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX)); }
-  // Makes the storage hold head_ + `total` bytes, keeping the queued and ahead bytes.
+  // Makes the storage hold head + `total` bytes, keeping the queued and ahead bytes.
   void reserve_from_head(std::size_t total);
 
-  // Every connection holds two queues, most of them empty: 40 bytes each,
-  // not the 72 that a std::vector and std::size_t counts took.
-  std::unique_ptr<std::uint8_t[]> storage_;
+  // Every connection holds two queues, most of them empty: 24 bytes each,
+  // the storage and its counts apart (with the pool, none while empty).
+  std::unique_ptr<ByteStorage> s_;
   BytePool* pool_ = nullptr;
-  std::uint32_t allocated_ = 0;  // bytes at storage_
-  std::uint32_t head_ = 0;
-  std::uint32_t size_ = 0;
-  std::uint32_t ahead_ = 0;  // extent of the bytes written past the end, gaps included
   std::uint32_t capacity_;
-  // The most held at once since the queue was last empty: storage much
-  // larger than that is given back when it empties again.
-  std::uint32_t peak_ = 0;
 };
 
 }  // namespace finwait::tcp

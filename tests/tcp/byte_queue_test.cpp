@@ -34,7 +34,7 @@ TEST(ByteQueue, WithThePoolAnEmptiedQueueHoldsNothingAndTheNextOneReusesItsStora
   idle.consume(reply.size());
   EXPECT_EQ(idle.allocated(), 0u) << "an idle connection's queue keeps no buffer memory";
   ASSERT_EQ(pool.buffers.size(), 1u);
-  const std::uint8_t* storage = pool.buffers.back().bytes.get();
+  const std::uint8_t* storage = pool.buffers.back()->bytes.get();
   const std::vector<std::uint8_t> some(100, 's');
   ASSERT_EQ(busy.append(some), some.size());
   EXPECT_TRUE(pool.buffers.empty());
