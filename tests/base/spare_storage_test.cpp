@@ -1,54 +1,10 @@
-// base/spare_storage.h: a vector borrows the spare's storage when it has
-// none, and once empty gives back the larger storage, keeping none itself.
+// base/spare_storage.h: a bounded pool of objects given back whole.
 #include "base/spare_storage.h"
 
 #include <gtest/gtest.h>
 
 namespace finwait {
 namespace {
-
-TEST(SpareStorage, BorrowTakesTheSpareOnlyWhenItHasNone) {
-  std::vector<int> spare;
-  spare.reserve(16);
-  const int* storage = spare.data();
-  std::vector<int> v;
-  borrow_spare(v, &spare);
-  EXPECT_EQ(v.data(), storage);
-  EXPECT_EQ(spare.capacity(), 0u);
-  std::vector<int> other;
-  other.reserve(2);
-  const int* own = other.data();
-  spare.reserve(8);
-  borrow_spare(other, &spare);  // it has storage of its own: keeps it
-  EXPECT_EQ(other.data(), own);
-  EXPECT_EQ(spare.capacity(), 8u);
-}
-
-TEST(SpareStorage, ReturnEmptiesAndTheSpareKeepsTheLarger) {
-  std::vector<int> spare;
-  spare.reserve(4);
-  std::vector<int> v{1, 2, 3, 4, 5, 6, 7, 8, 9};
-  const std::size_t grown = v.capacity();
-  return_spare(v, &spare);
-  EXPECT_TRUE(v.empty());
-  EXPECT_EQ(v.capacity(), 0u);
-  EXPECT_EQ(spare.capacity(), grown);
-  EXPECT_TRUE(spare.empty());
-  std::vector<int> small{1};
-  return_spare(small, &spare);
-  EXPECT_EQ(small.capacity(), 0u);
-  EXPECT_EQ(spare.capacity(), grown);
-}
-
-TEST(SpareStorage, WithoutASpareItIsAPlainClear) {
-  std::vector<int> v{1, 2, 3};
-  const std::size_t capacity = v.capacity();
-  return_spare(v, static_cast<std::vector<int>*>(nullptr));
-  EXPECT_TRUE(v.empty());
-  EXPECT_EQ(v.capacity(), capacity);
-  borrow_spare(v, static_cast<std::vector<int>*>(nullptr));
-  EXPECT_EQ(v.capacity(), capacity);
-}
 
 TEST(SparePool, GivesBackWhatItWasGivenThenAllocates) {
   SparePool<int, 2> pool;

@@ -33,6 +33,7 @@ TEST(RetransmitQueue, WithThePoolAnEmptiedQueueGivesItsEntriesBackAndTheNextTake
   busy.set_mss(1000);
   idle.push(segment(1, 3000));
   idle.push(segment(3001, 1000));
+  const SentSegment* const storage = &idle.front();
   EXPECT_EQ(idle.acknowledge(SeqNum{4001}).packets, 4u);
   EXPECT_TRUE(idle.empty());
   EXPECT_EQ(idle.packets_out(), 0u);
@@ -47,6 +48,7 @@ TEST(RetransmitQueue, WithThePoolAnEmptiedQueueGivesItsEntriesBackAndTheNextTake
 
   busy.push(segment(1, 500));
   EXPECT_EQ(busy.size(), 1u);
+  EXPECT_EQ(&busy.front(), storage) << "the idle queue's entries, lent through the pool: no allocation";
   EXPECT_EQ(busy.front().start, SeqNum{1});
   EXPECT_EQ(busy.packets_out(), 1u) << "the entries taken from the pool start with no counts";
   // A partial ACK keeps the rest; the whole ACK empties it.
