@@ -817,16 +817,15 @@ const tcp::SocketOptions* Stack::options(int fd) const {
 }
 
 const tcp::SocketOptions& Stack::options_of(const Socket& s) const {
-  static const tcp::SocketOptions k_defaults;
   if (s.own_options != nullptr) return *s.own_options;
   if (s.slot && slots_[*s.slot].connection) return slots_[*s.slot].connection->options();
-  return k_defaults;
+  return *default_options_;
 }
 
 std::shared_ptr<const tcp::SocketOptions> Stack::shared_options_of(const Socket& s) const {
   if (s.own_options != nullptr) return s.own_options;
   if (s.slot && slots_[*s.slot].connection) return slots_[*s.slot].connection->shared_options();
-  return nullptr;
+  return default_options_;
 }
 
 tcp::SocketOptions& Stack::own_options(Socket& s) {

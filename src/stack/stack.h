@@ -282,7 +282,7 @@ class Stack : private ip::Transport {
   Socket* socket_at(int fd);
   const Socket* socket_at(int fd) const;
   const tcp::SocketOptions& options_of(const Socket& s) const;
-  std::shared_ptr<const tcp::SocketOptions> shared_options_of(const Socket& s) const;  // nullptr: the defaults
+  std::shared_ptr<const tcp::SocketOptions> shared_options_of(const Socket& s) const;  // never null
   tcp::SocketOptions& own_options(Socket& s);  // for a socket no live connection holds
   tcp::Connection* connection_of(int fd);
   const tcp::Connection* connection_of(int fd) const;
@@ -291,6 +291,10 @@ class Stack : private ip::Transport {
   Tunables tunables_;
   bool device_refuses_ = false;  // set_device_refuses()
   tcp::SpareStorage spares_;     // lent to the connections (base/spare_storage.h)
+  // The defaults that connections without options of their own share: one
+  // copy per stack, not per process, so that stacks on different threads
+  // never count references on the same cache line.
+  const std::shared_ptr<const tcp::SocketOptions> default_options_ = std::make_shared<const tcp::SocketOptions>();
   Counters counters_;
   ip::Ipv4Layer ip_{config_.address, counters_, *this};
   std::vector<StackObserver*> observers_;
