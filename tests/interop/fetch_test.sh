@@ -29,7 +29,7 @@ printf '#!/bin/sh\nprintf "HTTP/1.0 200 OK\\r\\n\\r\\n"\nexec cat %s\n' "$scratc
 chmod +x "$scratch/answer.sh"
 ip netns exec "$ns" socat TCP-LISTEN:8082,reuseaddr,fork EXEC:"$scratch/answer.sh" &
 pids+=($!)
-sleep 0.5
+wait_listening 8081 8082
 
 fetch() {  # fetch URL OUT [ARG...]: finwait fetch on its own TUN device, exit status in $status
   ip netns exec "$ns" "$finwait" fetch "$1" --tun fw1 --addr 198.18.9.2/24 -o "$2" "${@:3}" 2> "$scratch/fetch.err"

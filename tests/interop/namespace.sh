@@ -26,6 +26,18 @@ cannot() {
 }
 check() { if "${@:2}"; then echo "ok $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
 in_ns() { ip netns exec "$ns" "$@"; }
+# wait_listening PORT...: until each TCP port listens in the namespace (10 s
+# at most): a kernel server started in the background may take longer than a
+# fixed pause when the machine is loaded, and its first client is refused.
+wait_listening() {
+  local port
+  for port in "$@"; do
+    for _ in $(seq 1 100); do
+      [[ -n $(in_ns ss -Hltn "sport = :$port") ]] && break
+      sleep 0.1
+    done
+  done
+}
 interop_namespace() {
   local prefix=$1
   shift

@@ -22,7 +22,7 @@ while True:
     c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"); c.close()
 ' &
 pids+=($!)
-sleep 0.5
+wait_listening 8080
 ip netns exec "$ns" "$finwait" probe finwait2 198.18.8.1:8080 --tun fw0 --addr 198.18.8.2/24 --watch 30 \
   --pcap "$scratch/probe.pcap" > "$scratch/probe.out" 2>&1
 status=$?
